@@ -1,0 +1,136 @@
+//! Seeds a sandbox cluster: topics, consumer groups (one with a backlog), messages with keys and tags.
+//!
+//! Idempotent enough to run on every start of the sandbox: topics and groups are created or updated,
+//! and a fresh batch of messages is sent each time.
+
+use std::time::Duration;
+
+use rmq_console_core::connection::ConnectionDraft;
+use rmq_console_core::secrets::Secrets;
+use rmq_console_core::store::Store;
+use rmq_console_core::{Console, Error};
+use rocketmq_client_rust::{ClientConfig, ConsumerAdmin, DefaultMQProducer, OffsetAdmin, RouteAdmin, TopicAdmin};
+use rocketmq_model::common::message::message_queue::MessageQueue;
+use rocketmq_model::common::message::message_single::Message;
+use rmq_console_core::registry::LiveClient;
+
+/// (topic, queues per broker, messages to send)
+const TOPICS: [(&str, u32, usize); 3] =
+    [("SandboxOrders", 8, 240), ("SandboxPayments", 4, 60), ("SandboxNotifications", 4, 0)];
+const GROUPS: [&str; 2] = ["sandbox-billing", "sandbox-audit"];
+const TAGS: [&str; 3] = ["created", "paid", "shipped"];
+
+pub async fn seed(namesrv: &str) -> Result<serde_json::Value, Error> {
+    let console = Console::with_parts(Store::in_memory().await?, Secrets::session_only("seed"))?;
+    let result = run(&console, namesrv).await;
+    console.shutdown().await;
+    result
+}
+
+async fn masters(client: &LiveClient) -> Result<Vec<(String, String)>, Error> {
+    let admin = client.admin().await?;
+    let info = client.run("cluster info", "name server", RouteAdmin::examine_broker_cluster_info(&*admin)).await?;
+    let mut out: Vec<(String, String)> = info
+        .broker_addr_table
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(name, data)| data.broker_addrs().get(&0).map(|a| (name.to_string(), a.to_string())))
+        .collect();
+    out.sort();
+    if out.is_empty() {
+        return Err(Error::not_found("a master broker registered with the name server"));
+    }
+    Ok(out)
+}
+
+async fn run(console: &Console, namesrv: &str) -> Result<serde_json::Value, Error> {
+    let draft = ConnectionDraft { name: "seed".into(), namesrv_addrs: namesrv.into(), ..Default::default() };
+    let profile = console.connection_create(&draft).await?;
+    let (_, client) = console.client(&profile.id).await?;
+    let masters = masters(&client).await?;
+    {
+        let admin = client.admin().await?;
+        for (_, addr) in &masters {
+            for (topic, queues, _) in TOPICS {
+                let config = rocketmq_model::common::config::TopicConfig::with_queues(topic, queues, queues);
+                client
+                    .run("create topic", addr, TopicAdmin::create_and_update_topic_config(&*admin, addr.into(), config))
+                    .await?;
+            }
+            for group in GROUPS {
+                let config =
+                    rocketmq_protocol::protocol::subscription::subscription_group_config::SubscriptionGroupConfig::new(
+                        group.into(),
+                    );
+                client
+                    .run(
+                        "create group",
+                        addr,
+                        ConsumerAdmin::create_and_update_subscription_group_config(&*admin, addr.into(), config),
+                    )
+                    .await?;
+            }
+        }
+    }
+    let sent = produce(console, namesrv).await?;
+    // A backlog: sandbox-billing has consumed nothing of SandboxOrders (offset 0 on every queue).
+    let admin = client.admin().await?;
+    for (broker, addr) in &masters {
+        for q in 0..TOPICS[0].1 {
+            let mq = MessageQueue::from_parts(TOPICS[0].0, broker.as_str(), i32::try_from(q).unwrap_or(0));
+            client
+                .run(
+                    "update consumer offset",
+                    addr,
+                    OffsetAdmin::update_consume_offset(&*admin, addr.into(), GROUPS[0].into(), mq, 0),
+                )
+                .await?;
+        }
+    }
+    Ok(serde_json::json!({
+        "brokers": masters.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+        "topics": TOPICS.iter().map(|t| t.0).collect::<Vec<_>>(),
+        "groups": GROUPS,
+        "sent": sent,
+        "backlogGroup": GROUPS[0],
+    }))
+}
+
+async fn produce(console: &Console, namesrv: &str) -> Result<usize, Error> {
+    let config = ClientConfig { namesrv_addr: Some(namesrv.to_owned().into()), ..Default::default() };
+    let mut producer = DefaultMQProducer::builder(console.registry().runtime())
+        .client_config(config)
+        .producer_group("sandbox-seeder")
+        .build();
+    rmq_console_core::registry::bounded("start producer", namesrv, Duration::from_secs(10), producer.start()).await?;
+    let mut sent = 0;
+    let mut outcome = Ok(());
+    'topics: for (topic, _, count) in TOPICS {
+        for i in 0..count {
+            let key = format!("{}-{:05}", topic.trim_start_matches("Sandbox").to_lowercase(), i + 1);
+            let body = serde_json::json!({ "id": key, "amount": (i * 37) % 1000, "currency": "EUR" }).to_string();
+            let message = Message::builder()
+                .topic(topic)
+                .keys(vec![key.clone()])
+                .tags(TAGS[i % TAGS.len()])
+                .body_slice(body.as_bytes())
+                .build_unchecked();
+            let r = rmq_console_core::registry::bounded(
+                "send",
+                topic,
+                Duration::from_secs(10),
+                producer.send_with_timeout(message, 8_000),
+            )
+            .await;
+            match r {
+                Ok(_) => sent += 1,
+                Err(e) => {
+                    outcome = Err(e);
+                    break 'topics;
+                }
+            }
+        }
+    }
+    Box::pin(producer.shutdown()).await;
+    outcome.map(|()| sent)
+}

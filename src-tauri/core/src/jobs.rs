@@ -1,0 +1,224 @@
+//! Long-running, cancellable jobs that stream progress.
+//!
+//! A job is started with a [`JobSink`] (the Tauri shell wraps an IPC channel in one; the CLI prints),
+//! gets a [`JobId`] at once, and runs on the Tokio runtime. It reports [`JobEvent::Progress`] and
+//! [`JobEvent::Batch`] as it goes and exactly one [`JobEvent::Finished`]. [`JobRegistry::cancel`]
+//! trips the job's [`CancellationToken`]; the job observes it at its next await point.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::model::Count;
+
+/// Identifies a running job.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, serde::Deserialize, specta::Type)]
+#[serde(transparent)]
+pub struct JobId(pub String);
+
+/// How a job ended.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(tag = "status", rename_all = "camelCase")]
+pub enum JobOutcome {
+    Completed { summary: serde_json::Value },
+    Cancelled { done: Count },
+    Failed { code: ErrorCode, message: String },
+}
+
+/// One event of a job's stream.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum JobEvent {
+    Started { job_id: JobId, title: String },
+    Progress { done: Count, total: Option<Count>, note: Option<String> },
+    Batch { items: Vec<serde_json::Value> },
+    Finished { outcome: JobOutcome },
+}
+
+/// Where a job's events go.
+pub type JobSink = Arc<dyn Fn(JobEvent) + Send + Sync>;
+
+/// Handed to the job's body: report progress, emit results, watch for cancellation.
+#[derive(Clone)]
+pub struct JobContext {
+    pub id: JobId,
+    token: CancellationToken,
+    sink: JobSink,
+    done: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl std::fmt::Debug for JobContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobContext").field("id", &self.id).finish_non_exhaustive()
+    }
+}
+
+impl JobContext {
+    pub fn progress(&self, done: u64, total: Option<u64>, note: Option<String>) {
+        self.done.store(done, std::sync::atomic::Ordering::Relaxed);
+        (self.sink)(JobEvent::Progress { done: Count(done), total: total.map(Count), note });
+    }
+
+    pub fn batch(&self, items: Vec<serde_json::Value>) {
+        (self.sink)(JobEvent::Batch { items });
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.token.is_cancelled()
+    }
+
+    /// `Err(Cancelled)` once the job was cancelled: use with `?` between steps.
+    pub fn check(&self) -> Result<()> {
+        if self.token.is_cancelled() { Err(Error::Cancelled) } else { Ok(()) }
+    }
+
+    /// Resolves when the job is cancelled (for `tokio::select!`).
+    pub async fn cancelled(&self) {
+        self.token.cancelled().await;
+    }
+}
+
+/// The running jobs.
+#[derive(Clone, Default)]
+pub struct JobRegistry {
+    running: Arc<Mutex<HashMap<JobId, CancellationToken>>>,
+}
+
+impl std::fmt::Debug for JobRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobRegistry").finish_non_exhaustive()
+    }
+}
+
+impl JobRegistry {
+    /// Starts `body` as a job and returns its id at once.
+    pub fn start<F, Fut>(&self, title: &str, sink: JobSink, body: F) -> JobId
+    where
+        F: FnOnce(JobContext) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<serde_json::Value>> + Send + 'static,
+    {
+        let id = JobId(uuid::Uuid::new_v4().to_string());
+        let token = CancellationToken::new();
+        if let Ok(mut running) = self.running.lock() {
+            running.insert(id.clone(), token.clone());
+        }
+        let ctx = JobContext { id: id.clone(), token, sink: Arc::clone(&sink), done: Arc::default() };
+        sink(JobEvent::Started { job_id: id.clone(), title: title.to_owned() });
+        let running = Arc::clone(&self.running);
+        let job_id = id.clone();
+        tokio::spawn(async move {
+            let done = Arc::clone(&ctx.done);
+            let token = ctx.token.clone();
+            let result = tokio::select! {
+                r = body(ctx) => r,
+                () = token.cancelled() => Err(Error::Cancelled),
+            };
+            let outcome = match result {
+                Ok(summary) => JobOutcome::Completed { summary },
+                Err(Error::Cancelled) => {
+                    JobOutcome::Cancelled { done: Count(done.load(std::sync::atomic::Ordering::Relaxed)) }
+                }
+                Err(e) => {
+                    tracing::warn!(job = %job_id.0, error = ?e, "job failed");
+                    JobOutcome::Failed { code: e.code(), message: e.to_string() }
+                }
+            };
+            if let Ok(mut r) = running.lock() {
+                r.remove(&job_id);
+            }
+            sink(JobEvent::Finished { outcome });
+        });
+        id
+    }
+
+    /// Cancels a running job; false when no such job runs (finished already, or unknown).
+    pub fn cancel(&self, id: &JobId) -> bool {
+        let token = self.running.lock().ok().and_then(|r| r.get(id).cloned());
+        token.map(|t| t.cancel()).is_some()
+    }
+
+    /// Cancels every running job (on shutdown).
+    pub fn cancel_all(&self) {
+        if let Ok(r) = self.running.lock() {
+            r.values().for_each(CancellationToken::cancel);
+        }
+    }
+
+    pub fn running_count(&self) -> usize {
+        self.running.lock().map(|r| r.len()).unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn collecting_sink() -> (JobSink, Arc<Mutex<Vec<JobEvent>>>) {
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let e2 = Arc::clone(&events);
+        (Arc::new(move |e| e2.lock().unwrap().push(e)), events)
+    }
+
+    async fn finished(events: &Arc<Mutex<Vec<JobEvent>>>) -> JobOutcome {
+        for _ in 0..200 {
+            if let Some(JobEvent::Finished { outcome }) = events.lock().unwrap().last() {
+                return outcome.clone();
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("job did not finish");
+    }
+
+    #[tokio::test]
+    async fn a_job_streams_progress_and_completes() {
+        let jobs = JobRegistry::default();
+        let (sink, events) = collecting_sink();
+        jobs.start("count", sink, |ctx| async move {
+            for i in 1..=3 {
+                ctx.progress(i, Some(3), None);
+                ctx.batch(vec![serde_json::json!(i)]);
+            }
+            Ok(serde_json::json!({"n": 3}))
+        });
+        let outcome = finished(&events).await;
+        assert!(matches!(outcome, JobOutcome::Completed { .. }));
+        let ev = events.lock().unwrap();
+        assert!(matches!(ev[0], JobEvent::Started { .. }));
+        assert_eq!(ev.iter().filter(|e| matches!(e, JobEvent::Progress { .. })).count(), 3);
+        assert_eq!(jobs.running_count(), 0);
+    }
+
+    #[tokio::test]
+    async fn cancel_stops_a_job_promptly_and_reports_how_far_it_got() {
+        let jobs = JobRegistry::default();
+        let (sink, events) = collecting_sink();
+        let id = jobs.start("forever", sink, |ctx| async move {
+            let mut i = 0;
+            loop {
+                i += 1;
+                ctx.progress(i, None, None);
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(40)).await;
+        assert!(jobs.cancel(&id));
+        let JobOutcome::Cancelled { done } = finished(&events).await else { panic!("not cancelled") };
+        assert!(done.0 >= 1);
+        assert!(!jobs.cancel(&id), "a finished job cannot be cancelled again");
+    }
+
+    #[tokio::test]
+    async fn a_failing_job_reports_its_error_code() {
+        let jobs = JobRegistry::default();
+        let (sink, events) = collecting_sink();
+        jobs.start("fail", sink, |_ctx| async move { Err(Error::validation("bad")) });
+        let JobOutcome::Failed { code, message } = finished(&events).await else { panic!() };
+        assert_eq!(code, ErrorCode::Validation);
+        assert_eq!(message, "bad");
+    }
+}

@@ -1,0 +1,22 @@
+//! The RocketMQ console core: everything that talks to clusters and to local storage, with no Tauri
+//! dependency, so it runs headless (CLI, benchmarks, integration tests against real clusters).
+//!
+//! Entry point: [`Console`], a cheap-clone handle. Domain modules (`connection`, `cluster`) add
+//! methods to it; `error` holds the closed error codes, `model` the 64-bit precision policy, `jobs`
+//! the cancellable job machinery.
+
+#![recursion_limit = "512"]
+
+pub mod cluster;
+pub mod connection;
+pub mod console;
+pub mod error;
+pub mod jobs;
+pub mod model;
+pub mod registry;
+pub mod remoting;
+pub mod secrets;
+pub mod store;
+
+pub use console::{Console, ConsoleOptions, CoreEvent};
+pub use error::{Error, ErrorCode, Result};

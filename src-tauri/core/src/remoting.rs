@@ -1,0 +1,290 @@
+//! A minimal RocketMQ remoting exchange, for the few calls whose replies the client crate cannot
+//! decode from every broker version, and a tolerant decoder for fastjson's non-standard JSON.
+//!
+//! Why: rocketmq-protocol 1.0 decodes `GET_BROKER_CLUSTER_INFO` (106) into a struct whose
+//! `enableActingMaster` field is mandatory; 4.x name servers never send it, so the client answers
+//! "Serialization failed" on every 4.x cluster. Here the same request is sent over one short-lived
+//! TCP connection and decoded leniently.
+//!
+//! Frame (big-endian): total length (4) = 4 + header length + body length; header length with the
+//! serialization type in its high byte (4, JSON = 0); the JSON header; the body. ACL signing follows
+//! the Java `AclClientRPCHook`: HMAC-SHA1 over the ext-field values sorted by key, then the body.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::time::Duration;
+
+use serde::Deserialize;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::error::{Error, Result};
+
+/// `GET_BROKER_CLUSTER_INFO`.
+pub const GET_BROKER_CLUSTER_INFO: i32 = 106;
+/// Protocol version announced in requests (a 4.9-era value every supported server accepts).
+const VERSION: i32 = 401;
+/// Largest reply accepted (a cluster table of thousands of brokers stays far below).
+const MAX_FRAME: usize = 16 * 1024 * 1024;
+
+static OPAQUE: AtomicI32 = AtomicI32::new(1);
+
+/// A decoded reply.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub code: i32,
+    pub remark: Option<String>,
+    pub body: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+struct ReplyHeader {
+    code: i32,
+    #[serde(default)]
+    remark: Option<String>,
+}
+
+/// Encodes a request frame; `credentials` (access key, secret key) sign it.
+pub fn encode_request(
+    code: i32,
+    mut ext: BTreeMap<String, String>,
+    body: &[u8],
+    credentials: Option<(&str, &str)>,
+) -> Result<Vec<u8>> {
+    if let Some((ak, sk)) = credentials {
+        ext.insert("AccessKey".to_owned(), ak.to_owned());
+        let mut content: Vec<u8> = ext.values().flat_map(|v| v.bytes()).collect();
+        content.extend_from_slice(body);
+        let signature = rocketmq_client_rust::AclSigner::cal_signature(&content, sk)
+            .map_err(|e| Error::internal(format!("ACL signature: {e}")))?;
+        ext.insert("Signature".to_owned(), signature);
+    }
+    let header = serde_json::json!({
+        "code": code,
+        "language": "JAVA",
+        "version": VERSION,
+        "opaque": OPAQUE.fetch_add(1, Ordering::Relaxed),
+        "flag": 0,
+        "extFields": ext,
+        "serializeTypeCurrentRPC": "JSON",
+    });
+    let header = serde_json::to_vec(&header).map_err(|e| Error::internal(format!("encode header: {e}")))?;
+    let total = u32::try_from(4 + header.len() + body.len()).map_err(|_| Error::validation("request too large"))?;
+    let header_len = u32::try_from(header.len()).map_err(|_| Error::validation("header too large"))?;
+    let mut frame = Vec::with_capacity(8 + header.len() + body.len());
+    frame.extend_from_slice(&total.to_be_bytes());
+    frame.extend_from_slice(&(header_len & 0x00ff_ffff).to_be_bytes());
+    frame.extend_from_slice(&header);
+    frame.extend_from_slice(body);
+    Ok(frame)
+}
+
+/// Decodes a reply frame without its 4-byte total-length prefix.
+pub fn decode_reply(payload: &[u8]) -> Result<Reply> {
+    let malformed = |why: &str| Error::BrokerRejected {
+        target: "peer".into(),
+        operation: "decode reply".into(),
+        code: -1,
+        detail: format!("malformed remoting frame: {why}"),
+    };
+    let Some(len_bytes) = payload.get(..4) else { return Err(malformed("shorter than 4 bytes")) };
+    let mut raw = [0u8; 4];
+    raw.copy_from_slice(len_bytes);
+    let with_type = u32::from_be_bytes(raw);
+    if with_type >> 24 != 0 {
+        return Err(malformed("not a JSON-serialized header"));
+    }
+    let header_len = usize::try_from(with_type & 0x00ff_ffff).map_err(|_| malformed("header length"))?;
+    let header = payload.get(4..4 + header_len).ok_or_else(|| malformed("header longer than frame"))?;
+    let header: ReplyHeader =
+        serde_json::from_slice(header).map_err(|e| malformed(&format!("header is not JSON: {e}")))?;
+    Ok(Reply { code: header.code, remark: header.remark, body: payload.get(4 + header_len..).unwrap_or(&[]).to_vec() })
+}
+
+/// Sends one request to `addr` and waits for its reply, all within `timeout`.
+pub async fn invoke(
+    addr: &str,
+    code: i32,
+    ext: BTreeMap<String, String>,
+    credentials: Option<(&str, &str)>,
+    timeout: Duration,
+) -> Result<Reply> {
+    let frame = encode_request(code, ext, &[], credentials)?;
+    let exchange = async {
+        let mut stream = TcpStream::connect(addr).await.map_err(|e| Error::Unreachable {
+            target: addr.to_owned(),
+            detail: format!("connect: {e}"),
+        })?;
+        let io = |e: std::io::Error| Error::Unreachable { target: addr.to_owned(), detail: format!("i/o: {e}") };
+        stream.write_all(&frame).await.map_err(io)?;
+        let total = usize::try_from(stream.read_u32().await.map_err(io)?).unwrap_or(usize::MAX);
+        if total > MAX_FRAME {
+            return Err(Error::BrokerRejected {
+                target: addr.to_owned(),
+                operation: format!("request {code}"),
+                code: -1,
+                detail: format!("reply of {total} bytes exceeds the {MAX_FRAME}-byte limit"),
+            });
+        }
+        let mut payload = vec![0u8; total];
+        stream.read_exact(&mut payload).await.map_err(io)?;
+        decode_reply(&payload)
+    };
+    match tokio::time::timeout(timeout, exchange).await {
+        Ok(r) => r,
+        Err(_) => Err(Error::Timeout { operation: format!("request {code} to {addr}"), timeout }),
+    }
+}
+
+/// Quotes the bare numeric object keys fastjson writes (`{0:"a"}` → `{"0":"a"}`), leaving strings alone.
+pub fn quote_numeric_keys(input: &str) -> String {
+    let bytes = input.as_bytes();
+    let mut out = String::with_capacity(input.len() + 16);
+    let (mut i, mut in_str, mut esc, mut copied) = (0, false, false, 0);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_str {
+            if esc {
+                esc = false;
+            } else if b == b'\\' {
+                esc = true;
+            } else if b == b'"' {
+                in_str = false;
+            }
+            i += 1;
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_str = true;
+                i += 1;
+            }
+            b'{' | b',' => {
+                // After an object start or a comma, a bare number followed by ':' is a key.
+                let mut j = i + 1;
+                while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+                    j += 1;
+                }
+                let start = j;
+                while j < bytes.len() && (bytes[j].is_ascii_digit() || bytes[j] == b'-') {
+                    j += 1;
+                }
+                let end = j;
+                while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+                    j += 1;
+                }
+                if end > start && j < bytes.len() && bytes[j] == b':' {
+                    out.push_str(&input[copied..start]);
+                    out.push('"');
+                    out.push_str(&input[start..end]);
+                    out.push('"');
+                    copied = end;
+                }
+                i = end.max(i + 1);
+            }
+            _ => i += 1,
+        }
+    }
+    out.push_str(&input[copied..]);
+    out
+}
+
+/// A broker-name entry of the cluster table, as every server version writes it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BrokerEntry {
+    #[serde(default)]
+    pub cluster: String,
+    #[serde(default)]
+    pub broker_name: String,
+    #[serde(default)]
+    pub broker_addrs: HashMap<String, String>,
+}
+
+/// The cluster table (`GET_BROKER_CLUSTER_INFO` reply body).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterTable {
+    #[serde(default)]
+    pub broker_addr_table: HashMap<String, BrokerEntry>,
+    #[serde(default)]
+    pub cluster_addr_table: HashMap<String, Vec<String>>,
+}
+
+/// Decodes a cluster table from any 4.x/5.x name server or the rocketmq-rust one.
+pub fn decode_cluster_table(body: &[u8]) -> Result<ClusterTable> {
+    let text = String::from_utf8_lossy(body);
+    serde_json::from_str(&quote_numeric_keys(&text)).map_err(|e| Error::BrokerRejected {
+        target: "name server".into(),
+        operation: "decode cluster info".into(),
+        code: -1,
+        detail: format!("unexpected cluster-info body ({e}): {}", text.chars().take(200).collect::<String>()),
+    })
+}
+
+/// Fetches the cluster table from the first name server of `addrs` that answers.
+pub async fn cluster_table(
+    addrs: &[String],
+    credentials: Option<(&str, &str)>,
+    timeout: Duration,
+) -> Result<ClusterTable> {
+    let mut last = Error::validation("no name server given");
+    for addr in addrs {
+        match invoke(addr, GET_BROKER_CLUSTER_INFO, BTreeMap::new(), credentials, timeout).await {
+            Ok(r) if r.code == 0 => return decode_cluster_table(&r.body),
+            Ok(r) => {
+                let detail = r.remark.unwrap_or_default();
+                last = if matches!(r.code, 16..=18) {
+                    Error::Unauthorized { target: addr.clone(), detail }
+                } else {
+                    Error::BrokerRejected { target: addr.clone(), operation: "get cluster info".into(), code: r.code, detail }
+                };
+            }
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fastjson_numeric_keys_are_quoted_but_strings_untouched() {
+        let raw = r#"{"brokerAddrs":{0:"127.0.0.1:10911", 1 :"b"},"note":"{0:x}","n":[1,2]}"#;
+        let fixed = quote_numeric_keys(raw);
+        assert_eq!(fixed, r#"{"brokerAddrs":{"0":"127.0.0.1:10911", "1" :"b"},"note":"{0:x}","n":[1,2]}"#);
+        let v: serde_json::Value = serde_json::from_str(&fixed).unwrap();
+        assert_eq!(v["n"][1], 2);
+    }
+
+    #[test]
+    fn cluster_tables_of_4x_and_5x_decode() {
+        // Captured from an Apache RocketMQ 4.9.7 name server (no enableActingMaster, no zoneName).
+        let v4 = br#"{"brokerAddrTable":{"broker-a":{"brokerAddrs":{0:"127.0.0.1:24492"},"brokerName":"broker-a","cluster":"c4"}},"clusterAddrTable":{"c4":["broker-a"]}}"#;
+        let t = decode_cluster_table(v4).unwrap();
+        assert_eq!(t.broker_addr_table["broker-a"].broker_addrs["0"], "127.0.0.1:24492");
+        assert_eq!(t.cluster_addr_table["c4"], vec!["broker-a"]);
+        let v5 = br#"{"brokerAddrTable":{"b":{"brokerAddrs":{"0":"x:1"},"brokerName":"b","cluster":"c","enableActingMaster":false,"zoneName":null}},"clusterAddrTable":{}}"#;
+        assert_eq!(decode_cluster_table(v5).unwrap().broker_addr_table["b"].cluster, "c");
+        assert!(decode_cluster_table(b"<html>").is_err());
+    }
+
+    #[test]
+    fn frames_round_trip_and_malformed_ones_are_rejected() {
+        let frame = encode_request(106, BTreeMap::new(), b"", Some(("ak", "sk"))).unwrap();
+        let total = u32::from_be_bytes([frame[0], frame[1], frame[2], frame[3]]) as usize;
+        assert_eq!(total, frame.len() - 4);
+        let header_len = u32::from_be_bytes([frame[4], frame[5], frame[6], frame[7]]) as usize;
+        let header: serde_json::Value = serde_json::from_slice(&frame[8..8 + header_len]).unwrap();
+        assert_eq!(header["code"], 106);
+        assert_eq!(header["extFields"]["AccessKey"], "ak");
+        assert!(header["extFields"]["Signature"].as_str().is_some_and(|s| !s.is_empty()));
+        assert!(decode_reply(&[0, 0]).is_err());
+        assert!(decode_reply(&[1, 0, 0, 2, b'{', b'}']).is_err());
+        assert!(decode_reply(&[0, 0, 0, 9, b'{', b'}']).is_err());
+        let ok = decode_reply(&[0, 0, 0, 10, b'{', b'"', b'c', b'o', b'd', b'e', b'"', b':', b'0', b'}', b'x']).unwrap();
+        assert_eq!((ok.code, ok.body.as_slice()), (0, &b"x"[..]));
+    }
+}
