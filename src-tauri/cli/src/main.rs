@@ -21,7 +21,11 @@ use rmq_console_core::{Console, ConsoleOptions, Error, ErrorCode};
 use serde::Serialize;
 
 #[derive(Parser)]
-#[command(name = "rmq-console-cli", version, about = "RocketMQ console, headless: read views as JSON")]
+#[command(
+    name = "rmq-console-cli",
+    version,
+    about = "RocketMQ console, headless: read views as JSON"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -109,9 +113,9 @@ enum ConnectionsCmd {
 
 /// The app's data dir, as Tauri resolves it on Linux for the app identifier.
 pub fn default_data_dir() -> PathBuf {
-    let base = std::env::var_os("XDG_DATA_HOME").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".local/share")
-    });
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".local/share"));
     base.join("org.rmqconsole.app")
 }
 
@@ -132,7 +136,11 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("cannot start the async runtime: {e}");
@@ -145,9 +153,21 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            let out = CliError { code: e.code().as_str(), message: e.to_string(), detail: e.detail(), retryable: e.retryable() };
-            eprintln!("{}", serde_json::to_string(&out).unwrap_or_else(|_| e.to_string()));
-            if e.code() == ErrorCode::Validation { ExitCode::from(2) } else { ExitCode::FAILURE }
+            let out = CliError {
+                code: e.code().as_str(),
+                message: e.to_string(),
+                detail: e.detail(),
+                retryable: e.retryable(),
+            };
+            eprintln!(
+                "{}",
+                serde_json::to_string(&out).unwrap_or_else(|_| e.to_string())
+            );
+            if e.code() == ErrorCode::Validation {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
@@ -159,7 +179,10 @@ fn json<T: Serialize>(v: &T) -> Result<String, Error> {
 /// Opens a console and resolves the target to a connection id.
 async fn open(target: &Target) -> Result<(Console, ConnectionId), Error> {
     if let Some(namesrv) = &target.namesrv {
-        let console = Console::with_parts(Store::in_memory().await?, Secrets::session_only("ad-hoc CLI connection"))?;
+        let console = Console::with_parts(
+            Store::in_memory().await?,
+            Secrets::session_only("ad-hoc CLI connection"),
+        )?;
         let draft = ConnectionDraft {
             name: "cli".into(),
             namesrv_addrs: namesrv.clone(),
@@ -212,17 +235,37 @@ async fn run(command: Command) -> Result<String, Error> {
 
 async fn connections(action: ConnectionsCmd) -> Result<String, Error> {
     let dir = match &action {
-        ConnectionsCmd::List { data_dir } | ConnectionsCmd::Save { data_dir, .. } | ConnectionsCmd::Export { data_dir } => {
-            data_dir.clone().unwrap_or_else(default_data_dir)
-        }
+        ConnectionsCmd::List { data_dir }
+        | ConnectionsCmd::Save { data_dir, .. }
+        | ConnectionsCmd::Export { data_dir } => data_dir.clone().unwrap_or_else(default_data_dir),
     };
-    let console = Console::open(&dir, ConsoleOptions { no_keychain: true, ..Default::default() }).await?;
+    let console = Console::open(
+        &dir,
+        ConsoleOptions {
+            no_keychain: true,
+            ..Default::default()
+        },
+    )
+    .await?;
     let out = match action {
         ConnectionsCmd::List { .. } => console.connection_list().await.and_then(|l| json(&l)),
         ConnectionsCmd::Export { .. } => console.connection_export(&[]).await,
-        ConnectionsCmd::Save { name, namesrv, env_label, env_color, read_only, .. } => {
-            let draft =
-                ConnectionDraft { name: name.clone(), namesrv_addrs: namesrv, env_label, env_color, read_only, ..Default::default() };
+        ConnectionsCmd::Save {
+            name,
+            namesrv,
+            env_label,
+            env_color,
+            read_only,
+            ..
+        } => {
+            let draft = ConnectionDraft {
+                name: name.clone(),
+                namesrv_addrs: namesrv,
+                env_label,
+                env_color,
+                read_only,
+                ..Default::default()
+            };
             let saved = match console.connection_by_name(&name).await? {
                 Some(p) => console.connection_update(&p.id, &draft).await,
                 None => console.connection_create(&draft).await,

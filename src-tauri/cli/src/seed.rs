@@ -6,17 +6,22 @@
 use std::time::Duration;
 
 use rmq_console_core::connection::ConnectionDraft;
+use rmq_console_core::registry::LiveClient;
 use rmq_console_core::secrets::Secrets;
 use rmq_console_core::store::Store;
 use rmq_console_core::{Console, Error};
-use rocketmq_client_rust::{ClientConfig, ConsumerAdmin, DefaultMQProducer, OffsetAdmin, RouteAdmin, TopicAdmin};
+use rocketmq_client_rust::{
+    ClientConfig, ConsumerAdmin, DefaultMQProducer, OffsetAdmin, RouteAdmin, TopicAdmin,
+};
 use rocketmq_model::common::message::message_queue::MessageQueue;
 use rocketmq_model::common::message::message_single::Message;
-use rmq_console_core::registry::LiveClient;
 
 /// (topic, queues per broker, messages to send)
-const TOPICS: [(&str, u32, usize); 3] =
-    [("SandboxOrders", 8, 240), ("SandboxPayments", 4, 60), ("SandboxNotifications", 4, 0)];
+const TOPICS: [(&str, u32, usize); 3] = [
+    ("SandboxOrders", 8, 240),
+    ("SandboxPayments", 4, 60),
+    ("SandboxNotifications", 4, 0),
+];
 const GROUPS: [&str; 2] = ["sandbox-billing", "sandbox-audit"];
 const TAGS: [&str; 3] = ["created", "paid", "shipped"];
 
@@ -29,22 +34,38 @@ pub async fn seed(namesrv: &str) -> Result<serde_json::Value, Error> {
 
 async fn masters(client: &LiveClient) -> Result<Vec<(String, String)>, Error> {
     let admin = client.admin().await?;
-    let info = client.run("cluster info", "name server", RouteAdmin::examine_broker_cluster_info(&*admin)).await?;
+    let info = client
+        .run(
+            "cluster info",
+            "name server",
+            RouteAdmin::examine_broker_cluster_info(&*admin),
+        )
+        .await?;
     let mut out: Vec<(String, String)> = info
         .broker_addr_table
         .unwrap_or_default()
         .into_iter()
-        .filter_map(|(name, data)| data.broker_addrs().get(&0).map(|a| (name.to_string(), a.to_string())))
+        .filter_map(|(name, data)| {
+            data.broker_addrs()
+                .get(&0)
+                .map(|a| (name.to_string(), a.to_string()))
+        })
         .collect();
     out.sort();
     if out.is_empty() {
-        return Err(Error::not_found("a master broker registered with the name server"));
+        return Err(Error::not_found(
+            "a master broker registered with the name server",
+        ));
     }
     Ok(out)
 }
 
 async fn run(console: &Console, namesrv: &str) -> Result<serde_json::Value, Error> {
-    let draft = ConnectionDraft { name: "seed".into(), namesrv_addrs: namesrv.into(), ..Default::default() };
+    let draft = ConnectionDraft {
+        name: "seed".into(),
+        namesrv_addrs: namesrv.into(),
+        ..Default::default()
+    };
     let profile = console.connection_create(&draft).await?;
     let (_, client) = console.client(&profile.id).await?;
     let masters = masters(&client).await?;
@@ -54,7 +75,11 @@ async fn run(console: &Console, namesrv: &str) -> Result<serde_json::Value, Erro
             for (topic, queues, _) in TOPICS {
                 let config = rocketmq_model::common::config::TopicConfig::with_queues(topic, queues, queues);
                 client
-                    .run("create topic", addr, TopicAdmin::create_and_update_topic_config(&*admin, addr.into(), config))
+                    .run(
+                        "create topic",
+                        addr,
+                        TopicAdmin::create_and_update_topic_config(&*admin, addr.into(), config),
+                    )
                     .await?;
             }
             for group in GROUPS {
@@ -66,7 +91,11 @@ async fn run(console: &Console, namesrv: &str) -> Result<serde_json::Value, Erro
                     .run(
                         "create group",
                         addr,
-                        ConsumerAdmin::create_and_update_subscription_group_config(&*admin, addr.into(), config),
+                        ConsumerAdmin::create_and_update_subscription_group_config(
+                            &*admin,
+                            addr.into(),
+                            config,
+                        ),
                     )
                     .await?;
             }
@@ -97,18 +126,32 @@ async fn run(console: &Console, namesrv: &str) -> Result<serde_json::Value, Erro
 }
 
 async fn produce(console: &Console, namesrv: &str) -> Result<usize, Error> {
-    let config = ClientConfig { namesrv_addr: Some(namesrv.to_owned().into()), ..Default::default() };
+    let config = ClientConfig {
+        namesrv_addr: Some(namesrv.to_owned().into()),
+        ..Default::default()
+    };
     let mut producer = DefaultMQProducer::builder(console.registry().runtime())
         .client_config(config)
         .producer_group("sandbox-seeder")
         .build();
-    rmq_console_core::registry::bounded("start producer", namesrv, Duration::from_secs(10), producer.start()).await?;
+    rmq_console_core::registry::bounded(
+        "start producer",
+        namesrv,
+        Duration::from_secs(10),
+        producer.start(),
+    )
+    .await?;
     let mut sent = 0;
     let mut outcome = Ok(());
     'topics: for (topic, _, count) in TOPICS {
         for i in 0..count {
-            let key = format!("{}-{:05}", topic.trim_start_matches("Sandbox").to_lowercase(), i + 1);
-            let body = serde_json::json!({ "id": key, "amount": (i * 37) % 1000, "currency": "EUR" }).to_string();
+            let key = format!(
+                "{}-{:05}",
+                topic.trim_start_matches("Sandbox").to_lowercase(),
+                i + 1
+            );
+            let body =
+                serde_json::json!({ "id": key, "amount": (i * 37) % 1000, "currency": "EUR" }).to_string();
             let message = Message::builder()
                 .topic(topic)
                 .keys(vec![key.clone()])

@@ -20,6 +20,7 @@ use sqlx::Row;
 use crate::connection::{ConnectionDraft, parse_namesrv_addrs};
 use crate::console::Console;
 use crate::error::{Error, ErrorCode, Result};
+use crate::jobs::{JobId, JobSink};
 use crate::model::{ConnectionId, Count, Millis};
 use crate::registry::{ClientSpec, LiveClient, REQUEST_TIMEOUT};
 
@@ -150,7 +151,10 @@ pub struct RuntimeSummary {
 pub fn summarize_runtime(kv: &HashMap<String, String>) -> RuntimeSummary {
     let num = |k: &str| kv.get(k).and_then(|v| v.trim().parse::<u64>().ok());
     // "putTps" is "last10s last1m last10m"; the first figure is the current rate.
-    let first_f64 = |k: &str| kv.get(k).and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok());
+    let first_f64 = |k: &str| {
+        kv.get(k)
+            .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+    };
     let diff = |now: Option<u64>, then: Option<u64>| Some(now?.saturating_sub(then?));
     let put_today = diff(num("msgPutTotalTodayNow"), num("msgPutTotalTodayMorning"));
     let put_yesterday = diff(num("msgPutTotalTodayMorning"), num("msgPutTotalYesterdayMorning"));
@@ -166,16 +170,25 @@ pub fn summarize_runtime(kv: &HashMap<String, String>) -> RuntimeSummary {
         msg_get_today: get_today,
         msg_get_yesterday: get_yesterday,
         commit_log_disk_ratio: kv.get("commitLogDiskRatio").and_then(|v| v.trim().parse().ok()),
-        boot_time: kv.get("bootTimestamp").and_then(|v| v.trim().parse().ok()).filter(|t: &i64| *t > 0),
+        boot_time: kv
+            .get("bootTimestamp")
+            .and_then(|v| v.trim().parse().ok())
+            .filter(|t: &i64| *t > 0),
     }
 }
 
 fn to_strings(map: HashMap<CheetahString, CheetahString>) -> HashMap<String, String> {
-    map.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    map.into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 fn sorted_kv(map: HashMap<String, String>) -> Vec<KeyValue> {
-    map.into_iter().collect::<BTreeMap<_, _>>().into_iter().map(|(key, value)| KeyValue { key, value }).collect()
+    map.into_iter()
+        .collect::<BTreeMap<_, _>>()
+        .into_iter()
+        .map(|(key, value)| KeyValue { key, value })
+        .collect()
 }
 
 /// A broker address from the route table.
@@ -196,11 +209,24 @@ async fn probe_name_servers(client: &LiveClient) -> Vec<NameServerStatus> {
     join_all(client.spec.namesrv_addrs.iter().map(|addr| async move {
         let start = Instant::now();
         let r = match client.admin().await {
-            Ok(a) => client.run("probe name server", addr, RouteAdmin::probe_name_server(&*a, addr.into())).await,
+            Ok(a) => {
+                client
+                    .run(
+                        "probe name server",
+                        addr,
+                        RouteAdmin::probe_name_server(&*a, addr.into()),
+                    )
+                    .await
+            }
             Err(e) => Err(e),
         };
         match r {
-            Ok(()) => NameServerStatus { addr: addr.clone(), reachable: true, rtt_ms: Some(elapsed_ms(start)), error: None },
+            Ok(()) => NameServerStatus {
+                addr: addr.clone(),
+                reachable: true,
+                rtt_ms: Some(elapsed_ms(start)),
+                error: None,
+            },
             Err(e) => NameServerStatus {
                 addr: addr.clone(),
                 reachable: false,
@@ -215,7 +241,11 @@ async fn probe_name_servers(client: &LiveClient) -> Vec<NameServerStatus> {
 /// The cluster table (clusters → brokers → addresses), sorted. Sent through [`crate::remoting`]
 /// because the client crate cannot decode the 4.x reply.
 async fn routed_brokers(client: &LiveClient) -> Result<Vec<RoutedBroker>> {
-    let creds = client.spec.credentials.as_ref().map(|(a, s)| (a.as_str(), s.as_str()));
+    let creds = client
+        .spec
+        .credentials
+        .as_ref()
+        .map(|(a, s)| (a.as_str(), s.as_str()));
     let table = remoting::cluster_table(&client.spec.namesrv_addrs, creds, client.timeout).await?;
     let mut out = Vec::new();
     for (name, entry) in table.broker_addr_table {
@@ -228,20 +258,30 @@ async fn routed_brokers(client: &LiveClient) -> Result<Vec<RoutedBroker>> {
             });
         }
     }
-    out.sort_by(|a, b| (&a.cluster, &a.broker_name, a.broker_id).cmp(&(&b.cluster, &b.broker_name, b.broker_id)));
+    out.sort_by(|a, b| {
+        (&a.cluster, &a.broker_name, a.broker_id).cmp(&(&b.cluster, &b.broker_name, b.broker_id))
+    });
     Ok(out)
 }
 
 async fn runtime_of(client: &LiveClient, addr: &str) -> Result<HashMap<String, String>> {
     let admin = client.admin().await?;
     let table = client
-        .run("get broker runtime stats", addr, BrokerAdmin::fetch_broker_runtime_stats(&*admin, addr.into()))
+        .run(
+            "get broker runtime stats",
+            addr,
+            BrokerAdmin::fetch_broker_runtime_stats(&*admin, addr.into()),
+        )
         .await?;
     Ok(to_strings(table.table))
 }
 
 fn role_of(id: u32) -> String {
-    if id == 0 { "master".to_owned() } else { "slave".to_owned() }
+    if id == 0 {
+        "master".to_owned()
+    } else {
+        "slave".to_owned()
+    }
 }
 
 impl Console {
@@ -342,7 +382,10 @@ impl Console {
         for row in rows {
             let broker_name: String = row.try_get("broker_name")?;
             let broker_id: u32 = row.try_get("broker_id")?;
-            if routed.iter().any(|b| b.broker_name == broker_name && b.broker_id == broker_id) {
+            if routed
+                .iter()
+                .any(|b| b.broker_name == broker_name && b.broker_id == broker_id)
+            {
                 continue;
             }
             let last_seen = Millis(row.try_get("last_seen")?);
@@ -353,7 +396,9 @@ impl Console {
                 role: role_of(broker_id),
                 addr: row.try_get("addr")?,
                 status: BrokerStatus::Missing,
-                status_detail: Some("No longer registered with any name server (stopped or crashed).".to_owned()),
+                status_detail: Some(
+                    "No longer registered with any name server (stopped or crashed).".to_owned(),
+                ),
                 version: None,
                 put_tps: None,
                 get_tps: None,
@@ -371,7 +416,12 @@ impl Console {
     }
 
     /// Forgets a broker that was decommissioned, so it no longer shows as missing.
-    pub async fn cluster_forget_broker(&self, id: &ConnectionId, broker_name: &str, broker_id: u32) -> Result<()> {
+    pub async fn cluster_forget_broker(
+        &self,
+        id: &ConnectionId,
+        broker_name: &str,
+        broker_id: u32,
+    ) -> Result<()> {
         sqlx::query("DELETE FROM known_broker WHERE connection_id = ? AND broker_name = ? AND broker_id = ?")
             .bind(id.as_str())
             .bind(broker_name)
@@ -390,7 +440,11 @@ impl Console {
             return Err(Error::not_found(format!("broker {addr} in the cluster route")));
         }
         let admin = client.admin().await?;
-        let config = client.run("get broker config", addr, BrokerAdmin::get_broker_config(&*admin, addr.into()));
+        let config = client.run(
+            "get broker config",
+            addr,
+            BrokerAdmin::get_broker_config(&*admin, addr.into()),
+        );
         let (runtime, config) = tokio::join!(runtime_of(&client, addr), config);
         drop(admin);
         Ok(BrokerDetail {
@@ -406,21 +460,63 @@ impl Console {
     #[tracing::instrument(skip(self, draft), err(Debug))]
     pub async fn connection_test(&self, draft: &ConnectionDraft) -> Result<ConnectionTestReport> {
         let addrs = parse_namesrv_addrs(&draft.namesrv_addrs)?;
-        let access_key = draft.access_key.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let access_key = draft
+            .access_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
         let credentials = match access_key {
             None => None,
             Some(ak) => {
-                let sk = draft.secret_key.clone().filter(|s| !s.is_empty()).ok_or_else(|| {
-                    Error::validation("An access key is set but the secret key is empty.")
-                })?;
+                let sk = draft
+                    .secret_key
+                    .clone()
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| Error::validation("An access key is set but the secret key is empty."))?;
                 Some((ak.to_owned(), sk))
             }
         };
-        let spec = ClientSpec { namesrv_addrs: addrs, vip_channel: draft.vip_channel, credentials };
+        let spec = ClientSpec {
+            namesrv_addrs: addrs,
+            vip_channel: draft.vip_channel,
+            credentials,
+        };
         let client = Arc::new(LiveClient::start(self.registry().runtime(), spec, REQUEST_TIMEOUT).await?);
         let report = test_with(&client).await;
         client.shutdown().await;
         report
+    }
+
+    /// Tests every saved connection as a job: one batch item per connection, cancellable between them.
+    pub async fn connection_test_all(&self, sink: JobSink) -> Result<JobId> {
+        let profiles = self.connection_list().await?;
+        let console = self.clone();
+        Ok(self
+            .jobs()
+            .start("Test all connections", sink, move |ctx| async move {
+                let total = profiles.len() as u64;
+                let mut ok = 0u64;
+                for (i, p) in profiles.iter().enumerate() {
+                    ctx.check()?;
+                    ctx.progress(i as u64, Some(total), Some(format!("testing {}", p.name)));
+                    let item = match console.connection_test_saved(&p.id).await {
+                        Ok(r) => {
+                            ok += 1;
+                            serde_json::json!({
+                                "connectionId": p.id, "name": p.name, "ok": true, "rttMs": r.rtt_ms,
+                                "brokerCount": r.broker_count, "clusters": r.clusters,
+                            })
+                        }
+                        Err(e) => serde_json::json!({
+                            "connectionId": p.id, "name": p.name, "ok": false,
+                            "code": e.code(), "message": e.to_string(),
+                        }),
+                    };
+                    ctx.batch(vec![item]);
+                }
+                ctx.progress(total, Some(total), None);
+                Ok(serde_json::json!({ "tested": total, "reachable": ok }))
+            }))
     }
 
     /// Tests a saved connection with its saved secret.
@@ -448,14 +544,20 @@ async fn test_with(client: &LiveClient) -> Result<ConnectionTestReport> {
                 .join("; ");
             return Err(match e {
                 Error::Timeout { operation, timeout } => Error::Timeout { operation, timeout },
-                _ => Error::Unreachable { target: client.spec.namesrv_addrs.join(";"), detail },
+                _ => Error::Unreachable {
+                    target: client.spec.namesrv_addrs.join(";"),
+                    detail,
+                },
             });
         }
         Err(e) => return Err(e),
     };
     let stats = join_all(routed.iter().map(|b| runtime_of(client, &b.addr))).await;
     // An ACL rejection of every broker means the credentials are wrong: say so, not "0 brokers".
-    if let Some(Err(e)) = stats.iter().find(|s| matches!(s, Err(e) if e.code() == ErrorCode::Unauthorized)) {
+    if let Some(Err(e)) = stats
+        .iter()
+        .find(|s| matches!(s, Err(e) if e.code() == ErrorCode::Unauthorized))
+    {
         return Err(Error::Unauthorized {
             target: client.spec.namesrv_addrs.join(";"),
             detail: e.detail().unwrap_or_else(|| e.to_string()),
@@ -495,7 +597,10 @@ mod tests {
     use super::*;
 
     fn kv(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
@@ -523,7 +628,11 @@ mod tests {
         assert_eq!(s.boot_time, Some(1_764_000_000_000));
         let v4 = kv(&[("brokerVersionDesc", "V4_9_7"), ("getTransferedTps", "7.5 1 1")]);
         assert_eq!(summarize_runtime(&v4).get_tps, Some(7.5));
-        let junk = kv(&[("putTps", "n/a"), ("bootTimestamp", "-1"), ("msgPutTotalTodayNow", "x")]);
+        let junk = kv(&[
+            ("putTps", "n/a"),
+            ("bootTimestamp", "-1"),
+            ("msgPutTotalTodayNow", "x"),
+        ]);
         assert_eq!(summarize_runtime(&junk), RuntimeSummary::default());
     }
 }

@@ -106,10 +106,14 @@ const MAX_NAME_LEN: usize = 64;
 
 /// Parses a name-server list: `host:port` items separated by `;`, `,` or whitespace.
 pub fn parse_namesrv_addrs(raw: &str) -> Result<Vec<String>> {
-    let items: Vec<&str> =
-        raw.split(|c: char| c == ';' || c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()).collect();
+    let items: Vec<&str> = raw
+        .split(|c: char| c == ';' || c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .collect();
     if items.is_empty() {
-        return Err(Error::validation("The name-server address list is empty: enter at least one host:port."));
+        return Err(Error::validation(
+            "The name-server address list is empty: enter at least one host:port.",
+        ));
     }
     let mut out: Vec<String> = Vec::with_capacity(items.len());
     for item in items {
@@ -121,9 +125,13 @@ pub fn parse_namesrv_addrs(raw: &str) -> Result<Vec<String>> {
         let host = host.trim_start_matches('[').trim_end_matches(']');
         let host_ok = !host.is_empty()
             && host.len() <= 253
-            && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'));
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'));
         if !host_ok {
-            return Err(Error::validation(format!("'{item}' has an invalid host name '{host}'.")));
+            return Err(Error::validation(format!(
+                "'{item}' has an invalid host name '{host}'."
+            )));
         }
         match port.parse::<u16>() {
             Ok(p) if p > 0 => {}
@@ -145,7 +153,9 @@ fn validate_color(color: &str) -> Result<()> {
     if hex.len() == 6 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
         Ok(())
     } else {
-        Err(Error::validation(format!("'{color}' is not a colour: expected #rrggbb.")))
+        Err(Error::validation(format!(
+            "'{color}' is not a colour: expected #rrggbb."
+        )))
     }
 }
 
@@ -165,11 +175,22 @@ fn validate(draft: &ConnectionDraft) -> Result<Valid> {
         return Err(Error::validation("The connection name is empty."));
     }
     if name.chars().count() > MAX_NAME_LEN {
-        return Err(Error::validation(format!("The connection name is longer than {MAX_NAME_LEN} characters.")));
+        return Err(Error::validation(format!(
+            "The connection name is longer than {MAX_NAME_LEN} characters."
+        )));
     }
     let addrs = parse_namesrv_addrs(&draft.namesrv_addrs)?;
-    let access_key = draft.access_key.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
-    let env_color = if draft.env_color.trim().is_empty() { default_color() } else { draft.env_color.trim().into() };
+    let access_key = draft
+        .access_key
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
+    let env_color = if draft.env_color.trim().is_empty() {
+        default_color()
+    } else {
+        draft.env_color.trim().into()
+    };
     validate_color(&env_color)?;
     Ok(Valid {
         name,
@@ -237,7 +258,11 @@ impl Console {
         Ok(ConnectionProfile {
             id,
             name: row.try_get("name")?,
-            namesrv_addrs: addrs.split(';').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+            namesrv_addrs: addrs
+                .split(';')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
             vip_channel: row.try_get("vip_channel")?,
             access_key,
             secret_state,
@@ -273,7 +298,9 @@ impl Console {
         .await;
         match insert {
             Err(e) if is_unique_violation(&e) => {
-                return Err(Error::Conflict { message: format!("A connection named '{}' exists already.", v.name) });
+                return Err(Error::Conflict {
+                    message: format!("A connection named '{}' exists already.", v.name),
+                });
             }
             other => other?,
         };
@@ -286,7 +313,9 @@ impl Console {
 
     /// Saves the secret of `id` (keychain when there is one) and records where it went.
     async fn save_secret(&self, id: &ConnectionId, secret: Option<&str>) -> Result<()> {
-        let Some(secret) = secret.filter(|s| !s.is_empty()) else { return Ok(()) };
+        let Some(secret) = secret.filter(|s| !s.is_empty()) else {
+            return Ok(());
+        };
         self.secrets().put(id, secret).await?;
         let in_keychain = self.secrets().status().available;
         sqlx::query("UPDATE connection SET secret_in_keychain = ? WHERE id = ?")
@@ -300,7 +329,11 @@ impl Console {
     /// Edits a saved connection. An absent secret keeps the saved one; removing the access key
     /// removes the secret too. The live client is rebuilt on next use.
     #[tracing::instrument(skip(self, draft), err(Debug))]
-    pub async fn connection_update(&self, id: &ConnectionId, draft: &ConnectionDraft) -> Result<ConnectionProfile> {
+    pub async fn connection_update(
+        &self,
+        id: &ConnectionId,
+        draft: &ConnectionDraft,
+    ) -> Result<ConnectionProfile> {
         let v = validate(draft)?;
         let before = self.connection_get(id).await?;
         let update = sqlx::query(
@@ -320,7 +353,9 @@ impl Console {
         .await;
         match update {
             Err(e) if is_unique_violation(&e) => {
-                return Err(Error::Conflict { message: format!("A connection named '{}' exists already.", v.name) });
+                return Err(Error::Conflict {
+                    message: format!("A connection named '{}' exists already.", v.name),
+                });
             }
             other => other?,
         };
@@ -332,7 +367,10 @@ impl Console {
         }
         self.registry().close(id).await;
         self.emit(CoreEvent::ConnectionsChanged);
-        self.emit(CoreEvent::ResourceInvalidated { connection_id: id.clone(), scope: vec![] });
+        self.emit(CoreEvent::ResourceInvalidated {
+            connection_id: id.clone(),
+            scope: vec![],
+        });
         self.connection_get(id).await
     }
 
@@ -417,7 +455,11 @@ impl Console {
                 read_only: p.read_only,
             })
             .collect();
-        let file = ExportFile { format: EXPORT_FORMAT.to_owned(), version: 1, connections };
+        let file = ExportFile {
+            format: EXPORT_FORMAT.to_owned(),
+            version: 1,
+            connections,
+        };
         serde_json::to_string_pretty(&file).map_err(|e| Error::internal(format!("export: {e}")))
     }
 
@@ -434,7 +476,10 @@ impl Console {
             )));
         }
         if file.version != 1 {
-            return Err(Error::validation(format!("Export version {} is not supported.", file.version)));
+            return Err(Error::validation(format!(
+                "Export version {} is not supported.",
+                file.version
+            )));
         }
         // Validate everything first: an import is all or nothing.
         let drafts: Vec<ConnectionDraft> = file
@@ -455,7 +500,10 @@ impl Console {
             validate(d).map_err(|e| Error::validation(format!("Profile '{}': {e}", d.name)))?;
         }
         let existing = self.connection_list().await?;
-        let mut report = ImportReport { imported: vec![], skipped: vec![] };
+        let mut report = ImportReport {
+            imported: vec![],
+            skipped: vec![],
+        };
         for mut d in drafts {
             let addrs = parse_namesrv_addrs(&d.namesrv_addrs)?;
             let same = existing.iter().any(|e| {
@@ -485,11 +533,17 @@ impl Console {
                     .secrets()
                     .get(id)
                     .await?
-                    .ok_or_else(|| Error::SecretRequired { connection: p.name.clone() })?;
+                    .ok_or_else(|| Error::SecretRequired {
+                        connection: p.name.clone(),
+                    })?;
                 Some((ak.clone(), sk))
             }
         };
-        let spec = ClientSpec { namesrv_addrs: p.namesrv_addrs.clone(), vip_channel: p.vip_channel, credentials };
+        let spec = ClientSpec {
+            namesrv_addrs: p.namesrv_addrs.clone(),
+            vip_channel: p.vip_channel,
+            credentials,
+        };
         Ok((p, spec))
     }
 
@@ -533,7 +587,10 @@ mod tests {
 
     #[test]
     fn address_lists_are_parsed_and_bad_ones_explained() {
-        assert_eq!(parse_namesrv_addrs("a:1;b:2, c:3 a:1").unwrap(), vec!["a:1", "b:2", "c:3"]);
+        assert_eq!(
+            parse_namesrv_addrs("a:1;b:2, c:3 a:1").unwrap(),
+            vec!["a:1", "b:2", "c:3"]
+        );
         let msg = |raw: &str| parse_namesrv_addrs(raw).unwrap_err().to_string();
         assert!(msg("  ").contains("empty"));
         assert!(msg("localhost").contains("expected host:port"));
@@ -555,13 +612,19 @@ mod tests {
         d.read_only = true;
         let p2 = c.connection_update(&p.id, &d).await.unwrap();
         assert!(p2.read_only);
-        assert_eq!(c.ensure_writable(&p.id).await.unwrap_err().code(), ErrorCode::ReadOnly);
+        assert_eq!(
+            c.ensure_writable(&p.id).await.unwrap_err().code(),
+            ErrorCode::ReadOnly
+        );
         let copy = c.connection_duplicate(&p.id).await.unwrap();
         assert_eq!(copy.name, "dev2 (copy)");
         let copy2 = c.connection_duplicate(&p.id).await.unwrap();
         assert_eq!(copy2.name, "dev2 (copy) 2");
         c.connection_delete(&copy.id).await.unwrap();
-        assert_eq!(c.connection_delete(&copy.id).await.unwrap_err().code(), ErrorCode::NotFound);
+        assert_eq!(
+            c.connection_delete(&copy.id).await.unwrap_err().code(),
+            ErrorCode::NotFound
+        );
         assert_eq!(c.connection_list().await.unwrap().len(), 2);
     }
 
@@ -592,6 +655,10 @@ mod tests {
         let again = c2.connection_import(&json).await.unwrap();
         assert_eq!(again.skipped, vec!["acl"]);
         assert!(c2.connection_import("{}").await.is_err());
-        assert!(c2.connection_import(r#"{"format":"x","version":1,"connections":[]}"#).await.is_err());
+        assert!(
+            c2.connection_import(r#"{"format":"x","version":1,"connections":[]}"#)
+                .await
+                .is_err()
+        );
     }
 }

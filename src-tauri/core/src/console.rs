@@ -21,12 +21,15 @@ use crate::store::Store;
 
 /// Coarse broadcasts for every open window: the backend says what is stale.
 #[derive(Debug, Clone, Serialize, specta::Type)]
-#[serde(tag = "kind", rename_all = "camelCase")]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum CoreEvent {
     /// The set of saved connections changed (created, edited, deleted, imported).
     ConnectionsChanged,
     /// Data under `scope` (a query-key prefix such as `["cluster"]`) of a connection is stale.
-    ResourceInvalidated { connection_id: ConnectionId, scope: Vec<String> },
+    ResourceInvalidated {
+        connection_id: ConnectionId,
+        scope: Vec<String>,
+    },
 }
 
 /// Options for [`Console::open`].
@@ -40,7 +43,10 @@ pub struct ConsoleOptions {
 
 impl Default for ConsoleOptions {
     fn default() -> Self {
-        Self { keychain_service: "rmq-console".to_owned(), no_keychain: false }
+        Self {
+            keychain_service: "rmq-console".to_owned(),
+            no_keychain: false,
+        }
     }
 }
 

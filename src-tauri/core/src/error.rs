@@ -77,7 +77,12 @@ pub enum Error {
     #[error("access denied by {target}")]
     Unauthorized { target: String, detail: String },
     #[error("{target} rejected {operation} (code {code})")]
-    BrokerRejected { target: String, operation: String, code: i32, detail: String },
+    BrokerRejected {
+        target: String,
+        operation: String,
+        code: i32,
+        detail: String,
+    },
     #[error("the secret key of connection '{connection}' is needed for this session")]
     SecretRequired { connection: String },
     #[error("connection '{connection}' is read-only")]
@@ -101,7 +106,9 @@ const ACL_RESPONSE_CODES: [i32; 3] = [16, 17, 18];
 
 impl Error {
     pub fn validation(message: impl Into<String>) -> Self {
-        Self::Validation { message: message.into() }
+        Self::Validation {
+            message: message.into(),
+        }
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {
@@ -109,7 +116,9 @@ impl Error {
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
-        Self::Internal { message: message.into() }
+        Self::Internal {
+            message: message.into(),
+        }
     }
 
     /// The closed code for this error.
@@ -132,7 +141,10 @@ impl Error {
 
     /// Whether trying the same thing again later may succeed.
     pub fn retryable(&self) -> bool {
-        matches!(self, Self::Unreachable { .. } | Self::Timeout { .. } | Self::Storage(_))
+        matches!(
+            self,
+            Self::Unreachable { .. } | Self::Timeout { .. } | Self::Storage(_)
+        )
     }
 
     /// Technical detail for the "details" part of an error toast and the log.
@@ -158,7 +170,9 @@ impl Error {
     /// Classifies a RocketMQ client error raised while running `operation` against `target`.
     pub fn from_client(operation: &str, target: &str, error: &ClientError) -> Self {
         let descriptor = error.descriptor();
-        let target = error.broker_addr().map_or_else(|| target.to_owned(), str::to_owned);
+        let target = error
+            .broker_addr()
+            .map_or_else(|| target.to_owned(), str::to_owned);
         // The client redacts its own message; the broker's answer is in the source chain.
         let mut chain = vec![error.to_string()];
         let mut src = std::error::Error::source(error);
@@ -167,35 +181,63 @@ impl Error {
             src = e.source();
         }
         chain.dedup();
-        let detail = format!("{operation}: {} [{}]", chain.join(": "), descriptor.code().as_str());
+        let detail = format!(
+            "{operation}: {} [{}]",
+            chain.join(": "),
+            descriptor.code().as_str()
+        );
         tracing::debug!(?error, %detail, "client error");
         let remote_code = error.broker_response_code().or_else(|| response_code_in(&detail));
-        if ACL_MARKERS.iter().any(|m| detail.contains(m)) || remote_code.is_some_and(|c| ACL_RESPONSE_CODES.contains(&c)) {
+        if ACL_MARKERS.iter().any(|m| detail.contains(m))
+            || remote_code.is_some_and(|c| ACL_RESPONSE_CODES.contains(&c))
+        {
             return Self::Unauthorized { target, detail };
         }
         if let Some(code) = remote_code {
-            return Self::BrokerRejected { target, operation: operation.to_owned(), code, detail };
+            return Self::BrokerRejected {
+                target,
+                operation: operation.to_owned(),
+                code,
+                detail,
+            };
         }
         let class = descriptor.class();
         if class == ErrorClass::AUTHENTICATION || class == ErrorClass::AUTHORIZATION {
             Self::Unauthorized { target, detail }
         } else if class == ErrorClass::TIMEOUT {
-            Self::Timeout { operation: format!("{operation} on {target}"), timeout: Duration::ZERO }
-        } else if class == ErrorClass::UNAVAILABLE || class == ErrorClass::IO || class == ErrorClass::ROUTING {
+            Self::Timeout {
+                operation: format!("{operation} on {target}"),
+                timeout: Duration::ZERO,
+            }
+        } else if class == ErrorClass::UNAVAILABLE || class == ErrorClass::IO || class == ErrorClass::ROUTING
+        {
             Self::Unreachable { target, detail }
         } else {
-            Self::BrokerRejected { target, operation: operation.to_owned(), code: -1, detail }
+            Self::BrokerRejected {
+                target,
+                operation: operation.to_owned(),
+                code: -1,
+                detail,
+            }
         }
     }
 }
 
 /// Words of a broker's ACL rejection (4.x plain ACL, 5.x authentication) in its error remark.
-const ACL_MARKERS: [&str; 4] = ["AclException", "AuthenticationException", "AuthorizationException", "No accessKey"];
+const ACL_MARKERS: [&str; 4] = [
+    "AclException",
+    "AuthenticationException",
+    "AuthorizationException",
+    "No accessKey",
+];
 
 /// The broker response code in a client error text ("CODE: 1  DESC: …").
 fn response_code_in(text: &str) -> Option<i32> {
     let rest = &text[text.find("CODE: ")? + 6..];
-    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '-').collect();
+    let digits: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '-')
+        .collect();
     digits.parse().ok()
 }
 
@@ -205,10 +247,15 @@ mod tests {
 
     #[test]
     fn codes_are_stable_and_retryable_only_for_transient_failures() {
-        let unreachable = Error::Unreachable { target: "a".into(), detail: "d".into() };
+        let unreachable = Error::Unreachable {
+            target: "a".into(),
+            detail: "d".into(),
+        };
         assert_eq!(unreachable.code(), ErrorCode::Unreachable);
         assert!(unreachable.retryable());
-        let ro = Error::ReadOnly { connection: "prod".into() };
+        let ro = Error::ReadOnly {
+            connection: "prod".into(),
+        };
         assert_eq!(ro.code().as_str(), "ReadOnly");
         assert!(!ro.retryable());
         assert_eq!(ro.to_string(), "connection 'prod' is read-only");
@@ -217,11 +264,20 @@ mod tests {
     #[test]
     fn client_timeouts_and_broker_codes_are_classified() {
         let timeout = ClientError::timeout("getBrokerClusterInfo", 3000);
-        assert_eq!(Error::from_client("cluster info", "ns", &timeout).code(), ErrorCode::Timeout);
+        assert_eq!(
+            Error::from_client("cluster info", "ns", &timeout).code(),
+            ErrorCode::Timeout
+        );
         let rejected = ClientError::broker_operation_failed("getBrokerConfig", 1, "system error");
-        assert_eq!(Error::from_client("config", "b", &rejected).code(), ErrorCode::BrokerRejected);
+        assert_eq!(
+            Error::from_client("config", "b", &rejected).code(),
+            ErrorCode::BrokerRejected
+        );
         let denied = ClientError::broker_operation_failed("getBrokerConfig", 16, "no permission");
-        assert_eq!(Error::from_client("config", "b", &denied).code(), ErrorCode::Unauthorized);
+        assert_eq!(
+            Error::from_client("config", "b", &denied).code(),
+            ErrorCode::Unauthorized
+        );
         assert_eq!(response_code_in("x CODE: 1  DESC: y"), Some(1));
         assert_eq!(response_code_in("no code"), None);
     }

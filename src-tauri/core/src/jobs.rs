@@ -22,21 +22,41 @@ pub struct JobId(pub String);
 
 /// How a job ended.
 #[derive(Debug, Clone, Serialize, specta::Type)]
-#[serde(tag = "status", rename_all = "camelCase")]
+#[serde(tag = "status", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum JobOutcome {
-    Completed { summary: serde_json::Value },
-    Cancelled { done: Count },
-    Failed { code: ErrorCode, message: String },
+    Completed {
+        #[specta(type = specta_typescript::Unknown)]
+        summary: serde_json::Value,
+    },
+    Cancelled {
+        done: Count,
+    },
+    Failed {
+        code: ErrorCode,
+        message: String,
+    },
 }
 
 /// One event of a job's stream.
 #[derive(Debug, Clone, Serialize, specta::Type)]
-#[serde(tag = "kind", rename_all = "camelCase")]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum JobEvent {
-    Started { job_id: JobId, title: String },
-    Progress { done: Count, total: Option<Count>, note: Option<String> },
-    Batch { items: Vec<serde_json::Value> },
-    Finished { outcome: JobOutcome },
+    Started {
+        job_id: JobId,
+        title: String,
+    },
+    Progress {
+        done: Count,
+        total: Option<Count>,
+        note: Option<String>,
+    },
+    Batch {
+        #[specta(type = Vec<specta_typescript::Unknown>)]
+        items: Vec<serde_json::Value>,
+    },
+    Finished {
+        outcome: JobOutcome,
+    },
 }
 
 /// Where a job's events go.
@@ -53,14 +73,20 @@ pub struct JobContext {
 
 impl std::fmt::Debug for JobContext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JobContext").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("JobContext")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }
 
 impl JobContext {
     pub fn progress(&self, done: u64, total: Option<u64>, note: Option<String>) {
         self.done.store(done, std::sync::atomic::Ordering::Relaxed);
-        (self.sink)(JobEvent::Progress { done: Count(done), total: total.map(Count), note });
+        (self.sink)(JobEvent::Progress {
+            done: Count(done),
+            total: total.map(Count),
+            note,
+        });
     }
 
     pub fn batch(&self, items: Vec<serde_json::Value>) {
@@ -73,7 +99,11 @@ impl JobContext {
 
     /// `Err(Cancelled)` once the job was cancelled: use with `?` between steps.
     pub fn check(&self) -> Result<()> {
-        if self.token.is_cancelled() { Err(Error::Cancelled) } else { Ok(()) }
+        if self.token.is_cancelled() {
+            Err(Error::Cancelled)
+        } else {
+            Ok(())
+        }
     }
 
     /// Resolves when the job is cancelled (for `tokio::select!`).
@@ -106,8 +136,16 @@ impl JobRegistry {
         if let Ok(mut running) = self.running.lock() {
             running.insert(id.clone(), token.clone());
         }
-        let ctx = JobContext { id: id.clone(), token, sink: Arc::clone(&sink), done: Arc::default() };
-        sink(JobEvent::Started { job_id: id.clone(), title: title.to_owned() });
+        let ctx = JobContext {
+            id: id.clone(),
+            token,
+            sink: Arc::clone(&sink),
+            done: Arc::default(),
+        };
+        sink(JobEvent::Started {
+            job_id: id.clone(),
+            title: title.to_owned(),
+        });
         let running = Arc::clone(&self.running);
         let job_id = id.clone();
         tokio::spawn(async move {
@@ -119,12 +157,15 @@ impl JobRegistry {
             };
             let outcome = match result {
                 Ok(summary) => JobOutcome::Completed { summary },
-                Err(Error::Cancelled) => {
-                    JobOutcome::Cancelled { done: Count(done.load(std::sync::atomic::Ordering::Relaxed)) }
-                }
+                Err(Error::Cancelled) => JobOutcome::Cancelled {
+                    done: Count(done.load(std::sync::atomic::Ordering::Relaxed)),
+                },
                 Err(e) => {
                     tracing::warn!(job = %job_id.0, error = ?e, "job failed");
-                    JobOutcome::Failed { code: e.code(), message: e.to_string() }
+                    JobOutcome::Failed {
+                        code: e.code(),
+                        message: e.to_string(),
+                    }
                 }
             };
             if let Ok(mut r) = running.lock() {
@@ -189,7 +230,12 @@ mod tests {
         assert!(matches!(outcome, JobOutcome::Completed { .. }));
         let ev = events.lock().unwrap();
         assert!(matches!(ev[0], JobEvent::Started { .. }));
-        assert_eq!(ev.iter().filter(|e| matches!(e, JobEvent::Progress { .. })).count(), 3);
+        assert_eq!(
+            ev.iter()
+                .filter(|e| matches!(e, JobEvent::Progress { .. }))
+                .count(),
+            3
+        );
         assert_eq!(jobs.running_count(), 0);
     }
 
@@ -207,7 +253,9 @@ mod tests {
         });
         tokio::time::sleep(Duration::from_millis(40)).await;
         assert!(jobs.cancel(&id));
-        let JobOutcome::Cancelled { done } = finished(&events).await else { panic!("not cancelled") };
+        let JobOutcome::Cancelled { done } = finished(&events).await else {
+            panic!("not cancelled")
+        };
         assert!(done.0 >= 1);
         assert!(!jobs.cancel(&id), "a finished job cannot be cancelled again");
     }
@@ -217,7 +265,9 @@ mod tests {
         let jobs = JobRegistry::default();
         let (sink, events) = collecting_sink();
         jobs.start("fail", sink, |_ctx| async move { Err(Error::validation("bad")) });
-        let JobOutcome::Failed { code, message } = finished(&events).await else { panic!() };
+        let JobOutcome::Failed { code, message } = finished(&events).await else {
+            panic!()
+        };
         assert_eq!(code, ErrorCode::Validation);
         assert_eq!(message, "bad");
     }

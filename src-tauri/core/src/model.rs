@@ -57,7 +57,7 @@ impl<'de> Deserialize<'de> for Offset {
 
 /// Milliseconds (since the epoch, or a duration): a JSON number, exact below 2^53 (see module doc).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, specta::Type)]
-#[specta(type = f64)]
+#[specta(type = u32)] // exported as a TS `number` (f64 would add `| null` for NaN)
 pub struct Millis(pub i64);
 
 /// `serde(transparent)` would make specta ignore `type = f64`: serialize the inner number by hand.
@@ -90,7 +90,7 @@ impl Millis {
 /// A count (messages scanned, items done): a JSON number, exact below 2^53 (9 * 10^15), which no
 /// count of messages or queues in a cluster approaches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, specta::Type)]
-#[specta(type = f64)]
+#[specta(type = u32)] // exported as a TS `number` (f64 would add `| null` for NaN)
 pub struct Count(pub u64);
 
 #[cfg(test)]
@@ -109,7 +109,10 @@ mod tests {
 
     #[test]
     fn millis_are_numbers() {
-        assert_eq!(serde_json::to_string(&Millis(1_700_000_000_000)).unwrap(), "1700000000000");
+        assert_eq!(
+            serde_json::to_string(&Millis(1_700_000_000_000)).unwrap(),
+            "1700000000000"
+        );
         assert!(Millis::now().0 > 1_600_000_000_000);
     }
 }

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cheetah_string::CheetahString;
-use rocketmq_client_rust::{AclClientRPCHook, ClientError, ClientRuntime, DefaultMQAdminExt, SessionCredentials};
+use rocketmq_client_rust::{
+    AclClientRPCHook, ClientError, ClientRuntime, DefaultMQAdminExt, SessionCredentials,
+};
 use tokio::sync::{Mutex, RwLock, RwLockReadGuard};
 
 use crate::error::{Error, Result};
@@ -36,7 +38,9 @@ pub struct LiveClient {
 
 impl std::fmt::Debug for LiveClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LiveClient").field("namesrv", &self.spec.namesrv_addrs).finish_non_exhaustive()
+        f.debug_struct("LiveClient")
+            .field("namesrv", &self.spec.namesrv_addrs)
+            .finish_non_exhaustive()
     }
 }
 
@@ -45,7 +49,10 @@ impl LiveClient {
     pub async fn start(runtime: Arc<ClientRuntime>, spec: ClientSpec, timeout: Duration) -> Result<Self> {
         let mut admin = match &spec.credentials {
             Some((ak, sk)) => {
-                let hook = Arc::new(AclClientRPCHook::new(SessionCredentials::with_keys(ak.as_str(), sk.as_str())));
+                let hook = Arc::new(AclClientRPCHook::new(SessionCredentials::with_keys(
+                    ak.as_str(),
+                    sk.as_str(),
+                )));
                 DefaultMQAdminExt::with_rpc_hook_and_timeout(runtime, hook, timeout)
             }
             None => DefaultMQAdminExt::with_timeout(runtime, timeout),
@@ -60,7 +67,11 @@ impl LiveClient {
         admin.set_namesrv_addr(spec.namesrv_addrs.join(";"));
         let namesrv = spec.namesrv_addrs.join(";");
         bounded("start admin client", &namesrv, timeout, admin.start()).await?;
-        Ok(Self { admin: RwLock::new(Some(admin)), spec, timeout })
+        Ok(Self {
+            admin: RwLock::new(Some(admin)),
+            spec,
+            timeout,
+        })
     }
 
     /// The started admin client, borrowed for one or more calls (see [`LiveClient::run`]).
@@ -104,7 +115,10 @@ pub async fn bounded<T>(
             }
             Err(err)
         }
-        Err(_) => Err(Error::Timeout { operation: format!("{operation} on {target}"), timeout: deadline }),
+        Err(_) => Err(Error::Timeout {
+            operation: format!("{operation} on {target}"),
+            timeout: deadline,
+        }),
     }
 }
 
@@ -123,7 +137,10 @@ impl std::fmt::Debug for Registry {
 
 impl Registry {
     pub fn new(runtime: Arc<ClientRuntime>) -> Self {
-        Self { runtime, clients: Arc::default() }
+        Self {
+            runtime,
+            clients: Arc::default(),
+        }
     }
 
     pub fn runtime(&self) -> Arc<ClientRuntime> {

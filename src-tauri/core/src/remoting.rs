@@ -69,7 +69,8 @@ pub fn encode_request(
         "serializeTypeCurrentRPC": "JSON",
     });
     let header = serde_json::to_vec(&header).map_err(|e| Error::internal(format!("encode header: {e}")))?;
-    let total = u32::try_from(4 + header.len() + body.len()).map_err(|_| Error::validation("request too large"))?;
+    let total =
+        u32::try_from(4 + header.len() + body.len()).map_err(|_| Error::validation("request too large"))?;
     let header_len = u32::try_from(header.len()).map_err(|_| Error::validation("header too large"))?;
     let mut frame = Vec::with_capacity(8 + header.len() + body.len());
     frame.extend_from_slice(&total.to_be_bytes());
@@ -87,7 +88,9 @@ pub fn decode_reply(payload: &[u8]) -> Result<Reply> {
         code: -1,
         detail: format!("malformed remoting frame: {why}"),
     };
-    let Some(len_bytes) = payload.get(..4) else { return Err(malformed("shorter than 4 bytes")) };
+    let Some(len_bytes) = payload.get(..4) else {
+        return Err(malformed("shorter than 4 bytes"));
+    };
     let mut raw = [0u8; 4];
     raw.copy_from_slice(len_bytes);
     let with_type = u32::from_be_bytes(raw);
@@ -95,10 +98,16 @@ pub fn decode_reply(payload: &[u8]) -> Result<Reply> {
         return Err(malformed("not a JSON-serialized header"));
     }
     let header_len = usize::try_from(with_type & 0x00ff_ffff).map_err(|_| malformed("header length"))?;
-    let header = payload.get(4..4 + header_len).ok_or_else(|| malformed("header longer than frame"))?;
+    let header = payload
+        .get(4..4 + header_len)
+        .ok_or_else(|| malformed("header longer than frame"))?;
     let header: ReplyHeader =
         serde_json::from_slice(header).map_err(|e| malformed(&format!("header is not JSON: {e}")))?;
-    Ok(Reply { code: header.code, remark: header.remark, body: payload.get(4 + header_len..).unwrap_or(&[]).to_vec() })
+    Ok(Reply {
+        code: header.code,
+        remark: header.remark,
+        body: payload.get(4 + header_len..).unwrap_or(&[]).to_vec(),
+    })
 }
 
 /// Sends one request to `addr` and waits for its reply, all within `timeout`.
@@ -115,7 +124,10 @@ pub async fn invoke(
             target: addr.to_owned(),
             detail: format!("connect: {e}"),
         })?;
-        let io = |e: std::io::Error| Error::Unreachable { target: addr.to_owned(), detail: format!("i/o: {e}") };
+        let io = |e: std::io::Error| Error::Unreachable {
+            target: addr.to_owned(),
+            detail: format!("i/o: {e}"),
+        };
         stream.write_all(&frame).await.map_err(io)?;
         let total = usize::try_from(stream.read_u32().await.map_err(io)?).unwrap_or(usize::MAX);
         if total > MAX_FRAME {
@@ -132,7 +144,10 @@ pub async fn invoke(
     };
     match tokio::time::timeout(timeout, exchange).await {
         Ok(r) => r,
-        Err(_) => Err(Error::Timeout { operation: format!("request {code} to {addr}"), timeout }),
+        Err(_) => Err(Error::Timeout {
+            operation: format!("request {code} to {addr}"),
+            timeout,
+        }),
     }
 }
 
@@ -218,7 +233,10 @@ pub fn decode_cluster_table(body: &[u8]) -> Result<ClusterTable> {
         target: "name server".into(),
         operation: "decode cluster info".into(),
         code: -1,
-        detail: format!("unexpected cluster-info body ({e}): {}", text.chars().take(200).collect::<String>()),
+        detail: format!(
+            "unexpected cluster-info body ({e}): {}",
+            text.chars().take(200).collect::<String>()
+        ),
     })
 }
 
@@ -230,14 +248,30 @@ pub async fn cluster_table(
 ) -> Result<ClusterTable> {
     let mut last = Error::validation("no name server given");
     for addr in addrs {
-        match invoke(addr, GET_BROKER_CLUSTER_INFO, BTreeMap::new(), credentials, timeout).await {
+        match invoke(
+            addr,
+            GET_BROKER_CLUSTER_INFO,
+            BTreeMap::new(),
+            credentials,
+            timeout,
+        )
+        .await
+        {
             Ok(r) if r.code == 0 => return decode_cluster_table(&r.body),
             Ok(r) => {
                 let detail = r.remark.unwrap_or_default();
                 last = if matches!(r.code, 16..=18) {
-                    Error::Unauthorized { target: addr.clone(), detail }
+                    Error::Unauthorized {
+                        target: addr.clone(),
+                        detail,
+                    }
                 } else {
-                    Error::BrokerRejected { target: addr.clone(), operation: "get cluster info".into(), code: r.code, detail }
+                    Error::BrokerRejected {
+                        target: addr.clone(),
+                        operation: "get cluster info".into(),
+                        code: r.code,
+                        detail,
+                    }
                 };
             }
             Err(e) => last = e,
@@ -254,7 +288,10 @@ mod tests {
     fn fastjson_numeric_keys_are_quoted_but_strings_untouched() {
         let raw = r#"{"brokerAddrs":{0:"127.0.0.1:10911", 1 :"b"},"note":"{0:x}","n":[1,2]}"#;
         let fixed = quote_numeric_keys(raw);
-        assert_eq!(fixed, r#"{"brokerAddrs":{"0":"127.0.0.1:10911", "1" :"b"},"note":"{0:x}","n":[1,2]}"#);
+        assert_eq!(
+            fixed,
+            r#"{"brokerAddrs":{"0":"127.0.0.1:10911", "1" :"b"},"note":"{0:x}","n":[1,2]}"#
+        );
         let v: serde_json::Value = serde_json::from_str(&fixed).unwrap();
         assert_eq!(v["n"][1], 2);
     }
@@ -264,10 +301,16 @@ mod tests {
         // Captured from an Apache RocketMQ 4.9.7 name server (no enableActingMaster, no zoneName).
         let v4 = br#"{"brokerAddrTable":{"broker-a":{"brokerAddrs":{0:"127.0.0.1:24492"},"brokerName":"broker-a","cluster":"c4"}},"clusterAddrTable":{"c4":["broker-a"]}}"#;
         let t = decode_cluster_table(v4).unwrap();
-        assert_eq!(t.broker_addr_table["broker-a"].broker_addrs["0"], "127.0.0.1:24492");
+        assert_eq!(
+            t.broker_addr_table["broker-a"].broker_addrs["0"],
+            "127.0.0.1:24492"
+        );
         assert_eq!(t.cluster_addr_table["c4"], vec!["broker-a"]);
         let v5 = br#"{"brokerAddrTable":{"b":{"brokerAddrs":{"0":"x:1"},"brokerName":"b","cluster":"c","enableActingMaster":false,"zoneName":null}},"clusterAddrTable":{}}"#;
-        assert_eq!(decode_cluster_table(v5).unwrap().broker_addr_table["b"].cluster, "c");
+        assert_eq!(
+            decode_cluster_table(v5).unwrap().broker_addr_table["b"].cluster,
+            "c"
+        );
         assert!(decode_cluster_table(b"<html>").is_err());
     }
 
@@ -280,11 +323,18 @@ mod tests {
         let header: serde_json::Value = serde_json::from_slice(&frame[8..8 + header_len]).unwrap();
         assert_eq!(header["code"], 106);
         assert_eq!(header["extFields"]["AccessKey"], "ak");
-        assert!(header["extFields"]["Signature"].as_str().is_some_and(|s| !s.is_empty()));
+        assert!(
+            header["extFields"]["Signature"]
+                .as_str()
+                .is_some_and(|s| !s.is_empty())
+        );
         assert!(decode_reply(&[0, 0]).is_err());
         assert!(decode_reply(&[1, 0, 0, 2, b'{', b'}']).is_err());
         assert!(decode_reply(&[0, 0, 0, 9, b'{', b'}']).is_err());
-        let ok = decode_reply(&[0, 0, 0, 10, b'{', b'"', b'c', b'o', b'd', b'e', b'"', b':', b'0', b'}', b'x']).unwrap();
+        let ok = decode_reply(&[
+            0, 0, 0, 10, b'{', b'"', b'c', b'o', b'd', b'e', b'"', b':', b'0', b'}', b'x',
+        ])
+        .unwrap();
         assert_eq!((ok.code, ok.body.as_slice()), (0, &b"x"[..]));
     }
 }

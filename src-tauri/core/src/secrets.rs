@@ -50,27 +50,43 @@ impl Secrets {
         })
         .await;
         let backend = match probe {
-            Ok(Ok(())) => Backend::Keychain { service: service.to_owned() },
+            Ok(Ok(())) => Backend::Keychain {
+                service: service.to_owned(),
+            },
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "OS keychain unavailable; secrets are kept for this session only");
                 Backend::Unavailable { reason: describe(&e) }
             }
-            Err(e) => Backend::Unavailable { reason: format!("keychain probe failed: {e}") },
+            Err(e) => Backend::Unavailable {
+                reason: format!("keychain probe failed: {e}"),
+            },
         };
-        Self { backend, session: Arc::default() }
+        Self {
+            backend,
+            session: Arc::default(),
+        }
     }
 
     /// Session-only secrets (used when the keychain is known to be absent, and by tests).
     pub fn session_only(reason: &str) -> Self {
-        Self { backend: Backend::Unavailable { reason: reason.to_owned() }, session: Arc::default() }
+        Self {
+            backend: Backend::Unavailable {
+                reason: reason.to_owned(),
+            },
+            session: Arc::default(),
+        }
     }
 
     pub fn status(&self) -> KeychainStatus {
         match &self.backend {
-            Backend::Keychain { .. } => KeychainStatus { available: true, detail: None },
-            Backend::Unavailable { reason } => {
-                KeychainStatus { available: false, detail: Some(reason.clone()) }
-            }
+            Backend::Keychain { .. } => KeychainStatus {
+                available: true,
+                detail: None,
+            },
+            Backend::Unavailable { reason } => KeychainStatus {
+                available: false,
+                detail: Some(reason.clone()),
+            },
         }
     }
 
@@ -95,7 +111,9 @@ impl Secrets {
         if let Some(s) = self.session_map()?.get(id) {
             return Ok(Some(s.clone()));
         }
-        let Backend::Keychain { service } = &self.backend else { return Ok(None) };
+        let Backend::Keychain { service } = &self.backend else {
+            return Ok(None);
+        };
         let (svc, user) = (service.clone(), id.0.clone());
         let found = blocking(move || match keyring::Entry::new(&svc, &user)?.get_password() {
             Ok(s) => Ok(Some(s)),
@@ -114,17 +132,21 @@ impl Secrets {
         self.session_map()?.remove(id);
         if let Backend::Keychain { service } = &self.backend {
             let (svc, user) = (service.clone(), id.0.clone());
-            blocking(move || match keyring::Entry::new(&svc, &user)?.delete_credential() {
-                Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-                Err(e) => Err(e),
-            })
+            blocking(
+                move || match keyring::Entry::new(&svc, &user)?.delete_credential() {
+                    Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+                    Err(e) => Err(e),
+                },
+            )
             .await?;
         }
         Ok(())
     }
 
     fn session_map(&self) -> Result<std::sync::MutexGuard<'_, HashMap<ConnectionId, String>>> {
-        self.session.lock().map_err(|_| Error::internal("secret session map poisoned"))
+        self.session
+            .lock()
+            .map_err(|_| Error::internal("secret session map poisoned"))
     }
 }
 
@@ -134,7 +156,9 @@ async fn blocking<T: Send + 'static>(
     match tokio::task::spawn_blocking(f).await {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(Error::Keychain { detail: describe(&e) }),
-        Err(e) => Err(Error::Keychain { detail: format!("keychain task failed: {e}") }),
+        Err(e) => Err(Error::Keychain {
+            detail: format!("keychain task failed: {e}"),
+        }),
     }
 }
 
@@ -143,7 +167,9 @@ fn describe(e: &keyring::Error) -> String {
         keyring::Error::PlatformFailure(inner) => {
             format!("no usable Secret Service on the session D-Bus ({inner})")
         }
-        keyring::Error::NoStorageAccess(inner) => format!("the keychain is locked or refused access ({inner})"),
+        keyring::Error::NoStorageAccess(inner) => {
+            format!("the keychain is locked or refused access ({inner})")
+        }
         other => other.to_string(),
     }
 }

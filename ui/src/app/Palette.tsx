@@ -1,0 +1,70 @@
+// Ctrl+K: reach every screen, every open connection and every broker by name.
+import { Spotlight, type SpotlightActionData } from '@mantine/spotlight';
+import { IconDatabase, IconLayoutDashboard, IconPlug, IconSearch, IconServer } from '@tabler/icons-react';
+import { useQueries, useQuery } from '@tanstack/react-query';
+import { overviewQuery } from '../features/cluster/api';
+import { connectionListQuery } from '../features/connections/api';
+import { useWorkspace } from './workspace';
+
+export function Palette() {
+  const ws = useWorkspace();
+  const conns = useQuery(connectionListQuery());
+  const overviews = useQueries({
+    queries: ws.openIds.map((id) => ({ ...overviewQuery(id), refetchInterval: false as const })),
+  });
+  const byId = new Map((conns.data ?? []).map((c) => [c.id, c]));
+  const actions: SpotlightActionData[] = [
+    {
+      id: 'screen:connections',
+      label: 'Connections',
+      description: 'Saved connections: create, test, import, export',
+      leftSection: <IconPlug size={16} />,
+      onClick: () => ws.show('connections'),
+    },
+  ];
+  if (ws.activeId) {
+    actions.push({
+      id: 'screen:overview',
+      label: 'Overview',
+      description: `Clusters, brokers and name servers of ${byId.get(ws.activeId)?.name ?? ''}`,
+      leftSection: <IconLayoutDashboard size={16} />,
+      onClick: () => ws.show('overview'),
+    });
+  }
+  for (const c of conns.data ?? []) {
+    actions.push({
+      id: `conn:${c.id}`,
+      label: c.name,
+      description: `Open connection · ${c.namesrvAddrs.join('; ')}`,
+      leftSection: <IconDatabase size={16} />,
+      onClick: () => ws.open(c.id),
+    });
+  }
+  ws.openIds.forEach((id, i) => {
+    const data = overviews[i]?.data;
+    for (const cl of data?.clusters ?? []) {
+      for (const b of cl.brokers) {
+        actions.push({
+          id: `broker:${id}:${b.addr}`,
+          label: `${b.brokerName} (${b.role})`,
+          description: `Broker ${b.addr} · ${cl.name} · ${byId.get(id)?.name ?? ''}`,
+          leftSection: <IconServer size={16} />,
+          onClick: () => {
+            ws.open(id, 'overview');
+            ws.focus(b.addr);
+          },
+        });
+      }
+    }
+  });
+  return (
+    <Spotlight
+      actions={actions}
+      shortcut={['mod + K']}
+      nothingFound="Nothing found"
+      highlightQuery
+      limit={50}
+      searchProps={{ leftSection: <IconSearch size={16} />, placeholder: 'Screens, connections, brokers…' }}
+    />
+  );
+}

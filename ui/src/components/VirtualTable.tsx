@@ -1,0 +1,92 @@
+// A virtualized table for long lists: only the visible rows are in the DOM.
+import { Box, Table, Text } from '@mantine/core';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { type ReactNode, useRef } from 'react';
+
+export interface Column<T> {
+  key: string;
+  header: ReactNode;
+  width?: number | string;
+  align?: 'left' | 'right' | 'center';
+  render: (row: T) => ReactNode;
+}
+
+interface Props<T> {
+  rows: T[];
+  columns: Column<T>[];
+  rowKey: (row: T) => string;
+  onRowClick?: (row: T) => void;
+  height?: number | string;
+  rowHeight?: number;
+  empty?: ReactNode;
+  testId?: string;
+}
+
+export function VirtualTable<T>({
+  rows,
+  columns,
+  rowKey,
+  onRowClick,
+  height = 400,
+  rowHeight = 30,
+  empty = 'Nothing to show',
+  testId,
+}: Props<T>) {
+  const parentRef = useRef<HTMLDivElement>(null);
+  // eslint-disable-next-line react-hooks/incompatible-library -- the virtualizer is the point here
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => parentRef.current,
+    estimateSize: () => rowHeight,
+    overscan: 12,
+    initialRect: { width: 1000, height: typeof height === 'number' ? height : 600 },
+  });
+  const items = virtualizer.getVirtualItems();
+  const padTop = items.length > 0 ? (items[0]?.start ?? 0) : 0;
+  const padBottom = items.length > 0 ? virtualizer.getTotalSize() - (items[items.length - 1]?.end ?? 0) : 0;
+  return (
+    <Box ref={parentRef} style={{ height, overflow: 'auto' }} data-testid={testId}>
+      <Table striped highlightOnHover stickyHeader withTableBorder fz="xs" verticalSpacing={4}>
+        <Table.Thead>
+          <Table.Tr>
+            {columns.map((c) => (
+              <Table.Th key={c.key} style={{ width: c.width, textAlign: c.align ?? 'left', whiteSpace: 'nowrap' }}>
+                {c.header}
+              </Table.Th>
+            ))}
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {rows.length === 0 ? (
+            <Table.Tr>
+              <Table.Td colSpan={columns.length}>
+                <Text size="xs" c="dimmed" ta="center" py="md">
+                  {empty}
+                </Text>
+              </Table.Td>
+            </Table.Tr>
+          ) : null}
+          {padTop > 0 ? <tr style={{ height: padTop }} /> : null}
+          {items.map((vi) => {
+            const row = rows[vi.index] as T;
+            return (
+              <Table.Tr
+                key={rowKey(row)}
+                data-index={vi.index}
+                style={{ height: rowHeight, cursor: onRowClick ? 'pointer' : undefined }}
+                onClick={onRowClick ? () => onRowClick(row) : undefined}
+              >
+                {columns.map((c) => (
+                  <Table.Td key={c.key} style={{ textAlign: c.align ?? 'left', whiteSpace: 'nowrap' }}>
+                    {c.render(row)}
+                  </Table.Td>
+                ))}
+              </Table.Tr>
+            );
+          })}
+          {padBottom > 0 ? <tr style={{ height: padBottom }} /> : null}
+        </Table.Tbody>
+      </Table>
+    </Box>
+  );
+}

@@ -1,0 +1,209 @@
+// Create or edit a connection, with Test connection before saving.
+import {
+  Alert,
+  Badge,
+  Button,
+  ColorInput,
+  Group,
+  Modal,
+  PasswordInput,
+  Stack,
+  Switch,
+  Table,
+  Text,
+  Textarea,
+  TextInput,
+} from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import {
+  commands,
+  type ConnectionDraft,
+  type ConnectionProfile,
+  type ConnectionTestReport,
+} from '../../../bindings';
+import { showError, titleFor, toIpcError } from '../../../ipc/errors';
+import { formatVersion } from '../../../lib/format';
+import { appInfoQuery, connectionKeys } from '../api';
+
+const SWATCHES = ['#64748b', '#22c55e', '#3b82f6', '#eab308', '#f97316', '#ef4444', '#a855f7'];
+
+export function draftOf(p: ConnectionProfile | null): ConnectionDraft {
+  return {
+    name: p?.name ?? '',
+    namesrvAddrs: p?.namesrvAddrs.join(';') ?? '',
+    vipChannel: p?.vipChannel ?? false,
+    accessKey: p?.accessKey ?? null,
+    secretKey: null,
+    envLabel: p?.envLabel ?? '',
+    envColor: p?.envColor ?? '#64748b',
+    readOnly: p?.readOnly ?? false,
+  };
+}
+
+function TestResult({ report }: { report: ConnectionTestReport }) {
+  return (
+    <Alert color="green" title={`Connected in ${(report.rttMs ?? 0).toFixed(0)} ms`} data-testid="test-result">
+      <Text size="xs">
+        Clusters: {report.clusters.join(', ') || '—'} · {report.brokerCount} broker{report.brokerCount === 1 ? '' : 's'}
+      </Text>
+      <Table fz="xs" verticalSpacing={2} mt={4}>
+        <Table.Tbody>
+          {report.brokers.map((b) => (
+            <Table.Tr key={`${b.brokerName}/${b.addr}`}>
+              <Table.Td>{b.brokerName}</Table.Td>
+              <Table.Td ff="monospace">{b.addr}</Table.Td>
+              <Table.Td>{b.error ? <Badge color="red" size="xs">{b.error}</Badge> : formatVersion(b.version)}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Alert>
+  );
+}
+
+export function ConnectionForm({
+  opened,
+  editing,
+  onClose,
+}: {
+  opened: boolean;
+  editing: ConnectionProfile | null;
+  onClose: (saved?: ConnectionProfile) => void;
+}) {
+  const qc = useQueryClient();
+  const info = useQuery(appInfoQuery());
+  const [draft, setDraft] = useState<ConnectionDraft>(() => draftOf(editing));
+  const set = <K extends keyof ConnectionDraft>(k: K, v: ConnectionDraft[K]) => setDraft((d) => ({ ...d, [k]: v }));
+  const test = useMutation({
+    // Editing an ACL connection without retyping its secret: test with the saved secret.
+    mutationFn: (d: ConnectionDraft) =>
+      editing && d.accessKey && !d.secretKey && editing.secretState !== 'missing'
+        ? commands.connectionTestSaved(editing.id)
+        : commands.connectionTest(d),
+  });
+  const save = useMutation({
+    mutationFn: (d: ConnectionDraft) => (editing ? commands.connectionUpdate(editing.id, d) : commands.connectionCreate(d)),
+    onSuccess: (p) => {
+      void qc.invalidateQueries({ queryKey: connectionKeys.all });
+      onClose(p);
+    },
+    onError: (e) => showError(e, 'Save connection'),
+  });
+  const testErr = test.error ? toIpcError(test.error) : null;
+  const usesAcl = (draft.accessKey ?? '').trim() !== '';
+  const keychain = info.data?.keychain;
+  return (
+    <Modal
+      opened={opened}
+      onClose={() => onClose()}
+      title={editing ? `Edit ${editing.name}` : 'New connection'}
+      size="lg"
+      data-testid="connection-form"
+    >
+      <Stack gap="xs">
+        <TextInput
+          label="Name"
+          required
+          size="xs"
+          value={draft.name}
+          onChange={(e) => set('name', e.currentTarget.value)}
+          data-testid="conn-name"
+        />
+        <Textarea
+          label="Name servers"
+          description="host:port, several separated by ; or new lines"
+          required
+          size="xs"
+          autosize
+          minRows={1}
+          value={draft.namesrvAddrs}
+          onChange={(e) => set('namesrvAddrs', e.currentTarget.value)}
+          data-testid="conn-namesrv"
+        />
+        <Group grow>
+          <TextInput
+            label="Environment label"
+            placeholder="prod, staging, dev…"
+            size="xs"
+            value={draft.envLabel}
+            onChange={(e) => set('envLabel', e.currentTarget.value)}
+          />
+          <ColorInput
+            label="Environment colour"
+            size="xs"
+            swatches={SWATCHES}
+            value={draft.envColor}
+            onChange={(v) => set('envColor', v)}
+          />
+        </Group>
+        <Group grow>
+          <TextInput
+            label="ACL access key"
+            placeholder="none"
+            size="xs"
+            value={draft.accessKey ?? ''}
+            onChange={(e) => set('accessKey', e.currentTarget.value || null)}
+          />
+          <PasswordInput
+            label="ACL secret key"
+            size="xs"
+            placeholder={editing?.accessKey ? 'unchanged' : ''}
+            disabled={!usesAcl}
+            value={draft.secretKey ?? ''}
+            onChange={(e) => set('secretKey', e.currentTarget.value || null)}
+          />
+        </Group>
+        {usesAcl && keychain && !keychain.available ? (
+          <Alert color="yellow" title="No OS keychain on this machine">
+            The secret key will be kept for this session only and asked for again next time. ({keychain.detail})
+          </Alert>
+        ) : null}
+        <Group>
+          <Switch
+            size="xs"
+            label="VIP channel"
+            checked={draft.vipChannel}
+            onChange={(e) => set('vipChannel', e.currentTarget.checked)}
+          />
+          <Switch
+            size="xs"
+            label="Read-only (refuse every change)"
+            checked={draft.readOnly}
+            onChange={(e) => set('readOnly', e.currentTarget.checked)}
+          />
+        </Group>
+        {test.data ? <TestResult report={test.data} /> : null}
+        {testErr ? (
+          <Alert color="red" title={`${titleFor(testErr.code)} [${testErr.code}]`} data-testid="test-error">
+            <Text size="xs">{testErr.message}</Text>
+            {testErr.detail ? (
+              <Text size="xs" c="dimmed">
+                {testErr.detail}
+              </Text>
+            ) : null}
+          </Alert>
+        ) : null}
+        <Group justify="space-between" mt="xs">
+          <Button
+            size="xs"
+            variant="default"
+            loading={test.isPending}
+            onClick={() => test.mutate({ ...draft, secretKey: draft.secretKey })}
+            data-testid="conn-test"
+          >
+            Test connection
+          </Button>
+          <Group gap="xs">
+            <Button size="xs" variant="subtle" onClick={() => onClose()}>
+              Cancel
+            </Button>
+            <Button size="xs" loading={save.isPending} onClick={() => save.mutate(draft)} data-testid="conn-save">
+              Save
+            </Button>
+          </Group>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}
