@@ -1,1 +1,185 @@
-fn main() {}
+//! Benchmark: the same operations through the console core and through the official Java admin
+//! client (`DefaultMQAdminExt`, warm, in one JVM) on the same cluster in the same run. Prints a
+//! table of medians and the ratio ours / Java (below 1 = we are faster).
+//!
+//! usage: rmq-bench --namesrv ADDR [--iterations N] --java-classpath 'lib/*'
+
+#![recursion_limit = "512"]
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use clap::Parser;
+use rmq_console_core::connection::ConnectionDraft;
+use rmq_console_core::secrets::Secrets;
+use rmq_console_core::store::Store;
+use rmq_console_core::{Console, Error};
+
+#[derive(Parser)]
+#[command(
+    name = "rmq-bench",
+    about = "Console core vs the Java admin client, same cluster, same run"
+)]
+struct Args {
+    #[arg(long)]
+    namesrv: String,
+    #[arg(long, default_value_t = 50)]
+    iterations: usize,
+    /// Classpath of the official RocketMQ tools (e.g. from `tests/cluster classpath java5`).
+    #[arg(long)]
+    java_classpath: Option<String>,
+}
+
+const OPERATIONS: [&str; 1] = ["cluster-overview"];
+
+fn median(samples: &mut [f64]) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    let n = samples.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    if n % 2 == 1 {
+        samples[n / 2]
+    } else {
+        (samples[n / 2 - 1] + samples[n / 2]) / 2.0
+    }
+}
+
+async fn ours(args: &Args) -> Result<Vec<(String, Vec<f64>)>, Error> {
+    let console = Console::with_parts(Store::in_memory().await?, Secrets::session_only("bench"))?;
+    let draft = ConnectionDraft {
+        name: "bench".into(),
+        namesrv_addrs: args.namesrv.clone(),
+        ..Default::default()
+    };
+    let id = console.connection_create(&draft).await?.id;
+    let mut out = Vec::new();
+    for op in OPERATIONS {
+        let warmup = (args.iterations / 5).max(3);
+        let mut samples = Vec::with_capacity(args.iterations);
+        for i in 0..warmup + args.iterations {
+            let t = Instant::now();
+            match op {
+                "cluster-overview" => {
+                    console.cluster_overview(&id).await?;
+                }
+                other => return Err(Error::validation(format!("unknown operation {other}"))),
+            }
+            if i >= warmup {
+                samples.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+        out.push((op.to_owned(), samples));
+    }
+    console.shutdown().await;
+    Ok(out)
+}
+
+/// Compiles and runs tests/bench/JavaAdminBench.java; returns samples per operation.
+fn java(args: &Args, classpath: &str) -> Result<Vec<(String, Vec<f64>)>, String> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/bench/JavaAdminBench.java");
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let javac = Command::new("javac")
+        .args(["-nowarn", "-cp", classpath, "-d"])
+        .arg(dir.path())
+        .arg(&src)
+        .output()
+        .map_err(|e| format!("javac: {e}"))?;
+    if !javac.status.success() {
+        return Err(format!(
+            "javac failed: {}",
+            String::from_utf8_lossy(&javac.stderr)
+        ));
+    }
+    let cp = format!("{classpath}:{}", dir.path().display());
+    let home = dir.path().join("home");
+    let run = Command::new("java")
+        .args([
+            "-Xms256m",
+            "-Xmx512m",
+            "-Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener",
+        ])
+        .arg(format!("-Duser.home={}", home.display()))
+        .args([
+            "-cp",
+            &cp,
+            "JavaAdminBench",
+            &args.namesrv,
+            &args.iterations.to_string(),
+        ])
+        .args(OPERATIONS)
+        .output()
+        .map_err(|e| format!("java: {e}"))?;
+    if !run.status.success() {
+        return Err(format!("java failed: {}", String::from_utf8_lossy(&run.stderr)));
+    }
+    let mut out = Vec::new();
+    for line in String::from_utf8_lossy(&run.stdout)
+        .lines()
+        .filter(|l| l.starts_with('{'))
+    {
+        let v: serde_json::Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
+        let op = v["op"].as_str().unwrap_or_default().to_owned();
+        let samples = v["samplesMs"]
+            .as_array()
+            .map(|a| a.iter().filter_map(serde_json::Value::as_f64).collect());
+        out.push((op, samples.unwrap_or_default()));
+    }
+    Ok(out)
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let ours = match rt.block_on(ours(&args)) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!(
+                "our side failed: {} [{}] {}",
+                e,
+                e.code().as_str(),
+                e.detail().unwrap_or_default()
+            );
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let theirs = match &args.java_classpath {
+        Some(cp) => match java(&args, cp) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("Java side failed: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
+        },
+        None => Vec::new(),
+    };
+    println!(
+        "\nBenchmark against {} ({} iterations, medians)\n",
+        args.namesrv, args.iterations
+    );
+    println!("| operation | ours (median) | Java admin (median) | ratio ours/Java |");
+    println!("|---|---:|---:|---:|");
+    for (op, mut samples) in ours {
+        let m = median(&mut samples);
+        let java = theirs
+            .iter()
+            .find(|(o, _)| *o == op)
+            .map(|(_, s)| median(&mut s.clone()));
+        match java {
+            Some(j) => println!("| {op} | {m:.2} ms | {j:.2} ms | {:.2} |", m / j),
+            None => println!("| {op} | {m:.2} ms | — | — |"),
+        }
+    }
+    std::process::ExitCode::SUCCESS
+}

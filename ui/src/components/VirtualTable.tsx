@@ -1,7 +1,10 @@
-// A virtualized table for long lists: only the visible rows are in the DOM.
+// A table for lists of any length: past VIRTUALIZE_FROM rows only the visible ones are in the DOM.
 import { Box, Table, Text } from '@mantine/core';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { type ReactNode, useRef } from 'react';
+
+/** Below this many rows every row is rendered (cheap, and exact for find-in-page and tests). */
+export const VIRTUALIZE_FROM = 200;
 
 export interface Column<T> {
   key: string;
@@ -41,9 +44,13 @@ export function VirtualTable<T>({
     overscan: 12,
     initialRect: { width: 1000, height: typeof height === 'number' ? height : 600 },
   });
-  const items = virtualizer.getVirtualItems();
-  const padTop = items.length > 0 ? (items[0]?.start ?? 0) : 0;
-  const padBottom = items.length > 0 ? virtualizer.getTotalSize() - (items[items.length - 1]?.end ?? 0) : 0;
+  const virtual = rows.length >= VIRTUALIZE_FROM;
+  const items = virtual
+    ? virtualizer.getVirtualItems()
+    : rows.map((_, index) => ({ index, start: index * rowHeight, end: (index + 1) * rowHeight }));
+  const padTop = virtual && items.length > 0 ? (items[0]?.start ?? 0) : 0;
+  const padBottom =
+    virtual && items.length > 0 ? virtualizer.getTotalSize() - (items[items.length - 1]?.end ?? 0) : 0;
   return (
     <Box ref={parentRef} style={{ height, overflow: 'auto' }} data-testid={testId}>
       <Table striped highlightOnHover stickyHeader withTableBorder fz="xs" verticalSpacing={4}>

@@ -25,3 +25,18 @@ class ResizeObserverStub {
 }
 window.ResizeObserver = ResizeObserverStub as unknown as typeof ResizeObserver;
 window.HTMLElement.prototype.scrollIntoView = () => {};
+
+// jsdom lays nothing out: give elements a size so the virtualized tables render their rows.
+Object.defineProperties(window.HTMLElement.prototype, {
+  offsetHeight: { configurable: true, get: () => 800 },
+  offsetWidth: { configurable: true, get: () => 1200 },
+});
+window.HTMLElement.prototype.getBoundingClientRect = function getBoundingClientRect() {
+  return { x: 0, y: 0, top: 0, left: 0, bottom: 800, right: 1200, width: 1200, height: 800, toJSON: () => ({}) };
+};
+// The autosizing textarea listens for web-font loads.
+if (!('fonts' in document)) {
+  Object.defineProperty(document, 'fonts', {
+    value: { addEventListener: () => {}, removeEventListener: () => {}, ready: Promise.resolve() },
+  });
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Installs everything and runs every test: formatting, lints, UI typecheck/lint/unit tests,
+# the IPC bindings drift check, core unit tests, integration tests against real Apache RocketMQ
+# 5.x, 4.9.x (with ACL) and rocketmq-rust clusters, the keychain test in a private Secret
+# Service, the end-to-end test of the real app under Xvfb, the broker-failure test and a short
+# benchmark run. Clusters started here are stopped at the end.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+cd "$ROOT"
+START=$(date +%s)
+scripts/install.sh --tests
+
+export RMQ_HARNESS_DIR=${RMQ_HARNESS_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/rmq-console-test.XXXXXX")}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/rmq-console-work.XXXXXX")
+XVFB_PID=""
+cleanup() {
+  for c in java5 java4acl rust; do tests/cluster stop "$c" >/dev/null 2>&1 || true; done
+  [ -n "$XVFB_PID" ] && kill "$XVFB_PID" 2>/dev/null || true
+  rm -rf "$RMQ_HARNESS_DIR" "$WORK"
+}
+trap cleanup EXIT
+
+step "start clusters in the background: java5, java4 (ACL), rust"
+(tests/cluster start java5 java5 >"$WORK/java5.out" 2>"$WORK/java5.err"; echo $? >"$WORK/java5.rc") &
+(tests/cluster start java4 java4acl --acl >"$WORK/java4.out" 2>"$WORK/java4.err"; echo $? >"$WORK/java4.rc") &
+(tests/cluster start rust rust >"$WORK/rust.out" 2>"$WORK/rust.err"; echo $? >"$WORK/rust.rc") &
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "ui: typecheck, lint, unit tests"
+(cd ui && npm run --silent typecheck && npm run --silent lint && npm run --silent test)
+
+step "IPC bindings drift"
+cargo test -p rmq-console --test bindings
+if ! git diff --exit-code -- ui/src/bindings.ts; then
+  echo "ui/src/bindings.ts is out of date: commit the regenerated file" >&2
+  exit 1
+fi
+
+step "core unit tests"
+cargo test -p rmq-console-core --lib
+
+wait
+for c in java5 java4 rust; do
+  if [ "$(cat "$WORK/$c.rc")" != 0 ]; then
+    cat "$WORK/$c.err" >&2
+    echo "cluster $c failed to start" >&2
+    exit 1
+  fi
+done
+
+step "integration tests against real clusters"
+cargo test -p rmq-console-core --test real_cluster -- --test-threads=2
+
+step "keychain test (gnome-keyring in a private D-Bus session)"
+dbus-run-session -- bash -c '
+  set -e
+  export XDG_DATA_HOME='"$WORK"'/keyring-home XDG_RUNTIME_DIR='"$WORK"'/keyring-run
+  mkdir -p "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+  eval "$(printf "rmq-console-test" | gnome-keyring-daemon --unlock --components=secrets)"
+  cargo test -p rmq-console-core --test real_cluster -- --ignored saved_secret_is_in_the_keychain_and_not_in_sqlite
+'
+
+step "end-to-end: the real app under Xvfb through tauri-driver"
+(cd ui && npm run --silent build)
+cargo build -p rmq-console --features tauri/custom-protocol
+Xvfb :97 -screen 0 1440x900x24 >/dev/null 2>&1 &
+XVFB_PID=$!
+DISPLAY=:97 RMQ_APP="$BIN/rmq-console" RMQ_NAMESRV="$(tests/cluster addr java5)" \
+  RMQ_CONSOLE_DATA_DIR="$WORK/e2e-data" RMQ_CONSOLE_LOG_DIR="$WORK/e2e-logs" RMQ_CONSOLE_NO_KEYCHAIN=1 \
+  SCREENSHOT_DIR="${SCREENSHOT_DIR:-$WORK/screenshots}" node tests/e2e/app.e2e.mjs
+
+step "benchmark (short run): ours vs the Java admin client"
+cargo build -p rmq-console-cli --release --bin rmq-bench
+"$CARGO_TARGET_DIR/release/rmq-bench" --namesrv "$(tests/cluster addr java5)" --iterations 30 \
+  --java-classpath "$(tests/cluster classpath java5)"
+
+step "broker failure: kill one java5 broker, the overview marks it down"
+cargo test -p rmq-console-core --test real_cluster -- --ignored kill_broker_marks_it_down_on_the_next_refresh
+
+step "all tests passed in $(( ($(date +%s) - START) / 60 )) min"

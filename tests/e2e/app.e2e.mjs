@@ -1,0 +1,140 @@
+// End-to-end test of the real app: tauri-driver + WebKitWebDriver under Xvfb, against a running
+// java5 cluster. Saves a connection, opens the Overview and finds both brokers with their versions;
+// takes the light/dark screenshots of Overview and Connections.
+//
+// Env: RMQ_APP (the app binary), RMQ_NAMESRV (the java5 name server), SCREENSHOT_DIR (optional).
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+const require = createRequire(join(process.cwd(), 'ui', 'package.json'));
+const { remote } = require('webdriverio');
+
+const app = process.env.RMQ_APP;
+const namesrv = process.env.RMQ_NAMESRV;
+const shots = process.env.SCREENSHOT_DIR;
+if (!app || !namesrv) throw new Error('RMQ_APP and RMQ_NAMESRV must be set');
+if (shots) mkdirSync(shots, { recursive: true });
+
+const driver = spawn(process.env.TAURI_DRIVER ?? 'tauri-driver', ['--port', '4444'], {
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
+const stopDriver = () => driver.kill('SIGTERM'); // a hard kill leaves WebKitWebDriver holding the session
+process.on('exit', stopDriver);
+
+async function waitForDriver() {
+  for (let i = 0; i < 100; i++) {
+    try {
+      const r = await fetch('http://127.0.0.1:4444/status');
+      if (r.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('tauri-driver did not start');
+}
+
+function check(cond, what) {
+  if (!cond) throw new Error(`FAILED: ${what}`);
+  console.log(`ok - ${what}`);
+}
+
+const byTestId = (id) => `[data-testid="${id}"]`;
+
+async function typeInto(browser, id, text) {
+  const el = await browser.$(byTestId(id));
+  await el.waitForDisplayed({ timeout: 10_000 });
+  await el.click();
+  await browser.keys(['Control', 'a']);
+  await browser.keys('Delete');
+  await el.addValue(text);
+}
+
+async function shot(browser, name) {
+  if (!shots) return;
+  await new Promise((r) => setTimeout(r, 400));
+  await browser.saveScreenshot(join(shots, `${name}.png`));
+  console.log(`screenshot ${name}.png`);
+}
+
+let browser;
+let failed = false;
+try {
+  await waitForDriver();
+  browser = await remote({
+    hostname: '127.0.0.1',
+    port: 4444,
+    logLevel: 'warn',
+    capabilities: { browserName: 'wry', 'tauri:options': { application: app } },
+  });
+  const screen = await browser.$(byTestId('connections-screen'));
+  await screen.waitForDisplayed({ timeout: 30_000 });
+  check(true, 'the app starts on the Connections screen');
+
+  // Save a connection to the java5 cluster, testing it first.
+  await (await browser.$(byTestId('conn-new'))).click();
+  await typeInto(browser, 'conn-name', 'E2E java5');
+  await typeInto(browser, 'conn-namesrv', namesrv);
+  await (await browser.$(byTestId('conn-test'))).click();
+  const result = await browser.$(byTestId('test-result'));
+  await result.waitForDisplayed({ timeout: 20_000 });
+  const resultText = await result.getText();
+  check(/2 brokers/.test(resultText), `Test connection reports 2 brokers (${resultText.split('\n')[0]})`);
+  await (await browser.$(byTestId('conn-save'))).click();
+
+  // Saving opens the Overview of the new connection.
+  await (await browser.$(byTestId('overview-screen'))).waitForDisplayed({ timeout: 20_000 });
+  await browser.waitUntil(async () => (await browser.$$(byTestId('broker-name'))).length === 2, {
+    timeout: 20_000,
+    timeoutMsg: 'two brokers never appeared',
+  });
+  const names = [];
+  for (const el of await browser.$$(byTestId('broker-name'))) names.push(await el.getText());
+  check(names.join(',') === 'broker-a,broker-b', `Overview lists both brokers (${names.join(', ')})`);
+  const versions = [];
+  for (const el of await browser.$$(byTestId('broker-version'))) versions.push(await el.getText());
+  check(versions.length === 2 && versions.every((v) => /^5\.\d+\.\d+$/.test(v)), `with their versions (${versions.join(', ')})`);
+  const statuses = [];
+  for (const el of await browser.$$(byTestId('broker-status'))) statuses.push((await el.getText()).toLowerCase());
+  check(statuses.every((s) => s === 'up'), 'both brokers are up');
+  const tab = await browser.$(byTestId('conn-tab'));
+  check((await tab.getText()).includes('E2E java5'), 'the connection has a tab');
+  await shot(browser, 'overview-light');
+
+  // Ctrl+K palette: jump to a broker, its detail opens.
+  await browser.keys(['Control', 'k']);
+  const search = await browser.$('input[placeholder="Screens, connections, brokers…"]');
+  await search.waitForDisplayed({ timeout: 5_000 });
+  await search.addValue('broker-b');
+  await browser.keys('Enter');
+  const dialog = await browser.$('[role="dialog"]');
+  await dialog.waitForDisplayed({ timeout: 10_000 });
+  await browser.waitUntil(async () => (await dialog.getText()).includes('brokerVersionDesc'), {
+    timeout: 10_000,
+    timeoutMsg: 'broker detail did not load',
+  });
+  check(true, 'the palette opens broker-b and its runtime stats');
+  await shot(browser, 'broker-detail-light');
+  await browser.keys('Escape');
+
+  // Dark theme, both screens.
+  await (await browser.$(byTestId('theme-toggle'))).click();
+  await shot(browser, 'overview-dark');
+  await (await browser.$(byTestId('nav-connections'))).click();
+  await (await browser.$(byTestId('connections-screen'))).waitForDisplayed({ timeout: 5_000 });
+  await shot(browser, 'connections-dark');
+  await (await browser.$(byTestId('theme-toggle'))).click();
+  await shot(browser, 'connections-light');
+  const rows = [];
+  for (const el of await browser.$$(byTestId('conn-row-name'))) rows.push(await el.getText());
+  check(rows.includes('E2E java5'), 'the saved connection is listed');
+} catch (e) {
+  failed = true;
+  console.error(e);
+} finally {
+  if (browser) await browser.deleteSession().catch(() => {});
+  stopDriver();
+}
+process.exit(failed ? 1 : 0);
