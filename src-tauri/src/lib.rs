@@ -12,6 +12,7 @@ use std::path::PathBuf;
 
 use rmq_console_core::{Console, ConsoleOptions};
 use tauri::{Manager, RunEvent};
+use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -32,7 +33,10 @@ fn init_logging(log_dir: &std::path::Path) -> Option<tracing_appender::non_block
     let file = tracing_subscriber::fmt::layer()
         .with_writer(writer)
         .with_ansi(false);
-    let stderr = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    // The terminal gets warnings only; the file gets everything the filter lets through.
+    let stderr = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_filter(tracing_subscriber::filter::LevelFilter::WARN);
     tracing_subscriber::registry()
         .with(filter)
         .with(file)

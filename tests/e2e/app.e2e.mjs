@@ -52,6 +52,13 @@ async function typeInto(browser, id, text) {
   await el.addValue(text);
 }
 
+/** The text content of every element with a test id (independent of CSS text transforms). */
+async function texts(browser, id) {
+  const out = [];
+  for (const el of await browser.$$(byTestId(id))) out.push(String(await el.getProperty('textContent')).trim());
+  return out;
+}
+
 async function shot(browser, name) {
   if (!shots) return;
   await new Promise((r) => setTimeout(r, 400));
@@ -67,7 +74,8 @@ try {
     hostname: '127.0.0.1',
     port: 4444,
     logLevel: 'warn',
-    capabilities: { browserName: 'wry', 'tauri:options': { application: app } },
+    // Classic WebDriver only: WebKitWebDriver does not speak WebDriver BiDi.
+    capabilities: { 'tauri:options': { application: app }, 'wdio:enforceWebDriverClassic': true },
   });
   const screen = await browser.$(byTestId('connections-screen'));
   await screen.waitForDisplayed({ timeout: 30_000 });
@@ -77,6 +85,8 @@ try {
   await (await browser.$(byTestId('conn-new'))).click();
   await typeInto(browser, 'conn-name', 'E2E java5');
   await typeInto(browser, 'conn-namesrv', namesrv);
+  await typeInto(browser, 'conn-env-label', 'staging');
+  await (await browser.$(byTestId('conn-readonly'))).click();
   await (await browser.$(byTestId('conn-test'))).click();
   const result = await browser.$(byTestId('test-result'));
   await result.waitForDisplayed({ timeout: 20_000 });
@@ -90,17 +100,15 @@ try {
     timeout: 20_000,
     timeoutMsg: 'two brokers never appeared',
   });
-  const names = [];
-  for (const el of await browser.$$(byTestId('broker-name'))) names.push(await el.getText());
+  const names = await texts(browser, 'broker-name');
   check(names.join(',') === 'broker-a,broker-b', `Overview lists both brokers (${names.join(', ')})`);
-  const versions = [];
-  for (const el of await browser.$$(byTestId('broker-version'))) versions.push(await el.getText());
+  const versions = await texts(browser, 'broker-version');
   check(versions.length === 2 && versions.every((v) => /^5\.\d+\.\d+$/.test(v)), `with their versions (${versions.join(', ')})`);
-  const statuses = [];
-  for (const el of await browser.$$(byTestId('broker-status'))) statuses.push((await el.getText()).toLowerCase());
-  check(statuses.every((s) => s === 'up'), 'both brokers are up');
+  const statuses = (await texts(browser, 'broker-status')).map((s) => s.toLowerCase());
+  check(statuses.length === 2 && statuses.every((s) => s === 'up'), `both brokers are up (${statuses.join(', ')})`);
   const tab = await browser.$(byTestId('conn-tab'));
-  check((await tab.getText()).includes('E2E java5'), 'the connection has a tab');
+  const tabText = String(await tab.getProperty('textContent'));
+  check(tabText.includes('E2E java5') && tabText.includes('staging') && tabText.includes('RO'), `the connection has a tab with its environment and a read-only badge (${tabText})`);
   await shot(browser, 'overview-light');
 
   // Ctrl+K palette: jump to a broker, its detail opens.
@@ -127,8 +135,7 @@ try {
   await shot(browser, 'connections-dark');
   await (await browser.$(byTestId('theme-toggle'))).click();
   await shot(browser, 'connections-light');
-  const rows = [];
-  for (const el of await browser.$$(byTestId('conn-row-name'))) rows.push(await el.getText());
+  const rows = await texts(browser, 'conn-row-name');
   check(rows.includes('E2E java5'), 'the saved connection is listed');
 } catch (e) {
   failed = true;

@@ -6,6 +6,9 @@
 //! them at the end. `kill_broker_*` is `#[ignore]`d because it breaks the shared cluster: the test
 //! command runs it last, on its own.
 
+#![recursion_limit = "512"]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code: a failure is a failed test")]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;

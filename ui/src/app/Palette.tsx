@@ -9,10 +9,12 @@ import { useWorkspace } from './workspace';
 export function Palette() {
   const ws = useWorkspace();
   const conns = useQuery(connectionListQuery());
-  const overviews = useQueries({
-    queries: ws.openIds.map((id) => ({ ...overviewQuery(id), refetchInterval: false as const })),
-  });
   const byId = new Map((conns.data ?? []).map((c) => [c.id, c]));
+  // Tabs remembered from an earlier run may name connections deleted since: skip those.
+  const openIds = ws.openIds.filter((id) => byId.has(id));
+  const overviews = useQueries({
+    queries: openIds.map((id) => ({ ...overviewQuery(id), refetchInterval: false as const })),
+  });
   const actions: SpotlightActionData[] = [
     {
       id: 'screen:connections',
@@ -40,7 +42,7 @@ export function Palette() {
       onClick: () => ws.open(c.id),
     });
   }
-  ws.openIds.forEach((id, i) => {
+  openIds.forEach((id, i) => {
     const data = overviews[i]?.data;
     for (const cl of data?.clusters ?? []) {
       for (const b of cl.brokers) {

@@ -128,6 +128,7 @@ export function ConnectionForm({
             size="xs"
             value={draft.envLabel}
             onChange={(e) => set('envLabel', e.currentTarget.value)}
+            data-testid="conn-env-label"
           />
           <ColorInput
             label="Environment colour"
@@ -169,6 +170,7 @@ export function ConnectionForm({
           <Switch
             size="xs"
             label="Read-only (refuse every change)"
+            data-testid="conn-readonly"
             checked={draft.readOnly}
             onChange={(e) => set('readOnly', e.currentTarget.checked)}
           />
