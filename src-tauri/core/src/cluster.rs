@@ -481,6 +481,11 @@ impl Console {
             vip_channel: draft.vip_channel,
             credentials,
         };
+        self.test_spec(spec).await
+    }
+
+    /// Tests with a temporary client (never the connection's live one), shut down afterwards.
+    async fn test_spec(&self, spec: ClientSpec) -> Result<ConnectionTestReport> {
         let client = Arc::new(LiveClient::start(self.registry().runtime(), spec, REQUEST_TIMEOUT).await?);
         let report = test_with(&client).await;
         client.shutdown().await;
@@ -522,10 +527,7 @@ impl Console {
     /// Tests a saved connection with its saved secret.
     pub async fn connection_test_saved(&self, id: &ConnectionId) -> Result<ConnectionTestReport> {
         let (_, spec) = self.client_spec(id).await?;
-        let client = Arc::new(LiveClient::start(self.registry().runtime(), spec, REQUEST_TIMEOUT).await?);
-        let report = test_with(&client).await;
-        client.shutdown().await;
-        report
+        self.test_spec(spec).await
     }
 }
 

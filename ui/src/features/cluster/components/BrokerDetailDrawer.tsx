@@ -1,12 +1,13 @@
 // A broker's runtime stats and config (read-only here), searchable.
-import { Alert, Drawer, Group, Tabs, Text, TextInput } from '@mantine/core';
+import { Drawer, Group, Tabs, Text, TextInput } from '@mantine/core';
 import { IconSearch } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import type { ConnectionId, KeyValue } from '../../../bindings';
 import { DataAge } from '../../../components/DataAge';
 import { VirtualTable } from '../../../components/VirtualTable';
-import { titleFor, toIpcError } from '../../../ipc/errors';
+import { ErrorAlert } from '../../../components/ErrorAlert';
+import { toIpcError } from '../../../ipc/errors';
 import { brokerDetailQuery } from '../api';
 
 function KvTable({ rows, filter }: { rows: KeyValue[]; filter: string }) {
@@ -64,12 +65,7 @@ export function BrokerDetailDrawer({
         />
         <DataAge fetchedAt={q.data?.fetchedAt ?? null} fetching={q.isFetching} />
       </Group>
-      {err ? (
-        <Alert color="red" title={`${titleFor(err.code)} [${err.code}]`}>
-          {err.message}
-          {err.detail ? <Text size="xs" c="dimmed">{err.detail}</Text> : null}
-        </Alert>
-      ) : null}
+      {err ? <ErrorAlert error={err} /> : null}
       {q.data ? (
         <Tabs defaultValue="runtime" keepMounted={false}>
           <Tabs.List>

@@ -8,7 +8,8 @@ import type { BrokerRow, ConnectionProfile } from '../../../bindings';
 import { useWorkspace } from '../../../app/workspace';
 import { DataAge } from '../../../components/DataAge';
 import { EnvBadge } from '../../../components/EnvBadge';
-import { titleFor, toIpcError } from '../../../ipc/errors';
+import { ErrorAlert } from '../../../components/ErrorAlert';
+import { toIpcError } from '../../../ipc/errors';
 import { overviewQuery } from '../api';
 import { BrokerDetailDrawer } from '../components/BrokerDetailDrawer';
 import { BrokerTable } from '../components/BrokerTable';
@@ -58,19 +59,13 @@ export function OverviewScreen({ connection }: { connection: ConnectionProfile }
       </Group>
 
       {err ? (
-        <Alert color="red" title={`${titleFor(err.code)} [${err.code}]`} data-testid="overview-error">
-          <Text size="sm">{err.message}</Text>
-          {err.detail ? (
-            <Text size="xs" c="dimmed">
-              {err.detail}
-            </Text>
-          ) : null}
+        <ErrorAlert error={err} testId="overview-error">
           {data ? (
             <Text size="xs" mt={4}>
               Showing the last data that arrived; retrying every 10 s.
             </Text>
           ) : null}
-        </Alert>
+        </ErrorAlert>
       ) : null}
 
       {down.length > 0 ? (

@@ -22,7 +22,8 @@ import {
   type ConnectionProfile,
   type ConnectionTestReport,
 } from '../../../bindings';
-import { showError, titleFor, toIpcError } from '../../../ipc/errors';
+import { ErrorAlert } from '../../../components/ErrorAlert';
+import { showError, toIpcError } from '../../../ipc/errors';
 import { formatVersion } from '../../../lib/format';
 import { appInfoQuery, connectionKeys } from '../api';
 
@@ -176,16 +177,7 @@ export function ConnectionForm({
           />
         </Group>
         {test.data ? <TestResult report={test.data} /> : null}
-        {testErr ? (
-          <Alert color="red" title={`${titleFor(testErr.code)} [${testErr.code}]`} data-testid="test-error">
-            <Text size="xs">{testErr.message}</Text>
-            {testErr.detail ? (
-              <Text size="xs" c="dimmed">
-                {testErr.detail}
-              </Text>
-            ) : null}
-          </Alert>
-        ) : null}
+        {testErr ? <ErrorAlert error={testErr} testId="test-error" /> : null}
         <Group justify="space-between" mt="xs">
           <Button
             size="xs"
