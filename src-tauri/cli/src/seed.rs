@@ -83,6 +83,11 @@ async fn run(console: &Console, namesrv: &str) -> Result<serde_json::Value, Erro
                     .await?;
             }
             for group in GROUPS {
+                // The retry topic a consumer's first heartbeat would create: admin tools expect it.
+                let retry = rocketmq_model::common::config::TopicConfig::with_queues(format!("%RETRY%{group}"), 1, 1);
+                client
+                    .run("create retry topic", addr, TopicAdmin::create_and_update_topic_config(&*admin, addr.into(), retry))
+                    .await?;
                 let config =
                     rocketmq_protocol::protocol::subscription::subscription_group_config::SubscriptionGroupConfig::new(
                         group.into(),
@@ -101,6 +106,7 @@ async fn run(console: &Console, namesrv: &str) -> Result<serde_json::Value, Erro
             }
         }
     }
+    wait_for_routes(&client, masters.len()).await?;
     let sent = produce(console, namesrv).await?;
     // A backlog: sandbox-billing has consumed nothing of SandboxOrders (offset 0 on every queue).
     let admin = client.admin().await?;
@@ -123,6 +129,28 @@ async fn run(console: &Console, namesrv: &str) -> Result<serde_json::Value, Erro
         "sent": sent,
         "backlogGroup": GROUPS[0],
     }))
+}
+
+/// Waits until the name server routes every seeded topic to every master, so that the messages
+/// spread over all brokers instead of landing on the first one that registered.
+async fn wait_for_routes(client: &LiveClient, masters: usize) -> Result<(), Error> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    for (topic, _, _) in TOPICS {
+        loop {
+            let admin = client.admin().await?;
+            let route = client.run("topic route", topic, TopicAdmin::examine_topic_route_info(&*admin, topic.into())).await;
+            drop(admin);
+            let brokers = route.ok().flatten().map_or(0, |r| r.broker_datas.len());
+            if brokers >= masters {
+                break;
+            }
+            if tokio::time::Instant::now() > deadline {
+                return Err(Error::internal(format!("{topic} is routed to {brokers} of {masters} brokers after 20 s")));
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+    Ok(())
 }
 
 async fn produce(console: &Console, namesrv: &str) -> Result<usize, Error> {
