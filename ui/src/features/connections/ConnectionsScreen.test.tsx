@@ -25,6 +25,23 @@ describe('ConnectionsScreen', () => {
     expect(screen.getByText('read-only')).toBeInTheDocument();
   });
 
+  it('exports profiles for copying or saving, without secrets', async () => {
+    const json = '{"format":"rmq-console-connections","version":1,"connections":[{"name":"prod","accessKey":"ak"}]}';
+    mockIPC((cmd, args) => {
+      if (cmd === 'connection_list') return [profile()];
+      if (cmd === 'app_info') return appInfo;
+      if (cmd === 'connection_export') {
+        expect((args as { ids: string[] }).ids).toEqual([]);
+        return json;
+      }
+      throw new Error(cmd);
+    });
+    renderWithApp(<ConnectionsScreen />);
+    await userEvent.click(await screen.findByTestId('conn-export-all'));
+    expect(await screen.findByTestId('export-json')).toHaveValue(json);
+    expect(screen.getByText(/secret keys are never exported/)).toBeInTheDocument();
+  });
+
   it('saves a new connection with what was typed, and shows a validation error with its code', async () => {
     const created: ConnectionDraft[] = [];
     let fail = true;

@@ -36,6 +36,7 @@ import { showError } from '../../../ipc/errors';
 import { useJob } from '../../../ipc/jobs';
 import { appInfoQuery, connectionKeys, connectionListQuery } from '../api';
 import { ConnectionForm } from '../components/ConnectionForm';
+import { ExportModal } from '../components/ExportModal';
 
 const SECRET: Record<SecretState, { label: string; color: string }> = {
   notUsed: { label: 'no ACL', color: 'gray' },
@@ -54,15 +55,6 @@ interface TestItem {
   code?: string;
 }
 
-function download(name: string, text: string) {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  URL.revokeObjectURL(url);
-}
-
 export function ConnectionsScreen() {
   const qc = useQueryClient();
   const ws = useWorkspace();
@@ -72,6 +64,14 @@ export function ConnectionsScreen() {
   const [deleting, setDeleting] = useState<ConnectionProfile | null>(null);
   const [unlocking, setUnlocking] = useState<ConnectionProfile | null>(null);
   const [secret, setSecret] = useState('');
+  const [exported, setExported] = useState<{ json: string; fileName: string } | null>(null);
+  const exportProfiles = async (ids: string[], fileName: string) => {
+    try {
+      setExported({ json: await commands.connectionExport(ids), fileName });
+    } catch (e) {
+      showError(e, 'Export');
+    }
+  };
   const fileRef = useRef<HTMLInputElement>(null);
   const refresh = () => void qc.invalidateQueries({ queryKey: connectionKeys.all });
 
@@ -201,7 +201,7 @@ export function ConnectionsScreen() {
               </Menu.Item>
               <Menu.Item
                 leftSection={<IconDownload size={14} />}
-                onClick={async () => download(`${p.name}.connections.json`, await commands.connectionExport([p.id]))}
+                onClick={() => void exportProfiles([p.id], `${p.name}.connections.json`)}
               >
                 Export
               </Menu.Item>
@@ -240,7 +240,8 @@ export function ConnectionsScreen() {
             size="xs"
             variant="default"
             leftSection={<IconDownload size={14} />}
-            onClick={async () => download('connections.json', await commands.connectionExport([]))}
+            onClick={() => void exportProfiles([], 'connections.json')}
+            data-testid="conn-export-all"
           >
             Export all
           </Button>
@@ -306,6 +307,7 @@ export function ConnectionsScreen() {
           }}
         />
       ) : null}
+      <ExportModal json={exported?.json ?? null} fileName={exported?.fileName ?? ''} onClose={() => setExported(null)} />
       <Modal opened={deleting !== null} onClose={() => setDeleting(null)} title="Delete connection" size="sm">
         <Text size="sm">
           Delete <b>{deleting?.name}</b>? Its saved secret is removed from the keychain. The cluster itself is not touched.
