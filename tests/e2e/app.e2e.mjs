@@ -2,8 +2,12 @@
 // java5 cluster. Saves a connection, opens the Overview and finds both brokers with their versions;
 // takes the light/dark screenshots of Overview and Connections.
 //
-// Env: RMQ_APP (the app binary), RMQ_NAMESRV (the java5 name server), SCREENSHOT_DIR (optional).
-import { spawn } from 'node:child_process';
+// Last, when RMQ_CLUSTER names the harness cluster, it kills broker-b and checks the Overview marks
+// it down on the next refresh while the app stays responsive.
+//
+// Env: RMQ_APP (the app binary), RMQ_NAMESRV (the java5 name server), RMQ_CLUSTER (optional),
+// SCREENSHOT_DIR (optional).
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -137,6 +141,30 @@ try {
   await shot(browser, 'connections-light');
   const rows = await texts(browser, 'conn-row-name');
   check(rows.includes('E2E java5'), 'the saved connection is listed');
+
+  if (process.env.RMQ_CLUSTER) {
+    await (await browser.$(byTestId('nav-overview'))).click();
+    await (await browser.$(byTestId('overview-screen'))).waitForDisplayed({ timeout: 5_000 });
+    execFileSync(join(process.cwd(), 'tests', 'cluster'), ['kill-broker', process.env.RMQ_CLUSTER, 'broker-b'], {
+      stdio: 'inherit',
+    });
+    const t0 = Date.now();
+    await browser.waitUntil(
+      async () => (await texts(browser, 'broker-status')).some((s) => s.toLowerCase().startsWith('down')),
+      { timeout: 40_000, interval: 500, timeoutMsg: 'the killed broker was never marked down' },
+    );
+    const after = await texts(browser, 'broker-name');
+    const statuses = await texts(browser, 'broker-status');
+    check(
+      after.includes('broker-b') && statuses.length === 2,
+      `the killed broker is marked down on a background refresh, still listed (${statuses.join(', ')}, ${Math.round((Date.now() - t0) / 1000)} s)`,
+    );
+    await shot(browser, 'overview-broker-down');
+    const t1 = Date.now();
+    await (await browser.$(byTestId('nav-connections'))).click();
+    await (await browser.$(byTestId('connections-screen'))).waitForDisplayed({ timeout: 5_000 });
+    check(true, `the app stays responsive (screen switch in ${Date.now() - t1} ms)`);
+  }
 } catch (e) {
   failed = true;
   console.error(e);

@@ -84,9 +84,14 @@ async fn run(console: &Console, namesrv: &str) -> Result<serde_json::Value, Erro
             }
             for group in GROUPS {
                 // The retry topic a consumer's first heartbeat would create: admin tools expect it.
-                let retry = rocketmq_model::common::config::TopicConfig::with_queues(format!("%RETRY%{group}"), 1, 1);
+                let retry =
+                    rocketmq_model::common::config::TopicConfig::with_queues(format!("%RETRY%{group}"), 1, 1);
                 client
-                    .run("create retry topic", addr, TopicAdmin::create_and_update_topic_config(&*admin, addr.into(), retry))
+                    .run(
+                        "create retry topic",
+                        addr,
+                        TopicAdmin::create_and_update_topic_config(&*admin, addr.into(), retry),
+                    )
                     .await?;
                 let config =
                     rocketmq_protocol::protocol::subscription::subscription_group_config::SubscriptionGroupConfig::new(
@@ -138,14 +143,22 @@ async fn wait_for_routes(client: &LiveClient, masters: usize) -> Result<(), Erro
     for (topic, _, _) in TOPICS {
         loop {
             let admin = client.admin().await?;
-            let route = client.run("topic route", topic, TopicAdmin::examine_topic_route_info(&*admin, topic.into())).await;
+            let route = client
+                .run(
+                    "topic route",
+                    topic,
+                    TopicAdmin::examine_topic_route_info(&*admin, topic.into()),
+                )
+                .await;
             drop(admin);
             let brokers = route.ok().flatten().map_or(0, |r| r.broker_datas.len());
             if brokers >= masters {
                 break;
             }
             if tokio::time::Instant::now() > deadline {
-                return Err(Error::internal(format!("{topic} is routed to {brokers} of {masters} brokers after 20 s")));
+                return Err(Error::internal(format!(
+                    "{topic} is routed to {brokers} of {masters} brokers after 20 s"
+                )));
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }

@@ -264,15 +264,24 @@ async fn routed_brokers(client: &LiveClient) -> Result<Vec<RoutedBroker>> {
     Ok(out)
 }
 
+/// A broker's runtime stats. A broker whose port refuses connections is reported at once instead
+/// of after the request deadline: the client's pooled channel to a killed broker only fails when
+/// the request times out, which would hold the whole overview back.
 async fn runtime_of(client: &LiveClient, addr: &str) -> Result<HashMap<String, String>> {
     let admin = client.admin().await?;
-    let table = client
-        .run(
-            "get broker runtime stats",
-            addr,
-            BrokerAdmin::fetch_broker_runtime_stats(&*admin, addr.into()),
-        )
-        .await?;
+    let stats = client.run(
+        "get broker runtime stats",
+        addr,
+        BrokerAdmin::fetch_broker_runtime_stats(&*admin, addr.into()),
+    );
+    let probe = tokio::time::timeout(client.timeout, tokio::net::TcpStream::connect(addr));
+    tokio::pin!(stats, probe);
+    let table = tokio::select! {
+        r = &mut stats => r?,
+        Ok(Err(e)) = &mut probe => {
+            return Err(Error::Unreachable { target: addr.to_owned(), detail: format!("connect: {e}") });
+        }
+    };
     Ok(to_strings(table.table))
 }
 
