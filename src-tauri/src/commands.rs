@@ -5,6 +5,7 @@ pub mod app;
 pub mod cluster;
 pub mod connection;
 pub mod job;
+pub mod topic;
 
 use rmq_console_core::Console;
 

@@ -3,7 +3,7 @@
 
 use tauri_specta::{Builder, ErrorHandlingMode, collect_commands, collect_events};
 
-use crate::commands::{app, cluster, connection, job};
+use crate::commands::{app, cluster, connection, job, topic};
 use crate::events::{ConnectionsChanged, ResourceInvalidated};
 
 /// The builder holding every command and event.
@@ -25,6 +25,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             cluster::cluster_overview,
             cluster::broker_detail,
             cluster::cluster_forget_broker,
+            topic::topic_list,
             job::job_cancel,
         ])
         .events(collect_events![ConnectionsChanged, ResourceInvalidated])

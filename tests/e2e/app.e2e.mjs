@@ -131,6 +131,26 @@ try {
   await shot(browser, 'broker-detail-light');
   await browser.keys('Escape');
 
+  // Topics: the batched list, system topics hidden until asked for.
+  await (await browser.$(byTestId('nav-topics'))).click();
+  await (await browser.$(byTestId('topics-screen'))).waitForDisplayed({ timeout: 10_000 });
+  await browser.waitUntil(async () => /of [1-9]/.test(String(await (await browser.$(byTestId('topic-count'))).getProperty('textContent'))), {
+    timeout: 15_000,
+    timeoutMsg: 'the topic list never arrived',
+  });
+  const hidden = await texts(browser, 'topic-name');
+  check(!hidden.includes('TBW102'), `system topics are hidden by default (${hidden.length} shown)`);
+  // The chip's input is visually hidden: click its label.
+  const chipId = await (await browser.$(byTestId('type-system'))).getAttribute('id');
+  await (await browser.$(`label[for="${chipId}"]`)).click();
+  await browser.waitUntil(async () => (await texts(browser, 'topic-name')).includes('TBW102'), {
+    timeout: 5_000,
+    timeoutMsg: 'system topics did not appear',
+  });
+  check(true, 'the System filter shows TBW102');
+  await shot(browser, 'topics-light');
+  await (await browser.$(byTestId('nav-overview'))).click();
+
   // Dark theme, both screens.
   await (await browser.$(byTestId('theme-toggle'))).click();
   await shot(browser, 'overview-dark');

@@ -37,6 +37,8 @@ export const commands = {
 	brokerDetail: (connectionId: ConnectionId, addr: string) => __TAURI_INVOKE<BrokerDetail>("broker_detail", { connectionId, addr }),
 	/**  Forgets a decommissioned broker so it no longer shows as missing. */
 	clusterForgetBroker: (connectionId: ConnectionId, brokerName: string, brokerId: number) => __TAURI_INVOKE<null>("cluster_forget_broker", { connectionId, brokerName, brokerId }),
+	/**  Every topic of a connection with its type, queues, permission and brokers. */
+	topicList: (connectionId: ConnectionId) => __TAURI_INVOKE<TopicListing>("topic_list", { connectionId }),
 	/**  Cancels a running job; false when it already finished. */
 	jobCancel: (jobId: JobId) => __TAURI_INVOKE<boolean>("job_cancel", { jobId }),
 };
@@ -62,6 +64,13 @@ export type BrokerDetail = {
 	fetchedAt: Millis,
 	runtime: KeyValue[],
 	config: KeyValue[],
+};
+
+/**  A broker whose topic configs could not be read this round. */
+export type BrokerFailure = {
+	brokerName: string,
+	addr: string,
+	error: string,
 };
 
 /**  One broker row of the overview. */
@@ -267,6 +276,32 @@ export type TestedBroker = {
 	version: string | null,
 	error: string | null,
 };
+
+/**  The Topics screen's data. */
+export type TopicListing = {
+	fetchedAt: Millis,
+	elapsedMs: number | null,
+	topics: TopicRow[],
+	failedBrokers: BrokerFailure[],
+};
+
+/**  One row of the topic list. */
+export type TopicRow = {
+	name: string,
+	topicType: TopicType,
+	/**  Read / write queues summed over the brokers that host the topic. */
+	readQueues: number,
+	writeQueues: number,
+	/**  "RW", "R", "W", "—", or "mixed" when the brokers disagree. */
+	perm: string,
+	/**  Broker names hosting the topic, sorted. */
+	brokers: string[],
+	/**  Set when the topic's config could not be read from some broker. */
+	warning: string | null,
+};
+
+/**  What kind of topic this is, from its name, its flags and (5.x) its `message.type` attribute. */
+export type TopicType = "normal" | "fifo" | "delay" | "transaction" | "retry" | "dlq" | "system";
 
 /* Tauri Specta runtime */
 type EventEmit<T> = [T] extends [null] ? () => Promise<void> : (payload: T) => Promise<void>;

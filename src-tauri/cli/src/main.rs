@@ -65,6 +65,11 @@ enum Command {
         #[arg(long)]
         addr: String,
     },
+    /// Topics: type, queues, permission and brokers of every topic (batched: one call per master).
+    Topics {
+        #[command(flatten)]
+        target: Target,
+    },
     /// Test a connection: round-trip time, clusters, brokers and their versions.
     Test {
         #[command(flatten)]
@@ -224,6 +229,9 @@ async fn run(command: Command) -> Result<String, Error> {
         }
         Command::Broker { target, addr } => {
             with_console(&target, |c, id| async move { c.broker_detail(&id, &addr).await }).await
+        }
+        Command::Topics { target } => {
+            with_console(&target, |c, id| async move { c.topic_list(&id).await }).await
         }
         Command::Test { target } => {
             with_console(&target, |c, id| async move { c.connection_test_saved(&id).await }).await

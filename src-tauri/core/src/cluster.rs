@@ -193,11 +193,11 @@ fn sorted_kv(map: HashMap<String, String>) -> Vec<KeyValue> {
 
 /// A broker address from the route table.
 #[derive(Debug, Clone)]
-struct RoutedBroker {
-    cluster: String,
-    broker_name: String,
-    broker_id: u32,
-    addr: String,
+pub(crate) struct RoutedBroker {
+    pub(crate) cluster: String,
+    pub(crate) broker_name: String,
+    pub(crate) broker_id: u32,
+    pub(crate) addr: String,
 }
 
 fn elapsed_ms(start: Instant) -> f64 {
@@ -240,7 +240,7 @@ async fn probe_name_servers(client: &LiveClient) -> Vec<NameServerStatus> {
 
 /// The cluster table (clusters → brokers → addresses), sorted. Sent through [`crate::remoting`]
 /// because the client crate cannot decode the 4.x reply.
-async fn routed_brokers(client: &LiveClient) -> Result<Vec<RoutedBroker>> {
+pub(crate) async fn routed_brokers(client: &LiveClient) -> Result<Vec<RoutedBroker>> {
     let creds = client
         .spec
         .credentials

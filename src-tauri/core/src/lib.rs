@@ -17,6 +17,7 @@ pub mod registry;
 pub mod remoting;
 pub mod secrets;
 pub mod store;
+pub mod topic;
 
 pub use console::{Console, ConsoleOptions, CoreEvent};
 pub use error::{Error, ErrorCode, Result};

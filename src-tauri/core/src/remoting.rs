@@ -20,8 +20,18 @@ use tokio::net::TcpStream;
 
 use crate::error::{Error, Result};
 
-/// `GET_BROKER_CLUSTER_INFO`.
+/// `GET_BROKER_CLUSTER_INFO` (name server).
 pub const GET_BROKER_CLUSTER_INFO: i32 = 106;
+/// `GET_ALL_TOPIC_CONFIG` (broker): every topic config of one broker.
+pub const GET_ALL_TOPIC_CONFIG: i32 = 21;
+/// `GET_ALL_TOPIC_LIST_FROM_NAMESERVER`.
+pub const GET_ALL_TOPIC_LIST_FROM_NAMESERVER: i32 = 206;
+/// `GET_SYSTEM_TOPIC_LIST_FROM_NS`: cluster and broker names registered as topics.
+pub const GET_SYSTEM_TOPIC_LIST_FROM_NS: i32 = 304;
+/// `GET_KVLIST_BY_NAMESPACE` (name server), e.g. `ORDER_TOPIC_CONFIG` where 4.x keeps ordered topics.
+pub const GET_KVLIST_BY_NAMESPACE: i32 = 219;
+/// `QUERY_NOT_FOUND`: the name server has no such namespace.
+pub const QUERY_NOT_FOUND: i32 = 22;
 /// Protocol version announced in requests (a 4.9-era value every supported server accepts).
 const VERSION: i32 = 401;
 /// Largest reply accepted (a cluster table of thousands of brokers stays far below).
@@ -228,13 +238,76 @@ pub struct ClusterTable {
 
 /// Decodes a cluster table from any 4.x/5.x name server or the rocketmq-rust one.
 pub fn decode_cluster_table(body: &[u8]) -> Result<ClusterTable> {
+    decode_json(body, "cluster info")
+}
+
+/// Sends `code` to the first of `addrs` that answers successfully (name-server failover).
+pub async fn request_any(
+    addrs: &[String],
+    code: i32,
+    what: &str,
+    credentials: Option<(&str, &str)>,
+    timeout: Duration,
+) -> Result<Reply> {
+    let mut last = Error::validation("no name server given");
+    for addr in addrs {
+        match request(addr, code, what, credentials, timeout).await {
+            Ok(r) => return Ok(r),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+/// Sends `code` to `addr`; a non-zero reply code becomes `Unauthorized` (ACL codes) or `BrokerRejected`.
+pub async fn request(
+    addr: &str,
+    code: i32,
+    what: &str,
+    credentials: Option<(&str, &str)>,
+    timeout: Duration,
+) -> Result<Reply> {
+    request_with(addr, code, BTreeMap::new(), what, credentials, timeout).await
+}
+
+/// [`request`] with header fields.
+pub async fn request_with(
+    addr: &str,
+    code: i32,
+    ext: BTreeMap<String, String>,
+    what: &str,
+    credentials: Option<(&str, &str)>,
+    timeout: Duration,
+) -> Result<Reply> {
+    let r = invoke(addr, code, ext, credentials, timeout).await?;
+    if r.code == 0 {
+        return Ok(r);
+    }
+    let detail = r.remark.unwrap_or_default();
+    if matches!(r.code, 16..=18) || detail.contains("AclException") {
+        Err(Error::Unauthorized {
+            target: addr.to_owned(),
+            detail,
+        })
+    } else {
+        Err(Error::BrokerRejected {
+            target: addr.to_owned(),
+            operation: what.to_owned(),
+            code: r.code,
+            detail,
+        })
+    }
+}
+
+/// Decodes a JSON reply body (fastjson numeric keys tolerated).
+pub fn decode_json<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T> {
     let text = String::from_utf8_lossy(body);
     serde_json::from_str(&quote_numeric_keys(&text)).map_err(|e| Error::BrokerRejected {
-        target: "name server".into(),
-        operation: "decode cluster info".into(),
+        target: "peer".into(),
+        operation: format!("decode {what}"),
         code: -1,
         detail: format!(
-            "unexpected cluster-info body ({e}): {}",
+            "unexpected {what} body ({e}): {}",
             text.chars().take(200).collect::<String>()
         ),
     })
@@ -246,38 +319,15 @@ pub async fn cluster_table(
     credentials: Option<(&str, &str)>,
     timeout: Duration,
 ) -> Result<ClusterTable> {
-    let mut last = Error::validation("no name server given");
-    for addr in addrs {
-        match invoke(
-            addr,
-            GET_BROKER_CLUSTER_INFO,
-            BTreeMap::new(),
-            credentials,
-            timeout,
-        )
-        .await
-        {
-            Ok(r) if r.code == 0 => return decode_cluster_table(&r.body),
-            Ok(r) => {
-                let detail = r.remark.unwrap_or_default();
-                last = if matches!(r.code, 16..=18) {
-                    Error::Unauthorized {
-                        target: addr.clone(),
-                        detail,
-                    }
-                } else {
-                    Error::BrokerRejected {
-                        target: addr.clone(),
-                        operation: "get cluster info".into(),
-                        code: r.code,
-                        detail,
-                    }
-                };
-            }
-            Err(e) => last = e,
-        }
-    }
-    Err(last)
+    let r = request_any(
+        addrs,
+        GET_BROKER_CLUSTER_INFO,
+        "get cluster info",
+        credentials,
+        timeout,
+    )
+    .await?;
+    decode_cluster_table(&r.body)
 }
 
 #[cfg(test)]

@@ -16,13 +16,14 @@ import {
   useMantineColorScheme,
 } from '@mantine/core';
 import { spotlight } from '@mantine/spotlight';
-import { IconExternalLink, IconLayoutDashboard, IconMoon, IconPlug, IconSearch, IconSun } from '@tabler/icons-react';
+import { IconExternalLink, IconLayoutDashboard, IconListDetails, IconMoon, IconPlug, IconSearch, IconSun } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { WebviewWindow } from '@tauri-apps/api/webviewWindow';
 import type { ConnectionProfile } from '../bindings';
 import { OverviewScreen } from '../features/cluster/routes/OverviewScreen';
 import { connectionListQuery } from '../features/connections/api';
 import { ConnectionsScreen } from '../features/connections/routes/ConnectionsScreen';
+import { TopicsScreen } from '../features/topics/routes/TopicsScreen';
 import { showError } from '../ipc/errors';
 import { Palette } from './Palette';
 import { useWorkspace } from './workspace';
@@ -144,6 +145,13 @@ export function App() {
               onClick={() => ws.show('overview')}
               data-testid="nav-overview"
             />
+            <NavLink
+              label="Topics"
+              leftSection={<IconListDetails size={16} />}
+              active={ws.screen === 'topics'}
+              onClick={() => ws.show('topics')}
+              data-testid="nav-topics"
+            />
           </Box>
         ) : null}
         {!ws.pinned ? (
@@ -162,7 +170,13 @@ export function App() {
         ) : null}
       </AppShell.Navbar>
       <AppShell.Main>
-        {ws.screen === 'overview' && active ? <OverviewScreen key={active.id} connection={active} /> : <ConnectionsScreen />}
+        {ws.screen === 'overview' && active ? (
+          <OverviewScreen key={active.id} connection={active} />
+        ) : ws.screen === 'topics' && active ? (
+          <TopicsScreen key={active.id} connection={active} />
+        ) : (
+          <ConnectionsScreen />
+        )}
       </AppShell.Main>
       <Palette />
     </AppShell>

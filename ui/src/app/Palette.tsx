@@ -1,6 +1,6 @@
 // Ctrl+K: reach every screen, every open connection and every broker by name.
 import { Spotlight, type SpotlightActionData } from '@mantine/spotlight';
-import { IconDatabase, IconLayoutDashboard, IconPlug, IconSearch, IconServer } from '@tabler/icons-react';
+import { IconDatabase, IconLayoutDashboard, IconListDetails, IconPlug, IconSearch, IconServer } from '@tabler/icons-react';
 import { useQueries, useQuery } from '@tanstack/react-query';
 import { overviewQuery } from '../features/cluster/api';
 import { connectionListQuery } from '../features/connections/api';
@@ -31,6 +31,13 @@ export function Palette() {
       description: `Clusters, brokers and name servers of ${byId.get(ws.activeId)?.name ?? ''}`,
       leftSection: <IconLayoutDashboard size={16} />,
       onClick: () => ws.show('overview'),
+    });
+    actions.push({
+      id: 'screen:topics',
+      label: 'Topics',
+      description: `Topics of ${byId.get(ws.activeId)?.name ?? ''}: type, queues, brokers`,
+      leftSection: <IconListDetails size={16} />,
+      onClick: () => ws.show('topics'),
     });
   }
   for (const c of conns.data ?? []) {

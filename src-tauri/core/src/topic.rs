@@ -1,0 +1,381 @@
+//! The topic list, batched: one name-server topic list (206), the system topic list (304) and one
+//! all-topic-config call (21) per master broker, all in parallel. Never one route call per topic.
+//!
+//! A master that does not answer does not make its topics disappear: topics the name server lists
+//! but no answering broker configures are kept and flagged, and the failed brokers are reported.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Instant;
+
+use futures::future::join_all;
+use serde::{Deserialize, Serialize};
+
+use crate::cluster::routed_brokers;
+use crate::console::Console;
+use crate::error::{Error, Result};
+use crate::model::{ConnectionId, Millis};
+use crate::remoting;
+
+/// What kind of topic this is, from its name, its flags and (5.x) its `message.type` attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum TopicType {
+    Normal,
+    Fifo,
+    Delay,
+    Transaction,
+    Retry,
+    Dlq,
+    System,
+}
+
+/// One row of the topic list.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TopicRow {
+    pub name: String,
+    pub topic_type: TopicType,
+    /// Read / write queues summed over the brokers that host the topic.
+    pub read_queues: u32,
+    pub write_queues: u32,
+    /// "RW", "R", "W", "—", or "mixed" when the brokers disagree.
+    pub perm: String,
+    /// Broker names hosting the topic, sorted.
+    pub brokers: Vec<String>,
+    /// Set when the topic's config could not be read from some broker.
+    pub warning: Option<String>,
+}
+
+/// A broker whose topic configs could not be read this round.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct BrokerFailure {
+    pub broker_name: String,
+    pub addr: String,
+    pub error: String,
+}
+
+/// The Topics screen's data.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TopicListing {
+    pub fetched_at: Millis,
+    pub elapsed_ms: f64,
+    pub topics: Vec<TopicRow>,
+    pub failed_brokers: Vec<BrokerFailure>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TopicListBody {
+    #[serde(default)]
+    topic_list: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TopicConfigBody {
+    #[serde(default)]
+    read_queue_nums: u32,
+    #[serde(default)]
+    write_queue_nums: u32,
+    #[serde(default)]
+    perm: u32,
+    #[serde(default)]
+    order: bool,
+    #[serde(default)]
+    attributes: HashMap<String, String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct KvTableBody {
+    #[serde(default)]
+    table: HashMap<String, String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AllTopicConfigBody {
+    #[serde(default)]
+    topic_config_table: HashMap<String, TopicConfigBody>,
+}
+
+/// Topics every RocketMQ version creates for itself.
+const SYSTEM_TOPICS: [&str; 10] = [
+    "TBW102",
+    "SCHEDULE_TOPIC_XXXX",
+    "BenchmarkTest",
+    "OFFSET_MOVED_EVENT",
+    "RMQ_SYS_TRANS_HALF_TOPIC",
+    "RMQ_SYS_TRANS_OP_HALF_TOPIC",
+    "RMQ_SYS_TRACE_TOPIC",
+    "TRANS_CHECK_MAX_TIME_TOPIC",
+    "SELF_TEST_TOPIC",
+    "RMQ_SYS_SELF_TEST_TOPIC",
+];
+
+/// Classifies a topic. `system_names` are the cluster and broker names the name server reports.
+pub fn classify(
+    name: &str,
+    attributes: &HashMap<String, String>,
+    order: bool,
+    system_names: &BTreeSet<String>,
+) -> TopicType {
+    if name.starts_with("%RETRY%") {
+        return TopicType::Retry;
+    }
+    if name.starts_with("%DLQ%") {
+        return TopicType::Dlq;
+    }
+    if SYSTEM_TOPICS.contains(&name)
+        || name.starts_with("rmq_sys_")
+        || name.starts_with("RMQ_SYS_")
+        || name.starts_with("%SYS%")
+        || name.ends_with("_REPLY_TOPIC")
+        || system_names.contains(name)
+    {
+        return TopicType::System;
+    }
+    // 5.x: the message.type attribute ("+message.type" as typed in mqadmin).
+    let declared = attributes
+        .get("message.type")
+        .or_else(|| attributes.get("+message.type"));
+    match declared.map(|v| v.to_ascii_uppercase()).as_deref() {
+        Some("FIFO") => TopicType::Fifo,
+        Some("DELAY") => TopicType::Delay,
+        Some("TRANSACTION") => TopicType::Transaction,
+        Some("NORMAL") => TopicType::Normal,
+        _ if order => TopicType::Fifo,
+        _ => TopicType::Normal,
+    }
+}
+
+/// "RW" / "R" / "W" / "—" from a RocketMQ permission mask (read = 4, write = 2).
+pub fn perm_label(perm: u32) -> &'static str {
+    match (perm & 4 != 0, perm & 2 != 0) {
+        (true, true) => "RW",
+        (true, false) => "R",
+        (false, true) => "W",
+        (false, false) => "—",
+    }
+}
+
+impl Console {
+    /// Every topic of the connection with its type, queues, permission and brokers.
+    #[tracing::instrument(skip(self), err(Debug))]
+    pub async fn topic_list(&self, id: &ConnectionId) -> Result<TopicListing> {
+        let start = Instant::now();
+        let (_, client) = self.client(id).await?;
+        let creds = client
+            .spec
+            .credentials
+            .as_ref()
+            .map(|(a, s)| (a.as_str(), s.as_str()));
+        let (timeout, ns) = (client.timeout, &client.spec.namesrv_addrs);
+        let routed = routed_brokers(&client).await?;
+        let masters: Vec<_> = routed.iter().filter(|b| b.broker_id == 0).collect();
+        let all = remoting::request_any(
+            ns,
+            remoting::GET_ALL_TOPIC_LIST_FROM_NAMESERVER,
+            "topic list",
+            creds,
+            timeout,
+        );
+        let sys = remoting::request_any(
+            ns,
+            remoting::GET_SYSTEM_TOPIC_LIST_FROM_NS,
+            "system topics",
+            creds,
+            timeout,
+        );
+        let configs = join_all(masters.iter().map(|b| async move {
+            let r = remoting::request(
+                &b.addr,
+                remoting::GET_ALL_TOPIC_CONFIG,
+                "all topic config",
+                creds,
+                timeout,
+            )
+            .await
+            .and_then(|r| remoting::decode_json::<AllTopicConfigBody>(&r.body, "topic config"));
+            (b, r)
+        }));
+        // 4.x keeps "ordered" in the name server's ORDER_TOPIC_CONFIG namespace, not in the topic config.
+        let ordered = async {
+            let ext = BTreeMap::from([("namespace".to_owned(), "ORDER_TOPIC_CONFIG".to_owned())]);
+            for addr in ns {
+                match remoting::request_with(
+                    addr,
+                    remoting::GET_KVLIST_BY_NAMESPACE,
+                    ext.clone(),
+                    "order config",
+                    creds,
+                    timeout,
+                )
+                .await
+                {
+                    Ok(r) => {
+                        return remoting::decode_json::<KvTableBody>(&r.body, "order config")
+                            .map(|t| t.table)
+                            .unwrap_or_default();
+                    }
+                    Err(Error::BrokerRejected {
+                        code: remoting::QUERY_NOT_FOUND,
+                        ..
+                    }) => return HashMap::new(),
+                    Err(_) => {}
+                }
+            }
+            HashMap::new()
+        };
+        let (all, sys, configs, ordered) = tokio::join!(all, sys, configs, ordered);
+        let all: TopicListBody = remoting::decode_json(&all?.body, "topic list")?;
+        // The system list is a nicety (cluster and broker names): its failure only loses that.
+        let system_names: BTreeSet<String> = sys
+            .and_then(|r| remoting::decode_json::<TopicListBody>(&r.body, "system topics"))
+            .map(|b| b.topic_list.into_iter().collect())
+            .unwrap_or_default();
+
+        let mut per_topic: BTreeMap<String, Vec<(String, TopicConfigBody)>> = BTreeMap::new();
+        let mut failed = Vec::new();
+        for (b, r) in configs {
+            match r {
+                Ok(body) => {
+                    for (name, cfg) in body.topic_config_table {
+                        per_topic
+                            .entry(name)
+                            .or_default()
+                            .push((b.broker_name.clone(), cfg));
+                    }
+                }
+                Err(e) => failed.push(BrokerFailure {
+                    broker_name: b.broker_name.clone(),
+                    addr: b.addr.clone(),
+                    error: format!("{}: {e}", e.code().as_str()),
+                }),
+            }
+        }
+        for name in all.topic_list {
+            per_topic.entry(name).or_default();
+        }
+        let failed_names: Vec<&str> = failed.iter().map(|f| f.broker_name.as_str()).collect();
+        let topics = per_topic
+            .into_iter()
+            .map(|(name, hosts)| row(name, &hosts, &system_names, &failed_names))
+            .collect();
+        Ok(TopicListing {
+            fetched_at: Millis::now(),
+            elapsed_ms: start.elapsed().as_secs_f64() * 1000.0,
+            topics,
+            failed_brokers: failed,
+        })
+    }
+}
+
+fn row(
+    name: String,
+    hosts: &[(String, TopicConfigBody)],
+    system_names: &BTreeSet<String>,
+    failed: &[&str],
+) -> TopicRow {
+    let first = hosts.first().map(|(_, c)| c.clone()).unwrap_or_default();
+    let perms: BTreeSet<u32> = hosts.iter().map(|(_, c)| c.perm).collect();
+    let perm = match perms.len() {
+        0 => "?".to_owned(),
+        1 => perm_label(first.perm).to_owned(),
+        _ => "mixed".to_owned(),
+    };
+    let mut brokers: Vec<String> = hosts.iter().map(|(b, _)| b.clone()).collect();
+    brokers.sort();
+    let warning = if hosts.is_empty() && !failed.is_empty() {
+        Some(format!(
+            "Config unavailable: {} did not answer.",
+            failed.join(", ")
+        ))
+    } else if hosts.is_empty() {
+        Some("Listed by the name server, but no broker has its config.".to_owned())
+    } else if !failed.is_empty() {
+        Some(format!(
+            "May also live on {}, which did not answer.",
+            failed.join(", ")
+        ))
+    } else {
+        None
+    };
+    TopicRow {
+        topic_type: classify(&name, &first.attributes, first.order, system_names),
+        name,
+        read_queues: hosts.iter().map(|(_, c)| c.read_queue_nums).sum(),
+        write_queues: hosts.iter().map(|(_, c)| c.write_queue_nums).sum(),
+        perm,
+        brokers,
+        warning,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topics_are_typed_by_name_attribute_and_flag() {
+        let none = HashMap::new();
+        let sys: BTreeSet<String> = ["DefaultCluster".to_owned(), "broker-a".to_owned()].into();
+        let attr = |v: &str| HashMap::from([("message.type".to_owned(), v.to_owned())]);
+        assert_eq!(classify("%RETRY%g", &none, false, &sys), TopicType::Retry);
+        assert_eq!(classify("%DLQ%g", &none, false, &sys), TopicType::Dlq);
+        assert_eq!(
+            classify("RMQ_SYS_TRACE_TOPIC", &none, false, &sys),
+            TopicType::System
+        );
+        assert_eq!(
+            classify("rmq_sys_wheel_timer", &none, false, &sys),
+            TopicType::System
+        );
+        assert_eq!(classify("c1_REPLY_TOPIC", &none, false, &sys), TopicType::System);
+        assert_eq!(classify("broker-a", &none, false, &sys), TopicType::System);
+        assert_eq!(classify("Orders", &attr("FIFO"), false, &sys), TopicType::Fifo);
+        assert_eq!(classify("Later", &attr("DELAY"), false, &sys), TopicType::Delay);
+        assert_eq!(
+            classify("Tx", &attr("TRANSACTION"), false, &sys),
+            TopicType::Transaction
+        );
+        assert_eq!(classify("Old", &none, true, &sys), TopicType::Fifo);
+        assert_eq!(classify("Plain", &none, false, &sys), TopicType::Normal);
+    }
+
+    #[test]
+    fn perm_masks_read_as_labels() {
+        assert_eq!(perm_label(6), "RW");
+        assert_eq!(perm_label(4), "R");
+        assert_eq!(perm_label(2), "W");
+        assert_eq!(perm_label(0), "—");
+    }
+
+    #[test]
+    fn a_topic_only_the_name_server_knows_is_kept_and_flagged() {
+        let r = row("Orphan".into(), &[], &BTreeSet::new(), &["broker-b"]);
+        assert_eq!(r.perm, "?");
+        assert!(r.warning.as_deref().is_some_and(|w| w.contains("broker-b")));
+        let cfg = TopicConfigBody {
+            read_queue_nums: 4,
+            write_queue_nums: 4,
+            perm: 6,
+            ..Default::default()
+        };
+        let r = row(
+            "T".into(),
+            &[
+                ("b".into(), cfg.clone()),
+                ("a".into(), TopicConfigBody { perm: 4, ..cfg }),
+            ],
+            &BTreeSet::new(),
+            &[],
+        );
+        assert_eq!(
+            (r.read_queues, r.perm.as_str(), r.brokers.join(",")),
+            (8, "mixed", "a,b".to_owned())
+        );
+        assert!(r.warning.is_none());
+    }
+}

@@ -1,0 +1,19 @@
+//! Topics: the batched topic list.
+
+use rmq_console_core::model::ConnectionId;
+use rmq_console_core::topic::TopicListing;
+use tauri::State;
+
+use super::AppState;
+use crate::error::IpcError;
+
+/// Every topic of a connection with its type, queues, permission and brokers.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(state), err(Debug))]
+pub async fn topic_list(
+    state: State<'_, AppState>,
+    connection_id: ConnectionId,
+) -> Result<TopicListing, IpcError> {
+    Ok(state.console.topic_list(&connection_id).await?)
+}

@@ -1,0 +1,16 @@
+// Query keys and options of topics, scoped per connection: ["conn", id, "topics", ...].
+import { queryOptions } from '@tanstack/react-query';
+import { commands, type ConnectionId } from '../../bindings';
+
+export const topicKeys = {
+  all: (id: ConnectionId) => ['conn', id, 'topics'] as const,
+  list: (id: ConnectionId) => [...topicKeys.all(id), 'list'] as const,
+};
+
+export const topicListQuery = (id: ConnectionId) =>
+  queryOptions({
+    queryKey: topicKeys.list(id),
+    queryFn: () => commands.topicList(id),
+    staleTime: 15_000,
+    refetchInterval: 60_000,
+  });

@@ -1,0 +1,189 @@
+// Topics: every topic of the connection (batched: one config call per master), typed, filtered,
+// fuzzy-searched, sorted, virtualized. Topics of a broker that did not answer stay listed, flagged.
+import { Alert, Badge, Button, Chip, Group, Stack, Text, TextInput, Title, Tooltip, UnstyledButton } from '@mantine/core';
+import { IconAlertTriangle, IconArrowsSort, IconRefresh, IconSearch } from '@tabler/icons-react';
+import { useQuery } from '@tanstack/react-query';
+import { useMemo, useState } from 'react';
+import type { ConnectionProfile, TopicRow, TopicType } from '../../../bindings';
+import { DataAge } from '../../../components/DataAge';
+import { EnvBadge } from '../../../components/EnvBadge';
+import { ErrorAlert } from '../../../components/ErrorAlert';
+import { VirtualTable, type Column } from '../../../components/VirtualTable';
+import { toIpcError } from '../../../ipc/errors';
+import { fuzzyScore } from '../../../lib/fuzzy';
+import { topicListQuery } from '../api';
+
+export const TYPES: { value: TopicType; label: string; color: string }[] = [
+  { value: 'normal', label: 'Normal', color: 'blue' },
+  { value: 'fifo', label: 'FIFO', color: 'grape' },
+  { value: 'delay', label: 'Delay', color: 'cyan' },
+  { value: 'transaction', label: 'Transaction', color: 'teal' },
+  { value: 'retry', label: 'Retry', color: 'yellow' },
+  { value: 'dlq', label: 'DLQ', color: 'red' },
+  { value: 'system', label: 'System', color: 'gray' },
+];
+const TYPE = new Map(TYPES.map((t) => [t.value, t]));
+const DEFAULT_TYPES: TopicType[] = ['normal', 'fifo', 'delay', 'transaction'];
+
+type SortKey = 'name' | 'type' | 'queues' | 'brokers';
+
+function sortRows(rows: TopicRow[], key: SortKey, desc: boolean): TopicRow[] {
+  const order = TYPES.map((t) => t.value);
+  const cmp: Record<SortKey, (a: TopicRow, b: TopicRow) => number> = {
+    name: (a, b) => a.name.localeCompare(b.name),
+    type: (a, b) => order.indexOf(a.topicType) - order.indexOf(b.topicType) || a.name.localeCompare(b.name),
+    queues: (a, b) => a.writeQueues - b.writeQueues || a.name.localeCompare(b.name),
+    brokers: (a, b) => a.brokers.length - b.brokers.length || a.name.localeCompare(b.name),
+  };
+  const sorted = [...rows].sort(cmp[key]);
+  return desc ? sorted.reverse() : sorted;
+}
+
+/** Filters by type and query; with a query, best fuzzy matches first. */
+export function filterTopics(rows: TopicRow[], types: TopicType[], query: string): TopicRow[] {
+  const allowed = new Set(types);
+  const kept = rows.filter((r) => allowed.has(r.topicType));
+  if (!query.trim()) return kept;
+  return kept
+    .map((r) => ({ r, s: fuzzyScore(query, r.name) }))
+    .filter((x) => x.s > 0)
+    .sort((a, b) => b.s - a.s)
+    .map((x) => x.r);
+}
+
+export function TopicsScreen({ connection }: { connection: ConnectionProfile }) {
+  const q = useQuery(topicListQuery(connection.id));
+  const [query, setQuery] = useState('');
+  const [types, setTypes] = useState<TopicType[]>(DEFAULT_TYPES);
+  const [sort, setSort] = useState<{ key: SortKey; desc: boolean } | null>(null);
+  const all = useMemo(() => q.data?.topics ?? [], [q.data]);
+  const counts = useMemo(() => {
+    const m = new Map<TopicType, number>();
+    for (const t of all) m.set(t.topicType, (m.get(t.topicType) ?? 0) + 1);
+    return m;
+  }, [all]);
+  const rows = useMemo(() => {
+    const f = filterTopics(all, types, query);
+    return sort ? sortRows(f, sort.key, sort.desc) : query.trim() ? f : sortRows(f, 'name', false);
+  }, [all, types, query, sort]);
+  const err = q.error ? toIpcError(q.error) : null;
+  const header = (key: SortKey, label: string) => (
+    <UnstyledButton
+      onClick={() => setSort((s) => ({ key, desc: s?.key === key ? !s.desc : false }))}
+      style={{ fontWeight: 700, fontSize: 'inherit' }}
+    >
+      <Group gap={2} wrap="nowrap">
+        {label}
+        <IconArrowsSort size={11} opacity={sort?.key === key ? 1 : 0.35} />
+      </Group>
+    </UnstyledButton>
+  );
+  const columns: Column<TopicRow>[] = [
+    {
+      key: 'name',
+      header: header('name', 'Topic'),
+      render: (t) => (
+        <Group gap={4} wrap="nowrap">
+          {t.warning ? (
+            <Tooltip label={t.warning} multiline w={320}>
+              <IconAlertTriangle size={14} color="var(--mantine-color-orange-6)" data-testid="topic-warning" />
+            </Tooltip>
+          ) : null}
+          <Text size="xs" ff="monospace" span data-testid="topic-name">
+            {t.name}
+          </Text>
+        </Group>
+      ),
+    },
+    {
+      key: 'type',
+      header: header('type', 'Type'),
+      width: 110,
+      render: (t) => (
+        <Badge size="xs" variant="light" color={TYPE.get(t.topicType)?.color}>
+          {TYPE.get(t.topicType)?.label}
+        </Badge>
+      ),
+    },
+    {
+      key: 'queues',
+      header: header('queues', 'Queues R / W'),
+      width: 110,
+      align: 'right',
+      render: (t) => `${t.readQueues} / ${t.writeQueues}`,
+    },
+    { key: 'perm', header: 'Perm', width: 70, render: (t) => t.perm },
+    {
+      key: 'brokers',
+      header: header('brokers', 'Brokers'),
+      render: (t) => (
+        <Text size="xs" span c={t.brokers.length ? undefined : 'dimmed'}>
+          {t.brokers.join(', ') || 'unknown'}
+        </Text>
+      ),
+    },
+  ];
+  return (
+    <Stack gap="sm" data-testid="topics-screen">
+      <Group justify="space-between">
+        <Group gap="xs">
+          <Title order={4}>Topics</Title>
+          <Text c="dimmed" size="sm">
+            {connection.name}
+          </Text>
+          <EnvBadge label={connection.envLabel} color={connection.envColor} readOnly={connection.readOnly} />
+        </Group>
+        <Group gap="xs">
+          {q.data ? (
+            <Text size="xs" c="dimmed">
+              {(q.data.elapsedMs ?? 0).toFixed(0)} ms
+            </Text>
+          ) : null}
+          <DataAge fetchedAt={q.data?.fetchedAt ?? null} fetching={q.isFetching} />
+          <Button size="xs" variant="default" leftSection={<IconRefresh size={14} />} onClick={() => void q.refetch()}>
+            Refresh
+          </Button>
+        </Group>
+      </Group>
+      {err ? <ErrorAlert error={err} /> : null}
+      {q.data && q.data.failedBrokers.length > 0 ? (
+        <Alert color="orange" variant="light" title="Some brokers did not answer" data-testid="topics-failed-brokers">
+          {q.data.failedBrokers.map((f) => `${f.brokerName} (${f.addr}): ${f.error}`).join('; ')}. Their topics are still
+          listed, flagged with a warning.
+        </Alert>
+      ) : null}
+      <Group gap="sm" wrap="nowrap" align="center">
+        <TextInput
+          size="xs"
+          w={280}
+          placeholder="Fuzzy search topics"
+          leftSection={<IconSearch size={14} />}
+          value={query}
+          onChange={(e) => setQuery(e.currentTarget.value)}
+          data-testid="topic-search"
+        />
+        <Chip.Group multiple value={types} onChange={(v) => setTypes(v as TopicType[])}>
+          <Group gap={4}>
+            {TYPES.map((t) => (
+              <Chip key={t.value} value={t.value} size="xs" variant="outline" data-testid={`type-${t.value}`}>
+                {t.label} {counts.get(t.value) ?? 0}
+              </Chip>
+            ))}
+          </Group>
+        </Chip.Group>
+      </Group>
+      <VirtualTable
+        testId="topics-table"
+        rows={rows}
+        columns={columns}
+        rowKey={(t) => t.name}
+        height="calc(100vh - 210px)"
+        rowHeight={28}
+        empty={q.isLoading ? 'Loading…' : 'No topic matches the search and the type filter.'}
+      />
+      <Text size="xs" c="dimmed" data-testid="topic-count">
+        Showing {rows.length.toLocaleString('en-US')} of {all.length.toLocaleString('en-US')} topics
+      </Text>
+    </Stack>
+  );
+}
