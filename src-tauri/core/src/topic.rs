@@ -241,7 +241,8 @@ impl Console {
         for (b, r) in configs {
             match r {
                 Ok(body) => {
-                    for (name, cfg) in body.topic_config_table {
+                    for (name, mut cfg) in body.topic_config_table {
+                        cfg.order |= ordered.contains_key(&name);
                         per_topic
                             .entry(name)
                             .or_default()
