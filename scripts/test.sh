@@ -14,16 +14,20 @@ export RMQ_HARNESS_DIR=${RMQ_HARNESS_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/rmq-conso
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rmq-console-work.XXXXXX")
 XVFB_PID=""
 cleanup() {
-  for c in java5 java4acl rust; do tests/cluster stop "$c" >/dev/null 2>&1 || true; done
+  # Every cluster started under this run's harness dir, including those the tests started themselves.
+  for d in "$RMQ_HARNESS_DIR"/*/; do
+    [ -d "$d" ] && tests/cluster stop "$(basename "$d")" >/dev/null 2>&1 || true
+  done
   [ -n "$XVFB_PID" ] && kill "$XVFB_PID" 2>/dev/null || true
   rm -rf "$RMQ_HARNESS_DIR" "$WORK"
 }
 trap cleanup EXIT
 
-step "start clusters in the background: java5, java4 (ACL), rust"
+step "start clusters in the background: java5, java4 (with and without ACL), rust"
 (tests/cluster start java5 java5 >"$WORK/java5.out" 2>"$WORK/java5.err"; echo $? >"$WORK/java5.rc") &
 (tests/cluster start java4 java4acl --acl >"$WORK/java4.out" 2>"$WORK/java4.err"; echo $? >"$WORK/java4.rc") &
 (tests/cluster start rust rust >"$WORK/rust.out" 2>"$WORK/rust.err"; echo $? >"$WORK/rust.rc") &
+(tests/cluster start java4 java4 >"$WORK/java4open.out" 2>"$WORK/java4open.err"; echo $? >"$WORK/java4open.rc") &
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -45,7 +49,7 @@ step "core unit tests"
 cargo test -p rmq-console-core --lib
 
 wait
-for c in java5 java4 rust; do
+for c in java5 java4 java4open rust; do
   if [ "$(cat "$WORK/$c.rc")" != 0 ]; then
     cat "$WORK/$c.err" >&2
     echo "cluster $c failed to start" >&2
