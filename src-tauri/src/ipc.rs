@@ -26,6 +26,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             cluster::broker_detail,
             cluster::cluster_forget_broker,
             topic::topic_list,
+            topic::topic_detail,
             job::job_cancel,
         ])
         .events(collect_events![ConnectionsChanged, ResourceInvalidated])

@@ -149,6 +149,17 @@ try {
   });
   check(true, 'the System filter shows TBW102');
   await shot(browser, 'topics-light');
+  for (const el of await browser.$$(byTestId('topic-name'))) {
+    if (String(await el.getProperty('textContent')) === 'TBW102') {
+      await el.click();
+      break;
+    }
+  }
+  const total = await browser.$(byTestId('topic-total'));
+  await total.waitForDisplayed({ timeout: 10_000 });
+  check(/^[\d,]+$/.test(String(await total.getProperty('textContent'))), 'a topic opens with its route and per-queue offsets');
+  await shot(browser, 'topic-detail-light');
+  await browser.keys('Escape');
   await (await browser.$(byTestId('nav-overview'))).click();
 
   // Dark theme, both screens.

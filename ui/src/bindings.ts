@@ -39,6 +39,8 @@ export const commands = {
 	clusterForgetBroker: (connectionId: ConnectionId, brokerName: string, brokerId: number) => __TAURI_INVOKE<null>("cluster_forget_broker", { connectionId, brokerName, brokerId }),
 	/**  Every topic of a connection with its type, queues, permission and brokers. */
 	topicList: (connectionId: ConnectionId) => __TAURI_INVOKE<TopicListing>("topic_list", { connectionId }),
+	/**  A topic's route and per-queue offsets. */
+	topicDetail: (connectionId: ConnectionId, topic: string) => __TAURI_INVOKE<TopicDetail>("topic_detail", { connectionId, topic }),
 	/**  Cancels a running job; false when it already finished. */
 	jobCancel: (jobId: JobId) => __TAURI_INVOKE<boolean>("job_cancel", { jobId }),
 };
@@ -251,6 +253,20 @@ export type NameServerStatus = {
 	error: string | null,
 };
 
+/**  A 64-bit value that must not lose precision in JavaScript: serialized as a decimal string. */
+export type Offset = string;
+
+/**  One queue of a topic: its offsets and last write. */
+export type QueueStat = {
+	brokerName: string,
+	queueId: number,
+	minOffset: Offset,
+	maxOffset: Offset,
+	/**  Messages currently stored in the queue (max − min). */
+	messages: Offset,
+	lastUpdate: Millis | null,
+};
+
 /**  Data under `scope` (a query-key path below `["conn", connectionId]`) is stale; empty = everything. */
 export type ResourceInvalidated = {
 	connectionId: ConnectionId,
@@ -277,12 +293,33 @@ export type TestedBroker = {
 	error: string | null,
 };
 
+/**  The topic detail screen's data. */
+export type TopicDetail = {
+	name: string,
+	fetchedAt: Millis,
+	route: TopicRouteEntry[],
+	queues: QueueStat[],
+	/**  Sum of `messages` over every queue that answered. */
+	totalMessages: Offset,
+	lastUpdate: Millis | null,
+	failedBrokers: BrokerFailure[],
+};
+
 /**  The Topics screen's data. */
 export type TopicListing = {
 	fetchedAt: Millis,
 	elapsedMs: number | null,
 	topics: TopicRow[],
 	failedBrokers: BrokerFailure[],
+};
+
+/**  How one broker serves a topic (from the topic's route). */
+export type TopicRouteEntry = {
+	brokerName: string,
+	addr: string | null,
+	readQueues: number,
+	writeQueues: number,
+	perm: string,
 };
 
 /**  One row of the topic list. */

@@ -70,6 +70,14 @@ enum Command {
         #[command(flatten)]
         target: Target,
     },
+    /// A topic's route and per-queue offsets.
+    Topic {
+        #[command(flatten)]
+        target: Target,
+        /// The topic's name.
+        #[arg(long)]
+        name: String,
+    },
     /// Test a connection: round-trip time, clusters, brokers and their versions.
     Test {
         #[command(flatten)]
@@ -232,6 +240,9 @@ async fn run(command: Command) -> Result<String, Error> {
         }
         Command::Topics { target } => {
             with_console(&target, |c, id| async move { c.topic_list(&id).await }).await
+        }
+        Command::Topic { target, name } => {
+            with_console(&target, |c, id| async move { c.topic_detail(&id, &name).await }).await
         }
         Command::Test { target } => {
             with_console(&target, |c, id| async move { c.connection_test_saved(&id).await }).await

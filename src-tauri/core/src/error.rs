@@ -101,8 +101,9 @@ pub enum Error {
     Internal { message: String },
 }
 
-/// ACL failures as answered by Java brokers: NO_PERMISSION (16) and the 5.x auth codes.
-const ACL_RESPONSE_CODES: [i32; 3] = [16, 17, 18];
+/// ACL failures answered with a response code: NO_PERMISSION (16). (17 is TOPIC_NOT_EXIST and 18
+/// TOPIC_EXIST_ALREADY; ACL signature failures come back as SYSTEM_ERROR with an AclException remark.)
+const ACL_RESPONSE_CODES: [i32; 1] = [16];
 
 impl Error {
     pub fn validation(message: impl Into<String>) -> Self {

@@ -236,6 +236,113 @@ pub struct ClusterTable {
     pub cluster_addr_table: HashMap<String, Vec<String>>,
 }
 
+/// Parses a JSON object whose keys may themselves be JSON objects (fastjson writes
+/// `{{"brokerName":"b","queueId":0,"topic":"T"}:{...}}`; the rocketmq-rust broker writes the same key
+/// as a JSON string). Returns (key, value) pairs, each key as a JSON value.
+pub fn object_keyed_entries(text: &str) -> Result<Vec<(serde_json::Value, serde_json::Value)>> {
+    let bad = |why: String| Error::BrokerRejected {
+        target: "peer".into(),
+        operation: "decode object-keyed map".into(),
+        code: -1,
+        detail: format!("{why}: {}", text.chars().take(120).collect::<String>()),
+    };
+    raw_entries(text)?
+        .into_iter()
+        .map(|(k, v)| {
+            let mut key: serde_json::Value = serde_json::from_str(k).map_err(|e| bad(format!("key: {e}")))?;
+            // A key written as a string that holds JSON (rocketmq-rust): decode the inner JSON.
+            if let Some(inner) = key.as_str().filter(|s| s.starts_with('{')) {
+                key = serde_json::from_str(inner).map_err(|e| bad(format!("inner key: {e}")))?;
+            }
+            let value = serde_json::from_str(v).map_err(|e| bad(format!("value: {e}")))?;
+            Ok((key, value))
+        })
+        .collect()
+}
+
+/// The raw (key, value) JSON slices of an object, keys and values of any JSON shape.
+pub fn raw_entries(text: &str) -> Result<Vec<(&str, &str)>> {
+    let bad = |why: &str| Error::BrokerRejected {
+        target: "peer".into(),
+        operation: "decode object-keyed map".into(),
+        code: -1,
+        detail: format!("{why}: {}", text.chars().take(120).collect::<String>()),
+    };
+    let b = text.as_bytes();
+    let skip_ws = |mut i: usize| {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        i
+    };
+    // The end (exclusive) of the JSON value starting at `i`: balanced braces/brackets, strings aware.
+    let value_end = |start: usize| -> Option<usize> {
+        let (mut depth, mut in_str, mut esc) = (0i32, false, false);
+        let mut i = start;
+        while i < b.len() {
+            let c = b[i];
+            if in_str {
+                if esc {
+                    esc = false;
+                } else if c == b'\\' {
+                    esc = true;
+                } else if c == b'"' {
+                    in_str = false;
+                    if depth == 0 {
+                        return Some(i + 1);
+                    }
+                }
+            } else {
+                match c {
+                    b'"' => in_str = true,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                        if depth < 0 {
+                            return Some(i);
+                        }
+                    }
+                    b',' | b':' if depth == 0 => return Some(i),
+                    _ => {}
+                }
+            }
+            i += 1;
+        }
+        (depth == 0 && !in_str).then_some(i)
+    };
+    let mut i = skip_ws(0);
+    if b.get(i) != Some(&b'{') {
+        return Err(bad("not an object"));
+    }
+    i += 1;
+    let mut out = Vec::new();
+    loop {
+        i = skip_ws(i);
+        match b.get(i) {
+            Some(b'}') => return Ok(out),
+            Some(b',') => {
+                i += 1;
+                continue;
+            }
+            None => return Err(bad("unterminated object")),
+            _ => {}
+        }
+        let kend = value_end(i).ok_or_else(|| bad("unterminated key"))?;
+        let key = &text[i..kend];
+        i = skip_ws(kend);
+        if b.get(i) != Some(&b':') {
+            return Err(bad("expected ':' after a key"));
+        }
+        i = skip_ws(i + 1);
+        let vend = value_end(i).ok_or_else(|| bad("unterminated value"))?;
+        out.push((key, &text[i..vend]));
+        i = vend;
+    }
+}
+
 /// Decodes a cluster table from any 4.x/5.x name server or the rocketmq-rust one.
 pub fn decode_cluster_table(body: &[u8]) -> Result<ClusterTable> {
     decode_json(body, "cluster info")
@@ -284,7 +391,7 @@ pub async fn request_with(
         return Ok(r);
     }
     let detail = r.remark.unwrap_or_default();
-    if matches!(r.code, 16..=18) || detail.contains("AclException") {
+    if r.code == 16 || detail.contains("AclException") {
         Err(Error::Unauthorized {
             target: addr.to_owned(),
             detail,
@@ -362,6 +469,26 @@ mod tests {
             "c"
         );
         assert!(decode_cluster_table(b"<html>").is_err());
+    }
+
+    #[test]
+    fn object_keyed_maps_of_java_and_rust_brokers_decode() {
+        // Captured from Apache RocketMQ 4.9.7 / 5.5.0 (object keys) and rocketmq-rust 1.0 (string keys).
+        let java = r#"{{"brokerName":"broker-a","queueId":0,"topic":"T"}:{"lastUpdateTimestamp":0,"maxOffset":3,"minOffset":1},{"brokerName":"broker-a","queueId":1,"topic":"T"}:{"lastUpdateTimestamp":5,"maxOffset":0,"minOffset":0}}"#;
+        let e = object_keyed_entries(java).unwrap();
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0].0["queueId"], 0);
+        assert_eq!(e[0].1["maxOffset"], 3);
+        assert_eq!(e[1].1["lastUpdateTimestamp"], 5);
+        let rust = r#"{"{\"topic\":\"T\",\"brokerName\":\"broker-a\",\"queueId\":1}":{"minOffset":0,"maxOffset":7,"lastUpdateTimestamp":9}}"#;
+        let e = object_keyed_entries(rust).unwrap();
+        assert_eq!(
+            (e[0].0["queueId"].as_i64(), e[0].1["maxOffset"].as_i64()),
+            (Some(1), Some(7))
+        );
+        assert!(object_keyed_entries("{}").unwrap().is_empty());
+        assert!(object_keyed_entries("{{\"a\":1}").is_err());
+        assert!(object_keyed_entries("[1]").is_err());
     }
 
     #[test]

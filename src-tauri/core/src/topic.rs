@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::cluster::routed_brokers;
 use crate::console::Console;
 use crate::error::{Error, Result};
-use crate::model::{ConnectionId, Millis};
+use crate::model::{ConnectionId, Millis, Offset};
 use crate::remoting;
 
 /// What kind of topic this is, from its name, its flags and (5.x) its `message.type` attribute.
@@ -271,6 +271,207 @@ impl Console {
             failed_brokers: failed,
         })
     }
+}
+
+/// How one broker serves a topic (from the topic's route).
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TopicRouteEntry {
+    pub broker_name: String,
+    pub addr: Option<String>,
+    pub read_queues: u32,
+    pub write_queues: u32,
+    pub perm: String,
+}
+
+/// One queue of a topic: its offsets and last write.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueStat {
+    pub broker_name: String,
+    pub queue_id: u32,
+    pub min_offset: Offset,
+    pub max_offset: Offset,
+    /// Messages currently stored in the queue (max − min).
+    pub messages: Offset,
+    pub last_update: Option<Millis>,
+}
+
+/// The topic detail screen's data.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TopicDetail {
+    pub name: String,
+    pub fetched_at: Millis,
+    pub route: Vec<TopicRouteEntry>,
+    pub queues: Vec<QueueStat>,
+    /// Sum of `messages` over every queue that answered.
+    pub total_messages: Offset,
+    pub last_update: Option<Millis>,
+    pub failed_brokers: Vec<BrokerFailure>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RouteBody {
+    #[serde(default)]
+    broker_datas: Vec<remoting::BrokerEntry>,
+    #[serde(default)]
+    queue_datas: Vec<QueueDataBody>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct QueueDataBody {
+    #[serde(default)]
+    broker_name: String,
+    #[serde(default)]
+    read_queue_nums: u32,
+    #[serde(default)]
+    write_queue_nums: u32,
+    #[serde(default)]
+    perm: u32,
+}
+
+/// `GET_ROUTEINFO_BY_TOPIC`.
+const GET_ROUTEINFO_BY_TOPIC: i32 = 105;
+/// `GET_TOPIC_STATS_INFO` (broker).
+const GET_TOPIC_STATS_INFO: i32 = 202;
+/// The name server's answer for an unknown topic.
+const TOPIC_NOT_EXIST: i32 = 17;
+
+impl Console {
+    /// A topic's route (brokers, queue counts, permission) and per-queue offsets and last write.
+    #[tracing::instrument(skip(self), err(Debug))]
+    pub async fn topic_detail(&self, id: &ConnectionId, topic: &str) -> Result<TopicDetail> {
+        let (_, client) = self.client(id).await?;
+        let creds = client
+            .spec
+            .credentials
+            .as_ref()
+            .map(|(a, s)| (a.as_str(), s.as_str()));
+        let ext = BTreeMap::from([("topic".to_owned(), topic.to_owned())]);
+        let mut route = None;
+        let mut last = Error::validation("no name server given");
+        for addr in &client.spec.namesrv_addrs {
+            match remoting::request_with(
+                addr,
+                GET_ROUTEINFO_BY_TOPIC,
+                ext.clone(),
+                "topic route",
+                creds,
+                client.timeout,
+            )
+            .await
+            {
+                Ok(r) => {
+                    route = Some(remoting::decode_json::<RouteBody>(&r.body, "topic route")?);
+                    break;
+                }
+                Err(Error::BrokerRejected {
+                    code: TOPIC_NOT_EXIST,
+                    ..
+                }) => {
+                    return Err(Error::not_found(format!(
+                        "topic '{topic}' (no route on the name server)"
+                    )));
+                }
+                Err(e) => last = e,
+            }
+        }
+        let route = route.ok_or(last)?;
+        let masters: Vec<(String, String)> = route
+            .broker_datas
+            .iter()
+            .filter_map(|b| {
+                b.broker_addrs
+                    .get("0")
+                    .map(|a| (b.broker_name.clone(), a.clone()))
+            })
+            .collect();
+        let (ext, timeout) = (&ext, client.timeout);
+        let stats = join_all(masters.iter().map(|(name, addr)| async move {
+            let r = remoting::request_with(
+                addr,
+                GET_TOPIC_STATS_INFO,
+                ext.clone(),
+                "get topic stats",
+                creds,
+                timeout,
+            )
+            .await
+            .and_then(|r| decode_topic_stats(&r.body));
+            (name, addr, r)
+        }))
+        .await;
+        let mut queues = Vec::new();
+        let mut failed = Vec::new();
+        for (name, addr, r) in stats {
+            match r {
+                Ok(mut q) => queues.append(&mut q),
+                Err(e) => failed.push(BrokerFailure {
+                    broker_name: name.clone(),
+                    addr: addr.clone(),
+                    error: format!("{}: {e}", e.code().as_str()),
+                }),
+            }
+        }
+        queues.sort_by(|a, b| (&a.broker_name, a.queue_id).cmp(&(&b.broker_name, b.queue_id)));
+        let addr_of = |name: &str| masters.iter().find(|(n, _)| n == name).map(|(_, a)| a.clone());
+        let mut route_rows: Vec<TopicRouteEntry> = route
+            .queue_datas
+            .iter()
+            .map(|q| TopicRouteEntry {
+                broker_name: q.broker_name.clone(),
+                addr: addr_of(&q.broker_name),
+                read_queues: q.read_queue_nums,
+                write_queues: q.write_queue_nums,
+                perm: perm_label(q.perm).to_owned(),
+            })
+            .collect();
+        route_rows.sort_by(|a, b| a.broker_name.cmp(&b.broker_name));
+        Ok(TopicDetail {
+            name: topic.to_owned(),
+            fetched_at: Millis::now(),
+            route: route_rows,
+            total_messages: Offset(queues.iter().map(|q| q.messages.0).sum()),
+            last_update: queues.iter().filter_map(|q| q.last_update).max(),
+            queues,
+            failed_brokers: failed,
+        })
+    }
+}
+
+/// Decodes a `GET_TOPIC_STATS_INFO` body: `offsetTable` is keyed by message-queue objects.
+fn decode_topic_stats(body: &[u8]) -> Result<Vec<QueueStat>> {
+    let text = String::from_utf8_lossy(body);
+    let outer = remoting::raw_entries(&text)?;
+    let Some((_, table)) = outer.iter().find(|(k, _)| *k == "\"offsetTable\"") else {
+        return Ok(Vec::new());
+    };
+    let num = |v: &serde_json::Value, k: &str| v.get(k).and_then(serde_json::Value::as_i64).unwrap_or(0);
+    Ok(remoting::object_keyed_entries(table)?
+        .into_iter()
+        .map(|(mq, off)| {
+            let (min, max, ts) = (
+                num(&off, "minOffset"),
+                num(&off, "maxOffset"),
+                num(&off, "lastUpdateTimestamp"),
+            );
+            QueueStat {
+                broker_name: mq
+                    .get("brokerName")
+                    .and_then(|b| b.as_str())
+                    .unwrap_or_default()
+                    .to_owned(),
+                queue_id: u32::try_from(num(&mq, "queueId")).unwrap_or(0),
+                min_offset: Offset(min),
+                max_offset: Offset(max),
+                messages: Offset(max.saturating_sub(min).max(0)),
+                last_update: (ts > 0).then_some(Millis(ts)),
+            }
+        })
+        .collect())
 }
 
 fn row(

@@ -57,6 +57,29 @@ describe('TopicsScreen', () => {
     expect(screen.getByTestId('topic-warning')).toBeInTheDocument();
   });
 
+  it('opens a topic’s route and queues, offsets as exact strings', async () => {
+    mockIPC((cmd) => {
+      if (cmd === 'topic_list') return listing([topic('Orders', 'normal')]);
+      if (cmd === 'topic_detail')
+        return {
+          name: 'Orders',
+          fetchedAt: Date.now(),
+          route: [{ brokerName: 'broker-a', addr: '127.0.0.1:10911', readQueues: 1, writeQueues: 1, perm: 'RW' }],
+          queues: [
+            { brokerName: 'broker-a', queueId: 0, minOffset: '0', maxOffset: '9007199254740993', messages: '9007199254740993', lastUpdate: 1_764_000_000_000 },
+          ],
+          totalMessages: '9007199254740993',
+          lastUpdate: 1_764_000_000_000,
+          failedBrokers: [],
+        };
+      throw new Error(cmd);
+    });
+    renderWithApp(<TopicsScreen connection={profile()} />);
+    await userEvent.click(await screen.findByText('Orders'));
+    expect(await screen.findByTestId('topic-total')).toHaveTextContent('9,007,199,254,740,993');
+    expect(screen.getAllByText('127.0.0.1:10911').length).toBeGreaterThan(0);
+  });
+
   it('filters 10,000 topics by type and query', () => {
     const many = Array.from({ length: 10_000 }, (_, i) => topic(`topic-${String(i).padStart(5, '0')}`, i % 10 === 0 ? 'system' : 'normal'));
     const kept = filterTopics(many, ['normal'], '00999');

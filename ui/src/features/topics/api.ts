@@ -14,3 +14,10 @@ export const topicListQuery = (id: ConnectionId) =>
     staleTime: 15_000,
     refetchInterval: 60_000,
   });
+
+export const topicDetailQuery = (id: ConnectionId, topic: string) =>
+  queryOptions({
+    queryKey: [...topicKeys.all(id), 'detail', topic] as const,
+    queryFn: () => commands.topicDetail(id, topic),
+    staleTime: 5_000,
+  });

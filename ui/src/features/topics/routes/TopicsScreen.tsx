@@ -12,6 +12,7 @@ import { VirtualTable, type Column } from '../../../components/VirtualTable';
 import { toIpcError } from '../../../ipc/errors';
 import { fuzzyScore } from '../../../lib/fuzzy';
 import { topicListQuery } from '../api';
+import { TopicDetailDrawer } from '../components/TopicDetailDrawer';
 
 export const TYPES: { value: TopicType; label: string; color: string }[] = [
   { value: 'normal', label: 'Normal', color: 'blue' },
@@ -56,6 +57,7 @@ export function TopicsScreen({ connection }: { connection: ConnectionProfile }) 
   const [query, setQuery] = useState('');
   const [types, setTypes] = useState<TopicType[]>(DEFAULT_TYPES);
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean } | null>(null);
+  const [opened, setOpened] = useState<string | null>(null);
   const all = useMemo(() => q.data?.topics ?? [], [q.data]);
   const counts = useMemo(() => {
     const m = new Map<TopicType, number>();
@@ -177,10 +179,12 @@ export function TopicsScreen({ connection }: { connection: ConnectionProfile }) 
         rows={rows}
         columns={columns}
         rowKey={(t) => t.name}
+        onRowClick={(t) => setOpened(t.name)}
         height="calc(100vh - 210px)"
         rowHeight={28}
         empty={q.isLoading ? 'Loading…' : 'No topic matches the search and the type filter.'}
       />
+      <TopicDetailDrawer connectionId={connection.id} topic={opened} onClose={() => setOpened(null)} />
       <Text size="xs" c="dimmed" data-testid="topic-count">
         Showing {rows.length.toLocaleString('en-US')} of {all.length.toLocaleString('en-US')} topics
       </Text>
