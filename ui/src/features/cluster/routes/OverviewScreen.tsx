@@ -1,13 +1,12 @@
 // Overview: every cluster, broker and name server of the active connection, refreshed in the
 // background. A broker that stopped answering or vanished from the route is shown as down.
-import { Alert, Badge, Button, Card, Group, Stack, Text, Title, Tooltip } from '@mantine/core';
-import { IconRefresh, IconServer2 } from '@tabler/icons-react';
+import { Alert, Badge, Card, Group, Stack, Text, Tooltip } from '@mantine/core';
+import { IconServer2 } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import type { BrokerRow, ConnectionProfile } from '../../../bindings';
 import { useWorkspace } from '../../../app/workspace';
-import { DataAge } from '../../../components/DataAge';
-import { EnvBadge } from '../../../components/EnvBadge';
+import { ScreenHeader } from '../../../components/ScreenHeader';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { toIpcError } from '../../../ipc/errors';
 import { overviewQuery } from '../api';
@@ -31,32 +30,14 @@ export function OverviewScreen({ connection }: { connection: ConnectionProfile }
   const err = q.error ? toIpcError(q.error) : null;
   return (
     <Stack gap="sm" data-testid="overview-screen">
-      <Group justify="space-between">
-        <Group gap="xs">
-          <Title order={4}>Overview</Title>
-          <Text c="dimmed" size="sm">
-            {connection.name}
-          </Text>
-          <EnvBadge label={connection.envLabel} color={connection.envColor} readOnly={connection.readOnly} />
-        </Group>
-        <Group gap="xs">
-          {data ? (
-            <Text size="xs" c="dimmed">
-              {(data.elapsedMs ?? 0).toFixed(0)} ms
-            </Text>
-          ) : null}
-          <DataAge fetchedAt={data?.fetchedAt ?? null} fetching={q.isFetching} />
-          <Button
-            size="xs"
-            variant="default"
-            leftSection={<IconRefresh size={14} />}
-            loading={q.isFetching && !data}
-            onClick={() => void q.refetch()}
-          >
-            Refresh
-          </Button>
-        </Group>
-      </Group>
+      <ScreenHeader
+        title="Overview"
+        connection={connection}
+        elapsedMs={data?.elapsedMs}
+        fetchedAt={data?.fetchedAt ?? null}
+        fetching={q.isFetching}
+        onRefresh={() => void q.refetch()}
+      />
 
       {err ? (
         <ErrorAlert error={err} testId="overview-error">

@@ -1,12 +1,11 @@
 // Topics: every topic of the connection (batched: one config call per master), typed, filtered,
 // fuzzy-searched, sorted, virtualized. Topics of a broker that did not answer stay listed, flagged.
-import { Alert, Badge, Button, Chip, Group, Stack, Text, TextInput, Title, Tooltip, UnstyledButton } from '@mantine/core';
-import { IconAlertTriangle, IconArrowsSort, IconRefresh, IconSearch } from '@tabler/icons-react';
+import { Alert, Badge, Chip, Group, Stack, Text, TextInput, Tooltip, UnstyledButton } from '@mantine/core';
+import { IconAlertTriangle, IconArrowsSort, IconSearch } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import type { ConnectionProfile, TopicRow, TopicType } from '../../../bindings';
-import { DataAge } from '../../../components/DataAge';
-import { EnvBadge } from '../../../components/EnvBadge';
+import { ScreenHeader } from '../../../components/ScreenHeader';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { VirtualTable, type Column } from '../../../components/VirtualTable';
 import { toIpcError } from '../../../ipc/errors';
@@ -127,26 +126,14 @@ export function TopicsScreen({ connection }: { connection: ConnectionProfile }) 
   ];
   return (
     <Stack gap="sm" data-testid="topics-screen">
-      <Group justify="space-between">
-        <Group gap="xs">
-          <Title order={4}>Topics</Title>
-          <Text c="dimmed" size="sm">
-            {connection.name}
-          </Text>
-          <EnvBadge label={connection.envLabel} color={connection.envColor} readOnly={connection.readOnly} />
-        </Group>
-        <Group gap="xs">
-          {q.data ? (
-            <Text size="xs" c="dimmed">
-              {(q.data.elapsedMs ?? 0).toFixed(0)} ms
-            </Text>
-          ) : null}
-          <DataAge fetchedAt={q.data?.fetchedAt ?? null} fetching={q.isFetching} />
-          <Button size="xs" variant="default" leftSection={<IconRefresh size={14} />} onClick={() => void q.refetch()}>
-            Refresh
-          </Button>
-        </Group>
-      </Group>
+      <ScreenHeader
+        title="Topics"
+        connection={connection}
+        elapsedMs={q.data?.elapsedMs}
+        fetchedAt={q.data?.fetchedAt ?? null}
+        fetching={q.isFetching}
+        onRefresh={() => void q.refetch()}
+      />
       {err ? <ErrorAlert error={err} /> : null}
       {q.data && q.data.failedBrokers.length > 0 ? (
         <Alert color="orange" variant="light" title="Some brokers did not answer" data-testid="topics-failed-brokers">
