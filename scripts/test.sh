@@ -58,7 +58,7 @@ for c in java5 java4 java4open rust; do
 done
 
 step "integration tests against real clusters"
-cargo test -p rmq-console-core --test real_cluster -- --test-threads=2
+cargo test -p rmq-console-core --test real_cluster --test topic_admin -- --test-threads=2
 
 step "keychain test (gnome-keyring in a private D-Bus session)"
 dbus-run-session -- bash -c '
@@ -81,10 +81,20 @@ DISPLAY=:97 RMQ_APP="$BIN/rmq-console" RMQ_NAMESRV="$(tests/cluster addr java5)"
 step "restart java5 (the e2e test killed one of its brokers)"
 tests/cluster start java5 java5 >/dev/null
 
-step "benchmark (short run): ours vs the Java admin client"
+step "benchmark at 1,000 topics (short run): ours vs the Java admin client"
+tests/cluster mqadmin java5 updateTopic -c java5-cluster -t BenchDetail16 -r 16 -w 16 >/dev/null
+tests/cluster seed-topics java5 1000
 cargo build -p rmq-console-cli --release --bin rmq-bench
 "$CARGO_TARGET_DIR/release/rmq-bench" --namesrv "$(tests/cluster addr java5)" --iterations 30 \
+  --ops cluster-overview,topic-list,topic-detail --detail-topic BenchDetail16 \
   --java-classpath "$(tests/cluster classpath java5)"
+
+step "10,000 topics on java5: the list is complete and typed"
+cargo test -p rmq-console-core --test topic_admin -- --ignored ten_thousand_topics_are_listed_complete_and_typed
+
+step "benchmark at 10,000 topics (short run)"
+"$CARGO_TARGET_DIR/release/rmq-bench" --namesrv "$(tests/cluster addr java5)" --iterations 20 \
+  --ops topic-list --java-classpath "$(tests/cluster classpath java5)"
 
 step "broker failure: a dead master's topics stay listed, flagged"
 cargo test -p rmq-console-core --test real_cluster -- --ignored topics_of_a_dead_master_stay_listed_with_a_warning

@@ -2,9 +2,12 @@
 //! `core/src/<domain>.rs` and `ui/src/features/<domain>/`).
 
 pub mod app;
+pub mod audit;
 pub mod cluster;
 pub mod connection;
 pub mod job;
+pub mod message;
+pub mod producer;
 pub mod topic;
 
 use rmq_console_core::Console;

@@ -3,7 +3,7 @@
 
 use tauri_specta::{Builder, ErrorHandlingMode, collect_commands, collect_events};
 
-use crate::commands::{app, cluster, connection, job, topic};
+use crate::commands::{app, audit, cluster, connection, job, message, producer, topic};
 use crate::events::{ConnectionsChanged, ResourceInvalidated};
 
 /// The builder holding every command and event.
@@ -27,6 +27,18 @@ pub fn builder() -> Builder<tauri::Wry> {
             cluster::cluster_forget_broker,
             topic::topic_list,
             topic::topic_detail,
+            topic::topic_stats,
+            topic::topic_consumers,
+            topic::topic_plan_upsert,
+            topic::topic_upsert,
+            topic::topic_plan_delete,
+            topic::topic_delete,
+            message::message_plan_send,
+            message::message_send,
+            message::message_by_offset_id,
+            producer::producer_list,
+            audit::audit_list,
+            audit::audit_export,
             job::job_cancel,
         ])
         .events(collect_events![ConnectionsChanged, ResourceInvalidated])

@@ -2,16 +2,22 @@
 // as the console's core, warm, in one JVM, timed per iteration. Prints one JSON line per operation:
 // {"op": "...", "samplesMs": [...]}.
 //
-// usage: java -cp 'lib/*:.' JavaAdminBench NAMESRV ITERATIONS OPERATION...
+// usage: java -cp 'lib/*:.' JavaAdminBench NAMESRV ITERATIONS DETAIL_TOPIC OPERATION...
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.rocketmq.remoting.protocol.body.ClusterInfo;
+import org.apache.rocketmq.common.TopicConfig;
 import org.apache.rocketmq.remoting.protocol.body.KVTable;
+import org.apache.rocketmq.remoting.protocol.body.TopicConfigSerializeWrapper;
+import org.apache.rocketmq.remoting.protocol.body.TopicList;
 import org.apache.rocketmq.remoting.protocol.route.BrokerData;
+import org.apache.rocketmq.remoting.protocol.route.TopicRouteData;
 import org.apache.rocketmq.tools.admin.DefaultMQAdminExt;
 
 public class JavaAdminBench {
@@ -19,16 +25,29 @@ public class JavaAdminBench {
         void run() throws Exception;
     }
 
+    interface Call<T> {
+        T get() throws Exception;
+    }
+
+    static <T> T call(Call<T> c) {
+        try {
+            return c.get();
+        } catch (Exception e) {
+            throw new RuntimeException(e);
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         String namesrv = args[0];
         int iterations = Integer.parseInt(args[1]);
+        String detailTopic = args[2];
         DefaultMQAdminExt admin = new DefaultMQAdminExt(5000);
         admin.setNamesrvAddr(namesrv);
         admin.setInstanceName("rmq-bench-java-" + System.nanoTime());
         admin.start();
         ExecutorService pool = Executors.newFixedThreadPool(16);
         try {
-            for (int a = 2; a < args.length; a++) {
+            for (int a = 3; a < args.length; a++) {
                 String name = args[a];
                 Op op;
                 switch (name) {
@@ -61,6 +80,53 @@ public class JavaAdminBench {
                             for (CompletableFuture<?> f : stats) {
                                 f.join();
                             }
+                        };
+                        break;
+                    case "topic-list":
+                        // The console's batched list: name-server topic list, system topics, order
+                        // config, and one all-topic-config call per master, in parallel; then typed.
+                        op = () -> {
+                            CompletableFuture<TopicList> all = CompletableFuture.supplyAsync(() -> call(admin::fetchAllTopicList), pool);
+                            CompletableFuture<TopicList> sys = CompletableFuture.supplyAsync(() -> call(() -> admin.getDefaultMQAdminExtImpl().getMqClientInstance().getMQClientAPIImpl().getSystemTopicList(5000)), pool);
+                            CompletableFuture<KVTable> order = CompletableFuture.supplyAsync(() -> {
+                                try {
+                                    return admin.getKVListByNamespace("ORDER_TOPIC_CONFIG");
+                                } catch (Exception e) {
+                                    return new KVTable(); // no such namespace yet
+                                }
+                            }, pool);
+                            ClusterInfo info = admin.examineBrokerClusterInfo();
+                            List<CompletableFuture<TopicConfigSerializeWrapper>> configs = new ArrayList<>();
+                            for (BrokerData b : info.getBrokerAddrTable().values()) {
+                                String master = b.getBrokerAddrs().get(0L);
+                                if (master != null) {
+                                    configs.add(CompletableFuture.supplyAsync(() -> call(() -> admin.getAllTopicConfig(master, 5000)), pool));
+                                }
+                            }
+                            Set<String> system = sys.join().getTopicList();
+                            Map<String, String> types = new HashMap<>();
+                            for (CompletableFuture<TopicConfigSerializeWrapper> f : configs) {
+                                for (TopicConfig c : f.join().getTopicConfigTable().values()) {
+                                    String t = c.getTopicName();
+                                    String type = system.contains(t) ? "system"
+                                        : t.startsWith("%RETRY%") ? "retry"
+                                        : t.startsWith("%DLQ%") ? "dlq"
+                                        : c.getAttributes().getOrDefault("message.type", "NORMAL");
+                                    types.put(t, type);
+                                }
+                            }
+                            order.join();
+                            for (String t : all.join().getTopicList()) {
+                                types.putIfAbsent(t, "unknown");
+                            }
+                        };
+                        break;
+                    case "topic-detail":
+                        // A topic's route and per-queue stats (the Java client asks each broker).
+                        op = () -> {
+                            TopicRouteData route = admin.examineTopicRouteInfo(detailTopic);
+                            admin.examineTopicStats(detailTopic);
+                            route.getQueueDatas().size();
                         };
                         break;
                     default:

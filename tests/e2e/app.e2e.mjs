@@ -2,6 +2,10 @@
 // java5 cluster. Saves a connection, opens the Overview and finds both brokers with their versions;
 // takes the light/dark screenshots of Overview and Connections.
 //
+// Then, on a second (writable) connection: creates a topic through the preview dialog, sends a
+// message to it and sees it counted, deletes it by typing its name, and finds the three changes in
+// the audit journal.
+//
 // Last, when RMQ_CLUSTER names the harness cluster, it kills broker-b and checks the Overview marks
 // it down on the next refresh while the app stays responsive.
 //
@@ -172,6 +176,79 @@ try {
   await shot(browser, 'connections-light');
   const rows = await texts(browser, 'conn-row-name');
   check(rows.includes('E2E java5'), 'the saved connection is listed');
+
+  // A writable connection: create a topic, send a message, see it counted, delete it.
+  const topic = `E2eTopic${Date.now()}`;
+  await (await browser.$(byTestId('conn-new'))).click();
+  await typeInto(browser, 'conn-name', 'E2E java5 rw');
+  await typeInto(browser, 'conn-namesrv', namesrv);
+  await typeInto(browser, 'conn-env-label', 'dev');
+  await (await browser.$(byTestId('conn-save'))).click();
+  await (await browser.$(byTestId('overview-screen'))).waitForDisplayed({ timeout: 20_000 });
+  await browser.waitUntil(async () => (await browser.$$(byTestId('broker-name'))).length === 2, { timeout: 20_000 });
+  await (await browser.$(byTestId('nav-topics'))).click();
+  await (await browser.$(byTestId('topic-create'))).click();
+  await typeInto(browser, 'topic-form-name', topic);
+  await (await browser.$(byTestId('topic-form-preview'))).click();
+  const mq = await browser.$(byTestId('preview-mqadmin'));
+  await mq.waitForDisplayed({ timeout: 15_000 });
+  const mqText = String(await mq.getProperty('textContent'));
+  check(mqText.includes('mqadmin updateTopic') && mqText.includes(topic), `the preview shows the mqadmin equivalent (${mqText.split('\n')[0]})`);
+  const changes = String(await (await browser.$(byTestId('preview-changes'))).getProperty('textContent'));
+  check(changes.includes('broker-a') && changes.includes('broker-b') && changes.includes('writeQueues'), 'the preview lists the change on both brokers');
+  await shot(browser, 'topic-preview-light');
+  await (await browser.$(byTestId('preview-apply'))).click();
+  await browser.waitUntil(async () => (await browser.$$(byTestId('topic-form'))).length === 0, { timeout: 20_000, timeoutMsg: 'the create did not finish' });
+  await typeInto(browser, 'topic-search', topic);
+  await browser.waitUntil(async () => (await texts(browser, 'topic-name')).includes(topic), {
+    timeout: 20_000,
+    timeoutMsg: 'the new topic never appeared in the list',
+  });
+  check(true, `the created topic ${topic} is listed`);
+  for (const el of await browser.$$(byTestId('topic-name'))) {
+    if (String(await el.getProperty('textContent')) === topic) {
+      await el.click();
+      break;
+    }
+  }
+  await (await browser.$(byTestId('topic-total'))).waitForDisplayed({ timeout: 10_000 });
+  await (await browser.$(byTestId('topic-send'))).click();
+  await typeInto(browser, 'send-tag', 'TagE2E');
+  await typeInto(browser, 'send-keys', 'e2e-key-1');
+  await typeInto(browser, 'send-body', '{"hello":"e2e"}');
+  await (await browser.$(byTestId('send-preview'))).click();
+  await (await browser.$(byTestId('preview-apply'))).waitForClickable({ timeout: 15_000 });
+  await (await browser.$(byTestId('preview-apply'))).click();
+  const sent = await browser.$(byTestId('send-result-msgid'));
+  await sent.waitForDisplayed({ timeout: 15_000 });
+  check(/^[0-9A-F]{32}$/.test(String(await sent.getProperty('textContent'))), 'the send result shows the message id');
+  await (await browser.$(byTestId('send-open-message'))).click();
+  await (await browser.$(byTestId('message-detail'))).waitForDisplayed({ timeout: 10_000 });
+  const body = String(await (await browser.$(byTestId('message-body'))).getProperty('textContent'));
+  check(body.includes('"hello": "e2e"'), 'the sent message opens, body shown as pretty JSON');
+  await browser.keys('Escape');
+  await browser.keys('Escape');
+  await browser.waitUntil(async () => String(await (await browser.$(byTestId('topic-total'))).getProperty('textContent')) === '1', {
+    timeout: 15_000,
+    timeoutMsg: 'the topic never counted the sent message',
+  });
+  check(true, 'the topic detail counts the sent message');
+  await (await browser.$(byTestId('topic-delete'))).click();
+  await typeInto(browser, 'preview-typed', topic);
+  await shot(browser, 'topic-delete-preview-light');
+  await (await browser.$(byTestId('preview-apply'))).click();
+  await browser.waitUntil(async () => (await browser.$$(byTestId('topic-detail'))).length === 0, { timeout: 20_000, timeoutMsg: 'the delete did not finish' });
+  await browser.waitUntil(async () => !(await texts(browser, 'topic-name')).includes(topic), {
+    timeout: 20_000,
+    timeoutMsg: 'the deleted topic is still listed',
+  });
+  check(true, 'the deleted topic is gone from the list');
+  await (await browser.$(byTestId('nav-audit'))).click();
+  await (await browser.$(byTestId('audit-screen'))).waitForDisplayed({ timeout: 5_000 });
+  await browser.waitUntil(async () => (await texts(browser, 'audit-row-action')).length >= 3, { timeout: 10_000 });
+  const actions = (await texts(browser, 'audit-row-action')).slice(0, 3);
+  check(actions.join(',') === 'topic.delete,message.send,topic.create', `the audit journal has the three changes (${actions.join(', ')})`);
+  await shot(browser, 'audit-light');
 
   if (process.env.RMQ_CLUSTER) {
     await (await browser.$(byTestId('nav-overview'))).click();

@@ -15,54 +15,21 @@
 )]
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use rmq_console_core::cluster::{BrokerStatus, ClusterOverview};
 use rmq_console_core::connection::ConnectionDraft;
-use rmq_console_core::secrets::Secrets;
-use rmq_console_core::store::Store;
 use rmq_console_core::topic::TopicType;
 use rmq_console_core::{Console, ErrorCode};
 
+mod support;
+use support::{
+    broker_addr, cluster, connect, console, harness, mqadmin, mqadmin_create_topic, mqadmin_send,
+    mqadmin_topics, uuid_like,
+};
+
 const ACL: (&str, &str) = ("rmq-console-admin", "rmq-console-secret-1");
-
-fn harness() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/cluster")
-}
-
-/// Starts (or reuses) a cluster and returns its name-server address.
-fn cluster(flavour: &str, name: &str, acl: bool) -> String {
-    let mut cmd = Command::new(harness());
-    cmd.args(["start", flavour, name]);
-    if acl {
-        cmd.arg("--acl");
-    }
-    let out = cmd.output().expect("run tests/cluster");
-    assert!(
-        out.status.success(),
-        "cluster start failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
-/// Runs the official mqadmin against a harness cluster and returns its stdout.
-fn mqadmin(name: &str, args: &[&str]) -> String {
-    let out = Command::new(harness())
-        .arg("mqadmin")
-        .arg(name)
-        .args(args)
-        .output()
-        .expect("run mqadmin");
-    assert!(
-        out.status.success(),
-        "mqadmin failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// (cluster, broker name, broker id, address, version) rows of `mqadmin clusterList`.
 fn cluster_list_rows(text: &str) -> BTreeSet<(String, String, u32, String, String)> {
@@ -98,39 +65,6 @@ fn our_rows(o: &ClusterOverview) -> BTreeSet<(String, String, u32, String, Strin
             )
         })
         .collect()
-}
-
-async fn console() -> Console {
-    Console::with_parts(
-        Store::in_memory().await.unwrap(),
-        Secrets::session_only("integration test"),
-    )
-    .unwrap()
-}
-
-async fn connect(
-    c: &Console,
-    namesrv: &str,
-    acl: Option<(&str, &str)>,
-) -> rmq_console_core::model::ConnectionId {
-    let draft = ConnectionDraft {
-        name: format!("it-{}", uuid_like()),
-        namesrv_addrs: namesrv.to_owned(),
-        access_key: acl.map(|a| a.0.to_owned()),
-        secret_key: acl.map(|a| a.1.to_owned()),
-        ..Default::default()
-    };
-    c.connection_create(&draft).await.unwrap().id
-}
-
-fn uuid_like() -> String {
-    format!(
-        "{:x}",
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -427,33 +361,6 @@ async fn kill_broker_marks_it_down_on_the_next_refresh() {
     c.shutdown().await;
 }
 
-/// Creates a topic with the official mqadmin (the console's own create comes with the audit journal).
-fn mqadmin_create_topic(name: &str, cluster_name: &str, topic: &str, extra: &[&str]) {
-    let mut args = vec![
-        "updateTopic",
-        "-c",
-        cluster_name,
-        "-t",
-        topic,
-        "-r",
-        "4",
-        "-w",
-        "4",
-    ];
-    args.extend_from_slice(extra);
-    mqadmin(name, &args);
-}
-
-/// Topic names `mqadmin topicList` prints (one per line).
-fn mqadmin_topics(name: &str) -> BTreeSet<String> {
-    mqadmin(name, &["topicList"])
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.contains(' ') && !l.starts_with('#'))
-        .map(str::to_owned)
-        .collect()
-}
-
 async fn check_topic_list(flavour: &str, name: &str, typed: &[(&str, &[&str], TopicType)]) {
     let ns = cluster(flavour, name, false);
     let cluster_name = format!("{name}-cluster");
@@ -581,22 +488,6 @@ async fn topics_of_a_dead_master_stay_listed_with_a_warning() {
         );
     }
     c.shutdown().await;
-}
-
-fn broker_addr(name: &str, key: &str) -> String {
-    let out = Command::new(harness()).args(["env", name]).output().unwrap();
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("BROKER_{key}=")).map(str::to_owned))
-        .unwrap()
-}
-
-/// Sends `count` messages with the official mqadmin.
-fn mqadmin_send(name: &str, topic: &str, count: usize) {
-    for i in 0..count {
-        mqadmin(name, &["sendMessage", "-t", topic, "-p", &format!("detail-{i}")]);
-    }
 }
 
 /// (broker, queue id, max offset) rows of `mqadmin topicStatus` output.

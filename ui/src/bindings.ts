@@ -41,6 +41,30 @@ export const commands = {
 	topicList: (connectionId: ConnectionId) => __TAURI_INVOKE<TopicListing>("topic_list", { connectionId }),
 	/**  A topic's route and per-queue offsets. */
 	topicDetail: (connectionId: ConnectionId, topic: string) => __TAURI_INVOKE<TopicDetail>("topic_detail", { connectionId, topic }),
+	/**  Stored messages and last write of the given topics (the rows the list shows), lazily. */
+	topicStats: (connectionId: ConnectionId, topics: string[]) => __TAURI_INVOKE<TopicStatsRow[]>("topic_stats", { connectionId, topics }),
+	/**  The consumer groups of a topic with their lag and online clients. */
+	topicConsumers: (connectionId: ConnectionId, topic: string) => __TAURI_INVOKE<TopicConsumers>("topic_consumers", { connectionId, topic }),
+	/**  The preview of creating or updating a topic: the exact change, warnings, the mqadmin line. */
+	topicPlanUpsert: (connectionId: ConnectionId, spec: TopicSpec) => __TAURI_INVOKE<ChangePlan>("topic_plan_upsert", { connectionId, spec }),
+	/**  Creates or updates a topic as previewed; refused on read-only connections. */
+	topicUpsert: (connectionId: ConnectionId, spec: TopicSpec, confirmation: Confirmation) => __TAURI_INVOKE<AuditEntry>("topic_upsert", { connectionId, spec, confirmation }),
+	/**  The preview of deleting a topic from its brokers and the name servers. */
+	topicPlanDelete: (connectionId: ConnectionId, topic: string) => __TAURI_INVOKE<ChangePlan>("topic_plan_delete", { connectionId, topic }),
+	/**  Deletes a topic; the confirmation must carry its name, typed. */
+	topicDelete: (connectionId: ConnectionId, topic: string, confirmation: Confirmation) => __TAURI_INVOKE<AuditEntry>("topic_delete", { connectionId, topic, confirmation }),
+	/**  The preview of a send: target broker and queue, tag, keys, properties, body size. */
+	messagePlanSend: (connectionId: ConnectionId, request: SendRequest) => __TAURI_INVOKE<ChangePlan>("message_plan_send", { connectionId, request }),
+	/**  Sends one message; refused on read-only connections. */
+	messageSend: (connectionId: ConnectionId, request: SendRequest, confirmation: Confirmation) => __TAURI_INVOKE<SendOutcome>("message_send", { connectionId, request, confirmation }),
+	/**  One stored message by its offset message id (store host + commit-log offset). */
+	messageByOffsetId: (connectionId: ConnectionId, offsetMsgId: string) => __TAURI_INVOKE<MessageView>("message_by_offset_id", { connectionId, offsetMsgId }),
+	/**  Producer groups and their online clients, on the brokers of a topic or on every master. */
+	producerList: (connectionId: ConnectionId, query: ProducerQuery) => __TAURI_INVOKE<ProducerListing>("producer_list", { connectionId, query }),
+	/**  Journal entries matching the filter, newest first. */
+	auditList: (filter: AuditFilter) => __TAURI_INVOKE<AuditEntry[]>("audit_list", { filter }),
+	/**  The matching entries as a JSON array or CSV text, for the UI to save. */
+	auditExport: (filter: AuditFilter, format: AuditFormat) => __TAURI_INVOKE<string>("audit_export", { filter, format }),
 	/**  Cancels a running job; false when it already finished. */
 	jobCancel: (jobId: JobId) => __TAURI_INVOKE<boolean>("job_cancel", { jobId }),
 };
@@ -59,6 +83,52 @@ export type AppInfo = {
 	logDir: string,
 	keychain: KeychainStatus,
 };
+
+/**  One journal row. */
+export type AuditEntry = {
+	id: Count,
+	at: Millis,
+	connectionId: ConnectionId,
+	connectionName: string,
+	envLabel: string,
+	action: string,
+	target: string,
+	params: JsonText,
+	before: JsonText | null,
+	after: JsonText | null,
+	outcome: AuditOutcome,
+	errorCode: string | null,
+	error: string | null,
+	mqadmin: string,
+};
+
+/**  Filters of the Audit screen; every field is optional and they combine with AND. */
+export type AuditFilter = {
+	connectionId: ConnectionId | null,
+	/**  Action prefix, e.g. `topic.` or `topic.delete`. */
+	action: string | null,
+	outcome: AuditOutcome | null,
+	/**  Case-insensitive substring of the target or the connection name. */
+	text: string | null,
+	since: Millis | null,
+	until: Millis | null,
+	/**  At most this many rows, newest first (default 1,000, at most 100,000). */
+	limit: number | null,
+};
+
+/**  Export formats of the journal. */
+export type AuditFormat = "json" | "csv";
+
+/**  How a recorded mutation ended. */
+export type AuditOutcome = 
+/**  Applied everywhere. */
+"ok" | 
+/**  Applied on some brokers or name servers, not all. */
+"partial" | 
+/**  Attempted and failed; nothing (known) changed. */
+"failed" | 
+/**  Not attempted: read-only connection, missing confirmation, invalid input. */
+"refused";
 
 /**  A broker's detail: runtime stats and config (read-only here). */
 export type BrokerDetail = {
@@ -109,6 +179,51 @@ export type BrokerStatus =
 /**  Seen before through this connection, no longer registered with any name server. */
 "missing";
 
+/**  A topic's config on one broker. */
+export type BrokerTopicConfig = {
+	brokerName: string,
+	addr: string,
+	readQueues: number,
+	writeQueues: number,
+	perm: number,
+	topicSysFlag: number,
+	order: boolean,
+	attributes: { [key in string]: string },
+};
+
+/**  What the user is shown before a mutation, and what they must do to confirm it. */
+export type ChangePlan = {
+	/**  Stable action name, e.g. `topic.create`; the audit journal uses the same. */
+	action: string,
+	/**  One line for the dialog title, e.g. "Create topic Orders". */
+	title: string,
+	target: string,
+	connection: PlanConnection,
+	changes: FieldChange[],
+	/**  Things the user should know; when `acknowledge` is set they must tick them off. */
+	warnings: string[],
+	/**  The warnings are serious (e.g. shrinking queues) and must be acknowledged explicitly. */
+	acknowledge: boolean,
+	destructive: boolean,
+	/**  Text the user must type to confirm (destructive or production changes); absent: a click. */
+	confirmText: string | null,
+	/**  The equivalent official `mqadmin` command lines. */
+	mqadmin: string[],
+	/**  Set when the change will be refused whatever the user does (read-only connection). */
+	refusal: string | null,
+	/**  Nothing would change (an update to the same values). */
+	noOp: boolean,
+};
+
+/**  A client connection of a consumer group. */
+export type ClientConnection = {
+	clientId: string,
+	addr: string,
+	language: string,
+	/**  The client's RocketMQ version code as it announces it. */
+	version: number,
+};
+
 /**  The Overview screen's data. */
 export type ClusterOverview = {
 	connectionId: ConnectionId,
@@ -122,6 +237,14 @@ export type ClusterOverview = {
 export type ClusterView = {
 	name: string,
 	brokers: BrokerRow[],
+};
+
+/**  The user's answer to a [`ChangePlan`]. */
+export type Confirmation = {
+	/**  What the user typed, when the plan asks for `confirm_text`. */
+	typed: string | null,
+	/**  The user ticked the plan's warnings off. */
+	acknowledged: boolean,
 };
 
 /**  What the user typed in the connection form. */
@@ -203,6 +326,15 @@ export type ErrorCode =
 /**  A bug or an unexpected condition; the detail says more. */
 "Internal";
 
+/**  One changed value. `before` absent: created; `after` absent: removed. */
+export type FieldChange = {
+	/**  Where the value lives, e.g. a broker name or "name server". */
+	scope: string,
+	field: string,
+	before: string | null,
+	after: string | null,
+};
+
 /**  What an import did. */
 export type ImportReport = {
 	/**  Names as saved (renamed when the name was taken). */
@@ -228,6 +360,13 @@ export type JobId = string;
 /**  How a job ended. */
 export type JobOutcome = { status: "completed"; summary: unknown } | { status: "cancelled"; done: Count } | { status: "failed"; code: ErrorCode; message: string };
 
+/**
+ *  A JSON document carried as (pretty-printed) text: serde_json's own value type cannot cross IPC
+ *  (its numbers may be 64-bit), and the UI only shows it. Built from exact `serde_json` values, so
+ *  a large number in it keeps every digit.
+ */
+export type JsonText = string;
+
 /**  One key/value of a broker's runtime stats or config. */
 export type KeyValue = {
 	key: string,
@@ -240,6 +379,39 @@ export type KeychainStatus = {
 	available: boolean,
 	/**  Why it is unavailable, in words for the user. */
 	detail: string | null,
+};
+
+/**  A message body as the form gives it. */
+export type MessageBody = 
+/**  Typed text, sent as UTF-8. */
+{ kind: "text"; text: string } | 
+/**  Bytes (e.g. a file's content), base64-encoded. */
+{ kind: "base64"; data: string };
+
+/**  A stored message as read back from a broker. */
+export type MessageView = {
+	topic: string,
+	msgId: string | null,
+	offsetMsgId: string,
+	tags: string | null,
+	keys: string[],
+	/**  Every property, system ones included. */
+	properties: { [key in string]: string },
+	queueId: number,
+	queueOffset: Offset,
+	commitLogOffset: Offset,
+	bornTimestamp: Millis,
+	storeTimestamp: Millis,
+	bornHost: string,
+	storeHost: string,
+	reconsumeTimes: number,
+	sysFlag: number,
+	bodyCrc: number,
+	bodySize: number,
+	/**  The body, base64-encoded (decompressed when the broker stored it compressed). */
+	bodyBase64: string,
+	/**  The body as text when it is valid UTF-8. */
+	bodyText: string | null,
 };
 
 /**  Milliseconds (since the epoch, or a duration): a JSON number, exact below 2^53 (see module doc). */
@@ -255,6 +427,50 @@ export type NameServerStatus = {
 
 /**  A 64-bit value that must not lose precision in JavaScript: serialized as a decimal string. */
 export type Offset = string;
+
+/**  The connection a change targets, as the preview dialog shows it. */
+export type PlanConnection = {
+	id: ConnectionId,
+	name: string,
+	envLabel: string,
+	envColor: string,
+	readOnly: boolean,
+	/**  The environment label reads as production (`prod`, `production`, `prd`, `live`). */
+	production: boolean,
+};
+
+/**  One producer client connected to a broker. */
+export type ProducerClient = {
+	clientId: string,
+	addr: string,
+	language: string,
+	/**  The client's RocketMQ version code as it announces it. */
+	version: number,
+	/**  Broker names it is connected to. */
+	brokers: string[],
+	lastHeartbeat: Millis | null,
+};
+
+/**  A producer group and its online clients. */
+export type ProducerGroup = {
+	group: string,
+	clients: ProducerClient[],
+};
+
+/**  What the Producers screen and a topic's detail show. */
+export type ProducerListing = {
+	fetchedAt: Millis,
+	groups: ProducerGroup[],
+	/**  False when no broker asked answers producer-group discovery (4.x): name a group to look it up. */
+	discoverySupported: boolean,
+	failedBrokers: BrokerFailure[],
+};
+
+/**  What to look up: producers on the brokers of `topic` (else every master), of `group` (else all). */
+export type ProducerQuery = {
+	topic: string | null,
+	group: string | null,
+};
 
 /**  One queue of a topic: its offsets and last write. */
 export type QueueStat = {
@@ -284,6 +500,44 @@ export type SecretState =
 /**  Needed, but not known this session: the user must type it. */
 "missing";
 
+/**  The outcome of a send: the broker's answer and the journal entry. */
+export type SendOutcome = {
+	result: SendResult,
+	audit: AuditEntry,
+};
+
+/**  What the send form submits. */
+export type SendRequest = {
+	topic: string,
+	tag: string | null,
+	keys?: string[],
+	properties?: { [key in string]: string },
+	body: MessageBody,
+	/**  Delay level 1–18 (1s, 5s, 10s, 30s, 1m … 2h). */
+	delayLevel: number | null,
+	/**  Delivery time (5.x timer), ms since the epoch. */
+	deliverAt: Millis | null,
+	/**  Send to this broker (else: any master that accepts writes). */
+	brokerName: string | null,
+	/**  Send to this queue of the broker. */
+	queueId: number | null,
+};
+
+/**  What the broker answered. */
+export type SendResult = {
+	/**  `SEND_OK`, or the flush/slave timeout status the message was stored with. */
+	status: string,
+	/**  Client message id (`UNIQ_KEY`). */
+	msgId: string,
+	/**  Broker-assigned id: store host + commit-log offset. */
+	offsetMsgId: string,
+	brokerName: string,
+	brokerAddr: string,
+	queueId: number,
+	queueOffset: Offset,
+	bodyBytes: number,
+};
+
 /**  A broker as reported by the connection test. */
 export type TestedBroker = {
 	cluster: string,
@@ -291,6 +545,31 @@ export type TestedBroker = {
 	addr: string,
 	version: string | null,
 	error: string | null,
+};
+
+/**  One consumer group of a topic. */
+export type TopicConsumer = {
+	group: string,
+	/**  Messages not yet consumed from this topic; absent when it cannot be known. */
+	lag: Offset | null,
+	/**  Why the lag is unknown (no committed offset, a broker did not answer, ...). */
+	lagNote: string | null,
+	consumeTps: number | null,
+	/**  Store time of the last consumed message, over the queues. */
+	lastConsume: Millis | null,
+	clients: ClientConnection[],
+	/**  `CONSUME_ACTIVELY` (pull), `CONSUME_PASSIVELY` (push) or `CONSUME_POP`, when online. */
+	consumeType: string | null,
+	/**  `CLUSTERING` or `BROADCASTING`, when online. */
+	messageModel: string | null,
+};
+
+/**  The consumer groups of a topic. */
+export type TopicConsumers = {
+	topic: string,
+	fetchedAt: Millis,
+	groups: TopicConsumer[],
+	failedBrokers: BrokerFailure[],
 };
 
 /**  The topic detail screen's data. */
@@ -302,6 +581,8 @@ export type TopicDetail = {
 	/**  Sum of `messages` over every queue that answered. */
 	totalMessages: Offset,
 	lastUpdate: Millis | null,
+	/**  The topic's config on each master: queues, permission, order flag, sys flag, attributes. */
+	config: BrokerTopicConfig[],
 	failedBrokers: BrokerFailure[],
 };
 
@@ -312,6 +593,9 @@ export type TopicListing = {
 	topics: TopicRow[],
 	failedBrokers: BrokerFailure[],
 };
+
+/**  The 5.x `message.type` attribute. */
+export type TopicMessageType = "normal" | "fifo" | "delay" | "transaction";
 
 /**  How one broker serves a topic (from the topic's route). */
 export type TopicRouteEntry = {
@@ -335,6 +619,33 @@ export type TopicRow = {
 	brokers: string[],
 	/**  Set when the topic's config could not be read from some broker. */
 	warning: string | null,
+};
+
+/**  What the create/update form submits. */
+export type TopicSpec = {
+	name: string,
+	/**  Clusters whose every master gets the topic. */
+	clusters?: string[],
+	/**  Individual brokers (by broker name), in addition to `clusters`. */
+	brokers?: string[],
+	readQueues: number,
+	writeQueues: number,
+	/**  RocketMQ permission mask: 6 = read/write, 4 = read only, 2 = write only. */
+	perm: number,
+	/**  5.x only; absent leaves the attribute as it is (unset on a new topic). */
+	messageType: TopicMessageType | null,
+	/**  Ordered (FIFO) topic: kept in the name server's `ORDER_TOPIC_CONFIG`, as `mqadmin -o true`. */
+	order: boolean,
+};
+
+/**  Stored messages and last write of one topic, for the list's visible rows. */
+export type TopicStatsRow = {
+	name: string,
+	/**  Sum over every queue of max − min offset, on the masters that answered. */
+	totalMessages: Offset,
+	lastUpdate: Millis | null,
+	/**  Set when some master hosting the topic did not answer: the totals are partial. */
+	error: string | null,
 };
 
 /**  What kind of topic this is, from its name, its flags and (5.x) its `message.type` attribute. */

@@ -2,7 +2,8 @@
 //! client (`DefaultMQAdminExt`, warm, in one JVM) on the same cluster in the same run. Prints a
 //! table of medians and the ratio ours / Java (below 1 = we are faster).
 //!
-//! usage: rmq-bench --namesrv ADDR [--iterations N] --java-classpath 'lib/*'
+//! usage: rmq-bench --namesrv ADDR [--iterations N] [--ops cluster-overview,topic-list,topic-detail]
+//!                  [--detail-topic NAME] --java-classpath 'lib/*'
 
 #![recursion_limit = "512"]
 
@@ -29,9 +30,20 @@ struct Args {
     /// Classpath of the official RocketMQ tools (e.g. from `tests/cluster classpath java5`).
     #[arg(long)]
     java_classpath: Option<String>,
+    /// Operations to run, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "cluster-overview")]
+    ops: Vec<String>,
+    /// The topic `topic-detail` reads (e.g. a 16-queue topic).
+    #[arg(long, default_value = "BenchDetail16")]
+    detail_topic: String,
 }
 
-const OPERATIONS: [&str; 1] = ["cluster-overview"];
+/// What an operation returned, for the row label (e.g. how many topics were listed).
+struct Run {
+    op: String,
+    samples: Vec<f64>,
+    note: String,
+}
 
 fn median(samples: &mut [f64]) -> f64 {
     samples.sort_by(f64::total_cmp);
@@ -46,7 +58,7 @@ fn median(samples: &mut [f64]) -> f64 {
     }
 }
 
-async fn ours(args: &Args) -> Result<Vec<(String, Vec<f64>)>, Error> {
+async fn ours(args: &Args) -> Result<Vec<Run>, Error> {
     let console = Console::with_parts(Store::in_memory().await?, Secrets::session_only("bench"))?;
     let draft = ConnectionDraft {
         name: "bench".into(),
@@ -55,14 +67,23 @@ async fn ours(args: &Args) -> Result<Vec<(String, Vec<f64>)>, Error> {
     };
     let id = console.connection_create(&draft).await?.id;
     let mut out = Vec::new();
-    for op in OPERATIONS {
+    for op in &args.ops {
         let warmup = (args.iterations / 5).max(3);
         let mut samples = Vec::with_capacity(args.iterations);
+        let mut note = String::new();
         for i in 0..warmup + args.iterations {
             let t = Instant::now();
-            match op {
+            match op.as_str() {
                 "cluster-overview" => {
                     console.cluster_overview(&id).await?;
+                }
+                "topic-list" => {
+                    let l = console.topic_list(&id).await?;
+                    note = format!("{} topics", l.topics.len());
+                }
+                "topic-detail" => {
+                    let d = console.topic_detail(&id, &args.detail_topic).await?;
+                    note = format!("{} queues", d.queues.len());
                 }
                 other => return Err(Error::validation(format!("unknown operation {other}"))),
             }
@@ -70,7 +91,11 @@ async fn ours(args: &Args) -> Result<Vec<(String, Vec<f64>)>, Error> {
                 samples.push(t.elapsed().as_secs_f64() * 1000.0);
             }
         }
-        out.push((op.to_owned(), samples));
+        out.push(Run {
+            op: op.clone(),
+            samples,
+            note,
+        });
     }
     console.shutdown().await;
     Ok(out)
@@ -107,8 +132,9 @@ fn java(args: &Args, classpath: &str) -> Result<Vec<(String, Vec<f64>)>, String>
             "JavaAdminBench",
             &args.namesrv,
             &args.iterations.to_string(),
+            &args.detail_topic,
         ])
-        .args(OPERATIONS)
+        .args(&args.ops)
         .output()
         .map_err(|e| format!("java: {e}"))?;
     if !run.status.success() {
@@ -170,15 +196,25 @@ fn main() -> std::process::ExitCode {
     );
     println!("| operation | ours (median) | Java admin (median) | ratio ours/Java |");
     println!("|---|---:|---:|---:|");
-    for (op, mut samples) in ours {
+    for Run {
+        op,
+        mut samples,
+        note,
+    } in ours
+    {
         let m = median(&mut samples);
+        let label = if note.is_empty() {
+            op.clone()
+        } else {
+            format!("{op} ({note})")
+        };
         let java = theirs
             .iter()
             .find(|(o, _)| *o == op)
             .map(|(_, s)| median(&mut s.clone()));
         match java {
-            Some(j) => println!("| {op} | {m:.2} ms | {j:.2} ms | {:.2} |", m / j),
-            None => println!("| {op} | {m:.2} ms | — | — |"),
+            Some(j) => println!("| {label} | {m:.2} ms | {j:.2} ms | {:.2} |", m / j),
+            None => println!("| {label} | {m:.2} ms | — | — |"),
         }
     }
     std::process::ExitCode::SUCCESS

@@ -241,11 +241,7 @@ async fn probe_name_servers(client: &LiveClient) -> Vec<NameServerStatus> {
 /// The cluster table (clusters → brokers → addresses), sorted. Sent through [`crate::remoting`]
 /// because the client crate cannot decode the 4.x reply.
 pub(crate) async fn routed_brokers(client: &LiveClient) -> Result<Vec<RoutedBroker>> {
-    let creds = client
-        .spec
-        .credentials
-        .as_ref()
-        .map(|(a, s)| (a.as_str(), s.as_str()));
+    let creds = client.creds();
     let table = remoting::cluster_table(&client.spec.namesrv_addrs, creds, client.timeout).await?;
     let mut out = Vec::new();
     for (name, entry) in table.broker_addr_table {

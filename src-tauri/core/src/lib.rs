@@ -7,17 +7,22 @@
 
 #![recursion_limit = "512"]
 
+pub mod audit;
 pub mod cluster;
 pub mod connection;
 pub mod console;
 pub mod error;
 pub mod jobs;
+pub mod message;
 pub mod model;
+pub mod producer;
 pub mod registry;
 pub mod remoting;
+pub mod safety;
 pub mod secrets;
 pub mod store;
 pub mod topic;
+pub mod topic_admin;
 
 pub use console::{Console, ConsoleOptions, CoreEvent};
 pub use error::{Error, ErrorCode, Result};

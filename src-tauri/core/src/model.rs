@@ -116,3 +116,43 @@ mod tests {
         assert!(Millis::now().0 > 1_600_000_000_000);
     }
 }
+
+/// A JSON document carried as (pretty-printed) text: serde_json's own value type cannot cross IPC
+/// (its numbers may be 64-bit), and the UI only shows it. Built from exact `serde_json` values, so
+/// a large number in it keeps every digit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(transparent)]
+pub struct JsonText(pub String);
+
+impl JsonText {
+    pub fn of(v: &serde_json::Value) -> Self {
+        Self(serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string()))
+    }
+
+    /// Parses stored JSON text; text that is not JSON is kept as it is.
+    pub fn parse(text: &str) -> Self {
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(v) => Self::of(&v),
+            Err(_) => Self(text.to_owned()),
+        }
+    }
+
+    /// The document as a JSON value (a string value when the text is not JSON).
+    pub fn value(&self) -> serde_json::Value {
+        serde_json::from_str(&self.0).unwrap_or_else(|_| serde_json::Value::String(self.0.clone()))
+    }
+}
+
+/// (year, month, day) of a day number since 1970-01-01 (proleptic Gregorian, Howard Hinnant's
+/// civil-from-days), so UTC dates need no date crate.
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}

@@ -36,6 +36,16 @@ pub struct LiveClient {
     pub timeout: Duration,
 }
 
+impl LiveClient {
+    /// The ACL credentials (access key, secret key) that sign raw remoting requests, if any.
+    pub fn creds(&self) -> Option<(&str, &str)> {
+        self.spec
+            .credentials
+            .as_ref()
+            .map(|(a, s)| (a.as_str(), s.as_str()))
+    }
+}
+
 impl std::fmt::Debug for LiveClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LiveClient")

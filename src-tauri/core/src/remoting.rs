@@ -44,14 +44,19 @@ static OPAQUE: AtomicI32 = AtomicI32::new(1);
 pub struct Reply {
     pub code: i32,
     pub remark: Option<String>,
+    /// Header fields of the reply (e.g. a send result's `msgId`, `queueId`, `queueOffset`).
+    pub ext: HashMap<String, String>,
     pub body: Vec<u8>,
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct ReplyHeader {
     code: i32,
     #[serde(default)]
     remark: Option<String>,
+    #[serde(default)]
+    ext_fields: Option<HashMap<String, serde_json::Value>>,
 }
 
 /// Encodes a request frame; `credentials` (access key, secret key) sign it.
@@ -113,9 +118,19 @@ pub fn decode_reply(payload: &[u8]) -> Result<Reply> {
         .ok_or_else(|| malformed("header longer than frame"))?;
     let header: ReplyHeader =
         serde_json::from_slice(header).map_err(|e| malformed(&format!("header is not JSON: {e}")))?;
+    let ext = header
+        .ext_fields
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| match v {
+            serde_json::Value::String(s) => (k, s),
+            other => (k, other.to_string()),
+        })
+        .collect();
     Ok(Reply {
         code: header.code,
         remark: header.remark,
+        ext,
         body: payload.get(4 + header_len..).unwrap_or(&[]).to_vec(),
     })
 }
@@ -128,7 +143,19 @@ pub async fn invoke(
     credentials: Option<(&str, &str)>,
     timeout: Duration,
 ) -> Result<Reply> {
-    let frame = encode_request(code, ext, &[], credentials)?;
+    invoke_body(addr, code, ext, &[], credentials, timeout).await
+}
+
+/// [`invoke`] with a request body.
+pub async fn invoke_body(
+    addr: &str,
+    code: i32,
+    ext: BTreeMap<String, String>,
+    body: &[u8],
+    credentials: Option<(&str, &str)>,
+    timeout: Duration,
+) -> Result<Reply> {
+    let frame = encode_request(code, ext, body, credentials)?;
     let exchange = async {
         let mut stream = TcpStream::connect(addr).await.map_err(|e| Error::Unreachable {
             target: addr.to_owned(),
@@ -212,6 +239,30 @@ pub fn quote_numeric_keys(input: &str) -> String {
     }
     out.push_str(&input[copied..]);
     out
+}
+
+/// One client connection as brokers list them (consumer and producer connection lists).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ConnectionBody {
+    #[serde(default)]
+    pub(crate) client_id: String,
+    #[serde(default)]
+    pub(crate) client_addr: String,
+    /// `"JAVA"`, or a language code number on some servers.
+    #[serde(default)]
+    pub(crate) language: serde_json::Value,
+    #[serde(default)]
+    pub(crate) version: u32,
+}
+
+/// A client's language as text, whether the server wrote a name or a code.
+pub(crate) fn language_of(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
 }
 
 /// A broker-name entry of the cluster table, as every server version writes it.
@@ -386,7 +437,25 @@ pub async fn request_with(
     credentials: Option<(&str, &str)>,
     timeout: Duration,
 ) -> Result<Reply> {
-    let r = invoke(addr, code, ext, credentials, timeout).await?;
+    request_body(addr, code, ext, &[], what, credentials, timeout).await
+}
+
+/// [`request_with`] with a request body.
+pub async fn request_body(
+    addr: &str,
+    code: i32,
+    ext: BTreeMap<String, String>,
+    body: &[u8],
+    what: &str,
+    credentials: Option<(&str, &str)>,
+    timeout: Duration,
+) -> Result<Reply> {
+    let r = invoke_body(addr, code, ext, body, credentials, timeout).await?;
+    check(addr, what, r)
+}
+
+/// Turns a non-zero reply code into `Unauthorized` (ACL codes) or `BrokerRejected`.
+pub fn check(addr: &str, what: &str, r: Reply) -> Result<Reply> {
     if r.code == 0 {
         return Ok(r);
     }

@@ -4,9 +4,12 @@
 //! A master that does not answer does not make its topics disappear: topics the name server lists
 //! but no answering broker configures are kept and flagged, and the failed brokers are reported.
 
+pub mod consumers;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Instant;
 
+use futures::StreamExt as _;
 use futures::future::join_all;
 use serde::{Deserialize, Serialize};
 
@@ -74,17 +77,19 @@ struct TopicListBody {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct TopicConfigBody {
+pub(crate) struct TopicConfigBody {
     #[serde(default)]
-    read_queue_nums: u32,
+    pub(crate) read_queue_nums: u32,
     #[serde(default)]
-    write_queue_nums: u32,
+    pub(crate) write_queue_nums: u32,
     #[serde(default)]
-    perm: u32,
+    pub(crate) perm: u32,
     #[serde(default)]
-    order: bool,
+    pub(crate) topic_sys_flag: u32,
     #[serde(default)]
-    attributes: HashMap<String, String>,
+    pub(crate) order: bool,
+    #[serde(default)]
+    pub(crate) attributes: HashMap<String, String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -95,9 +100,9 @@ struct KvTableBody {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct AllTopicConfigBody {
+pub(crate) struct AllTopicConfigBody {
     #[serde(default)]
-    topic_config_table: HashMap<String, TopicConfigBody>,
+    pub(crate) topic_config_table: HashMap<String, TopicConfigBody>,
 }
 
 /// Topics every RocketMQ version creates for itself.
@@ -166,11 +171,7 @@ impl Console {
     pub async fn topic_list(&self, id: &ConnectionId) -> Result<TopicListing> {
         let start = Instant::now();
         let (_, client) = self.client(id).await?;
-        let creds = client
-            .spec
-            .credentials
-            .as_ref()
-            .map(|(a, s)| (a.as_str(), s.as_str()));
+        let creds = client.creds();
         let (timeout, ns) = (client.timeout, &client.spec.namesrv_addrs);
         let routed = routed_brokers(&client).await?;
         let masters: Vec<_> = routed.iter().filter(|b| b.broker_id == 0).collect();
@@ -308,78 +309,48 @@ pub struct TopicDetail {
     /// Sum of `messages` over every queue that answered.
     pub total_messages: Offset,
     pub last_update: Option<Millis>,
+    /// The topic's config on each master: queues, permission, order flag, sys flag, attributes.
+    pub config: Vec<crate::topic_admin::BrokerTopicConfig>,
     pub failed_brokers: Vec<BrokerFailure>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RouteBody {
+pub(crate) struct RouteBody {
     #[serde(default)]
-    broker_datas: Vec<remoting::BrokerEntry>,
+    pub(crate) broker_datas: Vec<remoting::BrokerEntry>,
     #[serde(default)]
-    queue_datas: Vec<QueueDataBody>,
+    pub(crate) queue_datas: Vec<QueueDataBody>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct QueueDataBody {
+pub(crate) struct QueueDataBody {
     #[serde(default)]
-    broker_name: String,
+    pub(crate) broker_name: String,
     #[serde(default)]
-    read_queue_nums: u32,
+    pub(crate) read_queue_nums: u32,
     #[serde(default)]
-    write_queue_nums: u32,
+    pub(crate) write_queue_nums: u32,
     #[serde(default)]
-    perm: u32,
+    pub(crate) perm: u32,
 }
 
 /// `GET_ROUTEINFO_BY_TOPIC`.
-const GET_ROUTEINFO_BY_TOPIC: i32 = 105;
+pub(crate) const GET_ROUTEINFO_BY_TOPIC: i32 = 105;
 /// `GET_TOPIC_STATS_INFO` (broker).
-const GET_TOPIC_STATS_INFO: i32 = 202;
-/// The name server's answer for an unknown topic.
-const TOPIC_NOT_EXIST: i32 = 17;
+pub(crate) const GET_TOPIC_STATS_INFO: i32 = 202;
+/// The name server's (and broker's) answer for an unknown topic.
+pub(crate) const TOPIC_NOT_EXIST: i32 = 17;
 
 impl Console {
     /// A topic's route (brokers, queue counts, permission) and per-queue offsets and last write.
     #[tracing::instrument(skip(self), err(Debug))]
     pub async fn topic_detail(&self, id: &ConnectionId, topic: &str) -> Result<TopicDetail> {
         let (_, client) = self.client(id).await?;
-        let creds = client
-            .spec
-            .credentials
-            .as_ref()
-            .map(|(a, s)| (a.as_str(), s.as_str()));
+        let creds = client.creds();
         let ext = BTreeMap::from([("topic".to_owned(), topic.to_owned())]);
-        let mut route = None;
-        let mut last = Error::validation("no name server given");
-        for addr in &client.spec.namesrv_addrs {
-            match remoting::request_with(
-                addr,
-                GET_ROUTEINFO_BY_TOPIC,
-                ext.clone(),
-                "topic route",
-                creds,
-                client.timeout,
-            )
-            .await
-            {
-                Ok(r) => {
-                    route = Some(remoting::decode_json::<RouteBody>(&r.body, "topic route")?);
-                    break;
-                }
-                Err(Error::BrokerRejected {
-                    code: TOPIC_NOT_EXIST,
-                    ..
-                }) => {
-                    return Err(Error::not_found(format!(
-                        "topic '{topic}' (no route on the name server)"
-                    )));
-                }
-                Err(e) => last = e,
-            }
-        }
-        let route = route.ok_or(last)?;
+        let route = topic_route(&client, topic).await?;
         let masters: Vec<(String, String)> = route
             .broker_datas
             .iter()
@@ -390,6 +361,16 @@ impl Console {
             })
             .collect();
         let (ext, timeout) = (&ext, client.timeout);
+        let routed: Vec<crate::cluster::RoutedBroker> = masters
+            .iter()
+            .map(|(name, addr)| crate::cluster::RoutedBroker {
+                cluster: String::new(),
+                broker_name: name.clone(),
+                broker_id: 0,
+                addr: addr.clone(),
+            })
+            .collect();
+        let config = crate::topic_admin::probe(&client, &routed, topic);
         let stats = join_all(masters.iter().map(|(name, addr)| async move {
             let r = remoting::request_with(
                 addr,
@@ -402,10 +383,13 @@ impl Console {
             .await
             .and_then(|r| decode_topic_stats(&r.body));
             (name, addr, r)
-        }))
-        .await;
+        }));
+        let (stats, config) = tokio::join!(stats, config);
         let mut queues = Vec::new();
         let mut failed = Vec::new();
+        // The config is a nicety of the detail: a broker that refuses it shows in `failed` via stats.
+        let mut config = config.map(|p| p.configs).unwrap_or_default();
+        config.sort_by(|a, b| a.broker_name.cmp(&b.broker_name));
         for (name, addr, r) in stats {
             match r {
                 Ok(mut q) => queues.append(&mut q),
@@ -437,9 +421,41 @@ impl Console {
             total_messages: Offset(queues.iter().map(|q| q.messages.0).sum()),
             last_update: queues.iter().filter_map(|q| q.last_update).max(),
             queues,
+            config,
             failed_brokers: failed,
         })
     }
+}
+
+/// The name server's route of `topic`; `NotFound` when no name server knows it.
+pub(crate) async fn topic_route(client: &crate::registry::LiveClient, topic: &str) -> Result<RouteBody> {
+    let creds = client.creds();
+    let ext = BTreeMap::from([("topic".to_owned(), topic.to_owned())]);
+    let mut last = Error::validation("no name server given");
+    for addr in &client.spec.namesrv_addrs {
+        match remoting::request_with(
+            addr,
+            GET_ROUTEINFO_BY_TOPIC,
+            ext.clone(),
+            "topic route",
+            creds,
+            client.timeout,
+        )
+        .await
+        {
+            Ok(r) => return remoting::decode_json::<RouteBody>(&r.body, "topic route"),
+            Err(Error::BrokerRejected {
+                code: TOPIC_NOT_EXIST,
+                ..
+            }) => {
+                return Err(Error::not_found(format!(
+                    "topic '{topic}' (no route on the name server)"
+                )));
+            }
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
 }
 
 /// Decodes a `GET_TOPIC_STATS_INFO` body: `offsetTable` is keyed by message-queue objects.
@@ -579,5 +595,114 @@ mod tests {
             (8, "mixed", "a,b".to_owned())
         );
         assert!(r.warning.is_none());
+    }
+}
+
+/// Stored messages and last write of one topic, for the list's visible rows.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TopicStatsRow {
+    pub name: String,
+    /// Sum over every queue of max − min offset, on the masters that answered.
+    pub total_messages: Offset,
+    pub last_update: Option<Millis>,
+    /// Set when some master hosting the topic did not answer: the totals are partial.
+    pub error: Option<String>,
+}
+
+/// At most this many topics per `topic_stats` call (the visible rows of a list).
+pub const MAX_STATS_TOPICS: usize = 200;
+/// Stats requests in flight at once (more than ~64 made brokers time out in measurements).
+const STATS_CONCURRENCY: usize = 32;
+
+impl Console {
+    /// Message counts and last write of `topics` (the rows a list shows), filled in lazily: one
+    /// `GET_TOPIC_STATS_INFO` per (topic, master hosting it), at most 32 in flight.
+    #[tracing::instrument(skip(self, topics), fields(n = topics.len()), err(Debug))]
+    pub async fn topic_stats(&self, id: &ConnectionId, topics: &[String]) -> Result<Vec<TopicStatsRow>> {
+        if topics.len() > MAX_STATS_TOPICS {
+            return Err(Error::validation(format!(
+                "Ask for at most {MAX_STATS_TOPICS} topics at once (got {}).",
+                topics.len()
+            )));
+        }
+        let (_, client) = self.client(id).await?;
+        let masters: Vec<(String, String)> = routed_brokers(&client)
+            .await?
+            .into_iter()
+            .filter(|b| b.broker_id == 0)
+            .map(|b| (b.broker_name, b.addr))
+            .collect();
+        // Owned inputs: the stream's futures must not borrow (they cross the Tauri command's Send bound).
+        let creds: Option<(String, String)> = client.spec.credentials.clone();
+        let timeout = client.timeout;
+        let pairs: Vec<(String, String, String)> = topics
+            .iter()
+            .flat_map(|t| {
+                masters
+                    .iter()
+                    .map(move |(name, addr)| (t.clone(), name.clone(), addr.clone()))
+            })
+            .collect();
+        let results: Vec<(String, String, Result<Vec<QueueStat>>)> = futures::stream::iter(pairs)
+            .map(|(topic, name, addr)| {
+                let creds = creds.clone();
+                async move {
+                    let ext = BTreeMap::from([("topic".to_owned(), topic.clone())]);
+                    let creds = creds.as_ref().map(|(a, s)| (a.as_str(), s.as_str()));
+                    let r = remoting::request_with(
+                        &addr,
+                        GET_TOPIC_STATS_INFO,
+                        ext,
+                        "get topic stats",
+                        creds,
+                        timeout,
+                    )
+                    .await
+                    .and_then(|r| decode_topic_stats(&r.body));
+                    (topic, name, r)
+                }
+            })
+            .buffer_unordered(STATS_CONCURRENCY)
+            .collect()
+            .await;
+        let mut rows: BTreeMap<&String, TopicStatsRow> = topics
+            .iter()
+            .map(|t| {
+                (
+                    t,
+                    TopicStatsRow {
+                        name: t.clone(),
+                        total_messages: Offset(0),
+                        last_update: None,
+                        error: None,
+                    },
+                )
+            })
+            .collect();
+        for (topic, broker, r) in results {
+            let Some(row) = rows.get_mut(&topic) else { continue };
+            match r {
+                Ok(queues) => {
+                    row.total_messages.0 += queues.iter().map(|q| q.messages.0).sum::<i64>();
+                    row.last_update = row
+                        .last_update
+                        .max(queues.iter().filter_map(|q| q.last_update).max());
+                }
+                // The topic does not live on this master.
+                Err(Error::BrokerRejected {
+                    code: TOPIC_NOT_EXIST,
+                    ..
+                }) => {}
+                Err(e) => {
+                    let msg = format!("{broker}: {e}");
+                    row.error = Some(match row.error.take() {
+                        Some(prev) => format!("{prev}; {msg}"),
+                        None => msg,
+                    });
+                }
+            }
+        }
+        Ok(topics.iter().filter_map(|t| rows.remove(&t)).collect())
     }
 }

@@ -16,13 +16,15 @@ import {
   useMantineColorScheme,
 } from '@mantine/core';
 import { spotlight } from '@mantine/spotlight';
-import { IconExternalLink, IconLayoutDashboard, IconListDetails, IconMoon, IconPlug, IconSearch, IconSun } from '@tabler/icons-react';
+import { IconBroadcast, IconExternalLink, IconHistory, IconLayoutDashboard, IconListDetails, IconMoon, IconPlug, IconSearch, IconSun } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { WebviewWindow } from '@tauri-apps/api/webviewWindow';
 import type { ConnectionProfile } from '../bindings';
+import { AuditScreen } from '../features/audit/routes/AuditScreen';
 import { OverviewScreen } from '../features/cluster/routes/OverviewScreen';
 import { connectionListQuery } from '../features/connections/api';
 import { ConnectionsScreen } from '../features/connections/routes/ConnectionsScreen';
+import { ProducersScreen } from '../features/producers/routes/ProducersScreen';
 import { TopicsScreen } from '../features/topics/routes/TopicsScreen';
 import { showError } from '../ipc/errors';
 import { Palette } from './Palette';
@@ -152,6 +154,13 @@ export function App() {
               onClick={() => ws.show('topics')}
               data-testid="nav-topics"
             />
+            <NavLink
+              label="Producers"
+              leftSection={<IconBroadcast size={16} />}
+              active={ws.screen === 'producers'}
+              onClick={() => ws.show('producers')}
+              data-testid="nav-producers"
+            />
           </Box>
         ) : null}
         {!ws.pinned ? (
@@ -166,6 +175,13 @@ export function App() {
               onClick={() => ws.show('connections')}
               data-testid="nav-connections"
             />
+            <NavLink
+              label="Audit journal"
+              leftSection={<IconHistory size={16} />}
+              active={ws.screen === 'audit'}
+              onClick={() => ws.show('audit')}
+              data-testid="nav-audit"
+            />
           </>
         ) : null}
       </AppShell.Navbar>
@@ -174,6 +190,10 @@ export function App() {
           <OverviewScreen key={active.id} connection={active} />
         ) : ws.screen === 'topics' && active ? (
           <TopicsScreen key={active.id} connection={active} />
+        ) : ws.screen === 'producers' && active ? (
+          <ProducersScreen key={active.id} connection={active} />
+        ) : ws.screen === 'audit' ? (
+          <AuditScreen />
         ) : (
           <ConnectionsScreen />
         )}

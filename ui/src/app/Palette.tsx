@@ -1,6 +1,6 @@
 // Ctrl+K: reach every screen, every open connection and every broker by name.
 import { Spotlight, type SpotlightActionData } from '@mantine/spotlight';
-import { IconDatabase, IconLayoutDashboard, IconListDetails, IconPlug, IconSearch, IconServer } from '@tabler/icons-react';
+import { IconBroadcast, IconDatabase, IconHistory, IconLayoutDashboard, IconListDetails, IconPlug, IconSearch, IconServer } from '@tabler/icons-react';
 import { useQueries, useQuery } from '@tanstack/react-query';
 import { overviewQuery } from '../features/cluster/api';
 import { connectionListQuery } from '../features/connections/api';
@@ -23,6 +23,13 @@ export function Palette() {
       leftSection: <IconPlug size={16} />,
       onClick: () => ws.show('connections'),
     },
+    {
+      id: 'screen:audit',
+      label: 'Audit journal',
+      description: 'Every change made through the console, with before/after; export JSON or CSV',
+      leftSection: <IconHistory size={16} />,
+      onClick: () => ws.show('audit'),
+    },
   ];
   if (ws.activeId) {
     actions.push({
@@ -38,6 +45,13 @@ export function Palette() {
       description: `Topics of ${byId.get(ws.activeId)?.name ?? ''}: type, queues, brokers`,
       leftSection: <IconListDetails size={16} />,
       onClick: () => ws.show('topics'),
+    });
+    actions.push({
+      id: 'screen:producers',
+      label: 'Producers',
+      description: `Producer groups and their online clients on ${byId.get(ws.activeId)?.name ?? ''}`,
+      leftSection: <IconBroadcast size={16} />,
+      onClick: () => ws.show('producers'),
     });
   }
   for (const c of conns.data ?? []) {

@@ -1,7 +1,7 @@
 // A table for lists of any length: past VIRTUALIZE_FROM rows only the visible ones are in the DOM.
 import { Box, Table, Text } from '@mantine/core';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { type ReactNode, useRef } from 'react';
+import { type ReactNode, useEffect, useRef } from 'react';
 
 /** Below this many rows every row is rendered (cheap, and exact for find-in-page and tests). */
 export const VIRTUALIZE_FROM = 200;
@@ -23,6 +23,8 @@ interface Props<T> {
   rowHeight?: number;
   empty?: ReactNode;
   testId?: string;
+  /** Called with the index range of the rows in the DOM (visible plus overscan) when it changes. */
+  onVisibleChange?: (first: number, last: number) => void;
 }
 
 export function VirtualTable<T>({
@@ -34,6 +36,7 @@ export function VirtualTable<T>({
   rowHeight = 30,
   empty = 'Nothing to show',
   testId,
+  onVisibleChange,
 }: Props<T>) {
   const parentRef = useRef<HTMLDivElement>(null);
   // eslint-disable-next-line react-hooks/incompatible-library -- the virtualizer is the point here
@@ -48,6 +51,11 @@ export function VirtualTable<T>({
   const items = virtual
     ? virtualizer.getVirtualItems()
     : rows.map((_, index) => ({ index, start: index * rowHeight, end: (index + 1) * rowHeight }));
+  const first = items[0]?.index ?? 0;
+  const last = items[items.length - 1]?.index ?? -1;
+  useEffect(() => {
+    onVisibleChange?.(first, last);
+  }, [onVisibleChange, first, last]);
   const padTop = virtual && items.length > 0 ? (items[0]?.start ?? 0) : 0;
   const padBottom =
     virtual && items.length > 0 ? virtualizer.getTotalSize() - (items[items.length - 1]?.end ?? 0) : 0;

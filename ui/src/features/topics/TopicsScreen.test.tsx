@@ -3,8 +3,10 @@ import userEvent from '@testing-library/user-event';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TopicListing, TopicRow } from '../../bindings';
-import { profile } from '../../test/fixtures';
+import { broker, overview, profile } from '../../test/fixtures';
+import { entry, plan } from '../../test/plans';
 import { renderWithApp } from '../../test/render';
+import { topicNameProblem } from './components/TopicFormModal';
 import { filterTopics, TopicsScreen } from './routes/TopicsScreen';
 
 afterEach(() => clearMocks());
@@ -70,14 +72,32 @@ describe('TopicsScreen', () => {
           ],
           totalMessages: '9007199254740993',
           lastUpdate: 1_764_000_000_000,
+          config: [{ brokerName: 'broker-a', addr: '127.0.0.1:10911', readQueues: 1, writeQueues: 1, perm: 6, topicSysFlag: 0, order: false, attributes: { 'message.type': 'NORMAL' } }],
           failedBrokers: [],
         };
+      if (cmd === 'topic_consumers')
+        return {
+          topic: 'Orders',
+          fetchedAt: Date.now(),
+          groups: [
+            { group: 'billing', lag: '9007199254740993', lagNote: null, consumeTps: 2, lastConsume: null, clients: [], consumeType: null, messageModel: null },
+            { group: 'pop-group', lag: null, lagNote: 'no committed offset', consumeTps: 0, lastConsume: null, clients: [], consumeType: null, messageModel: null },
+          ],
+          failedBrokers: [],
+        };
+      if (cmd === 'producer_list') return { fetchedAt: Date.now(), groups: [{ group: 'pg-orders', clients: [{ clientId: '10.0.0.1@1', addr: '10.0.0.1:5000', language: 'JAVA', version: 475, brokers: ['broker-a'], lastHeartbeat: null }] }], discoverySupported: true, failedBrokers: [] };
+      if (cmd === 'topic_stats') return [];
       throw new Error(cmd);
     });
     renderWithApp(<TopicsScreen connection={profile()} />);
     await userEvent.click(await screen.findByText('Orders'));
     expect(await screen.findByTestId('topic-total')).toHaveTextContent('9,007,199,254,740,993');
     expect(screen.getAllByText('127.0.0.1:10911').length).toBeGreaterThan(0);
+    expect(screen.getByTestId('topic-config')).toHaveTextContent('message.type=NORMAL');
+    const consumers = await screen.findByTestId('topic-consumers');
+    expect(consumers).toHaveTextContent('9,007,199,254,740,993');
+    expect(consumers).toHaveTextContent('unknown');
+    expect(await screen.findByTestId('topic-producers')).toHaveTextContent('pg-orders');
   });
 
   it('filters 10,000 topics by type and query', () => {
@@ -85,5 +105,56 @@ describe('TopicsScreen', () => {
     const kept = filterTopics(many, ['normal'], '00999');
     expect(kept[0]?.name).toBe('topic-00999');
     expect(kept.every((t) => t.topicType === 'normal')).toBe(true);
+  });
+
+  it('creates a topic through the preview, on the connection’s only cluster by default', async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === 'topic_list') return listing([topic('Orders', 'normal')]);
+      if (cmd === 'cluster_overview') return overview([broker(), broker({ brokerName: 'broker-b', addr: '127.0.0.1:10921' })]);
+      if (cmd === 'topic_plan_upsert') return plan({ title: 'Create topic Payments', target: 'Payments' });
+      if (cmd === 'topic_upsert') return entry({ target: 'Payments' });
+      throw new Error(cmd);
+    });
+    renderWithApp(<TopicsScreen connection={profile()} />);
+    await userEvent.click(await screen.findByTestId('topic-create'));
+    await userEvent.type(await screen.findByTestId('topic-form-name'), 'Pay ments');
+    expect(await screen.findByText(/' ' is not allowed/)).toBeInTheDocument();
+    expect(screen.getByTestId('topic-form-preview')).toBeDisabled();
+    await userEvent.clear(screen.getByTestId('topic-form-name'));
+    await userEvent.type(screen.getByTestId('topic-form-name'), 'Payments');
+    await waitFor(() => expect(screen.getByTestId('topic-form-preview')).toBeEnabled());
+    await userEvent.click(screen.getByTestId('topic-form-preview'));
+    expect(await screen.findByTestId('preview-mqadmin')).toHaveTextContent('mqadmin updateTopic');
+    await userEvent.click(screen.getByTestId('preview-apply'));
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'topic_upsert')).toBe(true));
+    const upsert = calls.find((c) => c.cmd === 'topic_upsert')?.args as { spec: { name: string; clusters: string[] }; confirmation: unknown };
+    expect(upsert.spec.name).toBe('Payments');
+    expect(upsert.spec.clusters).toEqual(['DefaultCluster']);
+    expect(upsert.confirmation).toEqual({ typed: null, acknowledged: false });
+  });
+
+  it('checks topic names like RocketMQ', () => {
+    expect(topicNameProblem('Orders_1')).toBeNull();
+    expect(topicNameProblem('a.b')).toContain("'.'");
+    expect(topicNameProblem('%DLQ%g')).toContain('reserved');
+    expect(topicNameProblem('x'.repeat(128))).toContain('127');
+  });
+
+  it('fills in message counts for the rows in view', async () => {
+    const asked: string[][] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === 'topic_list') return listing([topic('Orders', 'normal'), topic('Pay', 'normal')]);
+      if (cmd === 'topic_stats') {
+        const names = (args as { topics: string[] }).topics;
+        asked.push(names);
+        return names.map((name) => ({ name, totalMessages: name === 'Orders' ? '9007199254740993' : '0', lastUpdate: null, error: null }));
+      }
+      throw new Error(cmd);
+    });
+    renderWithApp(<TopicsScreen connection={profile()} />);
+    await waitFor(() => expect(screen.getAllByTestId('topic-messages').map((n) => n.textContent)).toEqual(['9,007,199,254,740,993', '0']));
+    expect(asked[0]).toEqual(['Orders', 'Pay']);
   });
 });

@@ -15,6 +15,22 @@ export const topicListQuery = (id: ConnectionId) =>
     refetchInterval: 60_000,
   });
 
+/** Stored messages and last write of the rows a list shows, filled in lazily. */
+export const topicStatsQuery = (id: ConnectionId, names: string[]) =>
+  queryOptions({
+    queryKey: [...topicKeys.all(id), 'stats', names] as const,
+    queryFn: () => commands.topicStats(id, names),
+    enabled: names.length > 0,
+    staleTime: 30_000,
+  });
+
+export const topicConsumersQuery = (id: ConnectionId, topic: string) =>
+  queryOptions({
+    queryKey: [...topicKeys.all(id), 'consumers', topic] as const,
+    queryFn: () => commands.topicConsumers(id, topic),
+    staleTime: 5_000,
+  });
+
 export const topicDetailQuery = (id: ConnectionId, topic: string) =>
   queryOptions({
     queryKey: [...topicKeys.all(id), 'detail', topic] as const,

@@ -1,15 +1,7 @@
 // Shows exported profiles (never secrets): copy them, or save them as a file.
 import { Button, CopyButton, Group, Modal, Text, Textarea } from '@mantine/core';
 import { IconCheck, IconCopy, IconDownload } from '@tabler/icons-react';
-
-function download(name: string, text: string) {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  URL.revokeObjectURL(url);
-}
+import { download } from '../../../lib/download';
 
 export function ExportModal({ json, fileName, onClose }: { json: string | null; fileName: string; onClose: () => void }) {
   return (

@@ -1,17 +1,20 @@
 // Topics: every topic of the connection (batched: one config call per master), typed, filtered,
 // fuzzy-searched, sorted, virtualized. Topics of a broker that did not answer stay listed, flagged.
-import { Alert, Badge, Chip, Group, Stack, Text, TextInput, Tooltip, UnstyledButton } from '@mantine/core';
-import { IconAlertTriangle, IconArrowsSort, IconSearch } from '@tabler/icons-react';
-import { useQuery } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
-import type { ConnectionProfile, TopicRow, TopicType } from '../../../bindings';
+import { Alert, Badge, Button, Chip, Group, Stack, Text, TextInput, Tooltip, UnstyledButton } from '@mantine/core';
+import { IconAlertTriangle, IconArrowsSort, IconPlus, IconSearch } from '@tabler/icons-react';
+import { useDebouncedValue } from '@mantine/hooks';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useCallback, useMemo, useState } from 'react';
+import type { ConnectionProfile, TopicRow, TopicStatsRow, TopicType } from '../../../bindings';
 import { ScreenHeader } from '../../../components/ScreenHeader';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { VirtualTable, type Column } from '../../../components/VirtualTable';
 import { toIpcError } from '../../../ipc/errors';
 import { fuzzyScore } from '../../../lib/fuzzy';
-import { topicListQuery } from '../api';
+import { formatOffset, formatTime } from '../../../lib/format';
+import { topicKeys, topicListQuery, topicStatsQuery } from '../api';
 import { TopicDetailDrawer } from '../components/TopicDetailDrawer';
+import { type TopicFormInitial, TopicFormModal } from '../components/TopicFormModal';
 
 export const TYPES: { value: TopicType; label: string; color: string }[] = [
   { value: 'normal', label: 'Normal', color: 'blue' },
@@ -57,6 +60,7 @@ export function TopicsScreen({ connection }: { connection: ConnectionProfile }) 
   const [types, setTypes] = useState<TopicType[]>(DEFAULT_TYPES);
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean } | null>(null);
   const [opened, setOpened] = useState<string | null>(null);
+  const [creating, setCreating] = useState<TopicFormInitial | null>(null);
   const all = useMemo(() => q.data?.topics ?? [], [q.data]);
   const counts = useMemo(() => {
     const m = new Map<TopicType, number>();
@@ -68,6 +72,25 @@ export function TopicsScreen({ connection }: { connection: ConnectionProfile }) 
     return sort ? sortRows(f, sort.key, sort.desc) : query.trim() ? f : sortRows(f, 'name', false);
   }, [all, types, query, sort]);
   const err = q.error ? toIpcError(q.error) : null;
+  // Message counts and last write, lazily for the rows in view (at most 200 per request).
+  const qc = useQueryClient();
+  const [range, setRange] = useState<[number, number]>([0, -1]);
+  const onVisibleChange = useCallback((first: number, last: number) => setRange([first, last]), []);
+  const visibleKey = rows
+    .slice(range[0], Math.min(range[1] + 1, range[0] + 200))
+    .map((r) => r.name)
+    .join('\n');
+  const [debouncedKey] = useDebouncedValue(visibleKey, 150);
+  const visibleNames = useMemo(() => (debouncedKey ? debouncedKey.split('\n') : []), [debouncedKey]);
+  const stats = useQuery(topicStatsQuery(connection.id, visibleNames));
+  const statsByName = useMemo(() => {
+    const m = new Map<string, TopicStatsRow>();
+    const cached = qc.getQueriesData<TopicStatsRow[]>({ queryKey: [...topicKeys.all(connection.id), 'stats'] });
+    for (const [, data] of cached) if (Array.isArray(data)) for (const r of data) m.set(r.name, r);
+    return m;
+    // dataUpdatedAt: re-read the cache whenever a stats request lands.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [qc, connection.id, stats.dataUpdatedAt]);
   const header = (key: SortKey, label: string) => (
     <UnstyledButton
       onClick={() => setSort((s) => ({ key, desc: s?.key === key ? !s.desc : false }))}
@@ -115,6 +138,29 @@ export function TopicsScreen({ connection }: { connection: ConnectionProfile }) 
     },
     { key: 'perm', header: 'Perm', width: 70, render: (t) => t.perm },
     {
+      key: 'messages',
+      header: 'Messages',
+      width: 110,
+      align: 'right',
+      render: (t) => {
+        const st = statsByName.get(t.name);
+        if (!st) return <Text size="xs" c="dimmed" span>…</Text>;
+        return (
+          <Tooltip label={st.error ?? ''} disabled={!st.error} multiline w={320}>
+            <Text size="xs" span c={st.error ? 'orange' : undefined} data-testid="topic-messages">
+              {formatOffset(st.totalMessages)}
+            </Text>
+          </Tooltip>
+        );
+      },
+    },
+    {
+      key: 'lastWrite',
+      header: 'Last write',
+      width: 140,
+      render: (t) => formatTime(statsByName.get(t.name)?.lastUpdate),
+    },
+    {
       key: 'brokers',
       header: header('brokers', 'Brokers'),
       render: (t) => (
@@ -160,6 +206,20 @@ export function TopicsScreen({ connection }: { connection: ConnectionProfile }) 
             ))}
           </Group>
         </Chip.Group>
+        <Button
+          size="xs"
+          ml="auto"
+          leftSection={<IconPlus size={14} />}
+          onClick={() =>
+            setCreating({
+              existing: false,
+              spec: { name: '', clusters: [], brokers: [], readQueues: 8, writeQueues: 8, perm: 6, messageType: null, order: false },
+            })
+          }
+          data-testid="topic-create"
+        >
+          Create topic
+        </Button>
       </Group>
       <VirtualTable
         testId="topics-table"
@@ -167,11 +227,18 @@ export function TopicsScreen({ connection }: { connection: ConnectionProfile }) 
         columns={columns}
         rowKey={(t) => t.name}
         onRowClick={(t) => setOpened(t.name)}
+        onVisibleChange={onVisibleChange}
         height="calc(100vh - 210px)"
         rowHeight={28}
         empty={q.isLoading ? 'Loading…' : 'No topic matches the search and the type filter.'}
       />
-      <TopicDetailDrawer connectionId={connection.id} topic={opened} onClose={() => setOpened(null)} />
+      <TopicDetailDrawer
+        connection={connection}
+        topic={opened}
+        topicType={all.find((t) => t.name === opened)?.topicType ?? null}
+        onClose={() => setOpened(null)}
+      />
+      <TopicFormModal connection={connection} initial={creating} onClose={() => setCreating(null)} />
       <Text size="xs" c="dimmed" data-testid="topic-count">
         Showing {rows.length.toLocaleString('en-US')} of {all.length.toLocaleString('en-US')} topics
       </Text>

@@ -1,0 +1,296 @@
+//! Producers: online producer connections of a producer group (`GET_PRODUCER_CONNECTION_LIST`,
+//! 204, on every master of a topic's route, what `mqadmin producerConnection` does), and
+//! producer-group discovery through `GET_ALL_PRODUCER_INFO` (328) where the broker answers it
+//! (5.x). Brokers do not record which topics a producer writes to: "producers of a topic" are the
+//! groups connected to the brokers that host it.
+
+use std::collections::BTreeMap;
+
+use futures::future::join_all;
+use serde::{Deserialize, Serialize};
+
+use crate::cluster::routed_brokers;
+use crate::console::Console;
+use crate::error::Result;
+use crate::model::{ConnectionId, Millis};
+use crate::remoting;
+use crate::topic::{BrokerFailure, topic_route};
+
+const GET_PRODUCER_CONNECTION_LIST: i32 = 204;
+const GET_ALL_PRODUCER_INFO: i32 = 328;
+/// `REQUEST_CODE_NOT_SUPPORTED`.
+const NOT_SUPPORTED: i32 = 3;
+/// `SYSTEM_ERROR` with "the producer group not exist" (4.x/5.x) when nobody is connected.
+const SYSTEM_ERROR: i32 = 1;
+
+/// One producer client connected to a broker.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ProducerClient {
+    pub client_id: String,
+    pub addr: String,
+    pub language: String,
+    /// The client's RocketMQ version code as it announces it.
+    pub version: u32,
+    /// Broker names it is connected to.
+    pub brokers: Vec<String>,
+    pub last_heartbeat: Option<Millis>,
+}
+
+/// A producer group and its online clients.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ProducerGroup {
+    pub group: String,
+    pub clients: Vec<ProducerClient>,
+}
+
+/// What the Producers screen and a topic's detail show.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ProducerListing {
+    pub fetched_at: Millis,
+    pub groups: Vec<ProducerGroup>,
+    /// False when no broker asked answers producer-group discovery (4.x): name a group to look it up.
+    pub discovery_supported: bool,
+    pub failed_brokers: Vec<BrokerFailure>,
+}
+
+/// What to look up: producers on the brokers of `topic` (else every master), of `group` (else all).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ProducerQuery {
+    pub topic: Option<String>,
+    pub group: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProducerConnectionBody {
+    #[serde(default)]
+    connection_set: Vec<remoting::ConnectionBody>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProducerInfoBody {
+    #[serde(default)]
+    client_id: String,
+    #[serde(default, alias = "remoteIp")]
+    remote_i_p: String,
+    #[serde(default)]
+    language: serde_json::Value,
+    #[serde(default)]
+    version: u32,
+    #[serde(default)]
+    last_update_timestamp: i64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ProducerTableBody {
+    #[serde(default)]
+    data: BTreeMap<String, Vec<ProducerInfoBody>>,
+}
+
+/// (client id, addr) → client, merging the brokers a client is connected to.
+type Clients = BTreeMap<(String, String), ProducerClient>;
+
+fn add(clients: &mut Clients, broker: &str, c: ProducerClient) {
+    let e = clients
+        .entry((c.client_id.clone(), c.addr.clone()))
+        .or_insert_with(|| ProducerClient {
+            brokers: Vec::new(),
+            ..c.clone()
+        });
+    if !e.brokers.iter().any(|b| b == broker) {
+        e.brokers.push(broker.to_owned());
+        e.brokers.sort();
+    }
+    e.last_heartbeat = e.last_heartbeat.max(c.last_heartbeat);
+}
+
+impl Console {
+    /// Online producers: of one group (204 on every broker asked) or discovered (328).
+    #[tracing::instrument(skip(self), err(Debug))]
+    pub async fn producers(&self, id: &ConnectionId, query: &ProducerQuery) -> Result<ProducerListing> {
+        let (_, client) = self.client(id).await?;
+        let masters: Vec<(String, String)> = match query.topic.as_deref().filter(|t| !t.trim().is_empty()) {
+            Some(topic) => topic_route(&client, topic.trim())
+                .await?
+                .broker_datas
+                .iter()
+                .filter_map(|b| {
+                    b.broker_addrs
+                        .get("0")
+                        .map(|a| (b.broker_name.clone(), a.clone()))
+                })
+                .collect(),
+            None => routed_brokers(&client)
+                .await?
+                .into_iter()
+                .filter(|b| b.broker_id == 0)
+                .map(|b| (b.broker_name, b.addr))
+                .collect(),
+        };
+        let creds = client.creds();
+        let timeout = client.timeout;
+        let group = query.group.as_deref().map(str::trim).filter(|g| !g.is_empty());
+        let mut by_group: BTreeMap<String, Clients> = BTreeMap::new();
+        let mut failed = Vec::new();
+        let mut discovery_supported = false;
+        if let Some(group) = group {
+            discovery_supported = true;
+            let ext = BTreeMap::from([("producerGroup".to_owned(), group.to_owned())]);
+            let answers = join_all(masters.iter().map(|(name, addr)| {
+                let ext = ext.clone();
+                async move {
+                    let r = remoting::invoke(addr, GET_PRODUCER_CONNECTION_LIST, ext, creds, timeout).await;
+                    (name, addr, r)
+                }
+            }))
+            .await;
+            let clients = by_group.entry(group.to_owned()).or_default();
+            for (name, addr, r) in answers {
+                match r.and_then(|r| match r.code {
+                    0 => remoting::decode_json::<ProducerConnectionBody>(&r.body, "producer connections"),
+                    // Nobody of that group is connected to this broker.
+                    SYSTEM_ERROR if r.remark.as_deref().is_some_and(|m| m.contains("not exist")) => {
+                        Ok(ProducerConnectionBody::default())
+                    }
+                    _ => remoting::check(addr, "producer connections", r)
+                        .map(|_| ProducerConnectionBody::default()),
+                }) {
+                    Ok(body) => {
+                        for c in body.connection_set {
+                            add(
+                                clients,
+                                name,
+                                ProducerClient {
+                                    client_id: c.client_id,
+                                    addr: c.client_addr,
+                                    language: remoting::language_of(&c.language),
+                                    version: c.version,
+                                    brokers: Vec::new(),
+                                    last_heartbeat: None,
+                                },
+                            );
+                        }
+                    }
+                    Err(e) => failed.push(BrokerFailure {
+                        broker_name: name.clone(),
+                        addr: addr.clone(),
+                        error: format!("{}: {e}", e.code().as_str()),
+                    }),
+                }
+            }
+        } else {
+            let answers = join_all(masters.iter().map(|(name, addr)| async move {
+                let r = remoting::invoke(addr, GET_ALL_PRODUCER_INFO, BTreeMap::new(), creds, timeout).await;
+                (name, addr, r)
+            }))
+            .await;
+            for (name, addr, r) in answers {
+                let decoded = r.and_then(|r| match r.code {
+                    0 => {
+                        let text = remoting::quote_numeric_keys(&String::from_utf8_lossy(&r.body));
+                        remoting::decode_json::<ProducerTableBody>(text.as_bytes(), "producer table")
+                            .map(Some)
+                    }
+                    NOT_SUPPORTED => Ok(None),
+                    _ => remoting::check(addr, "producer table", r).map(|_| None),
+                });
+                match decoded {
+                    Ok(Some(table)) => {
+                        discovery_supported = true;
+                        for (g, infos) in table.data {
+                            let clients = by_group.entry(g).or_default();
+                            for p in infos {
+                                add(
+                                    clients,
+                                    name,
+                                    ProducerClient {
+                                        client_id: p.client_id,
+                                        addr: p.remote_i_p,
+                                        language: remoting::language_of(&p.language),
+                                        version: p.version,
+                                        brokers: Vec::new(),
+                                        last_heartbeat: (p.last_update_timestamp > 0)
+                                            .then_some(Millis(p.last_update_timestamp)),
+                                    },
+                                );
+                            }
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => failed.push(BrokerFailure {
+                        broker_name: name.clone(),
+                        addr: addr.clone(),
+                        error: format!("{}: {e}", e.code().as_str()),
+                    }),
+                }
+            }
+        }
+        let groups = by_group
+            .into_iter()
+            .map(|(group, clients)| ProducerGroup {
+                group,
+                clients: clients.into_values().collect(),
+            })
+            .collect();
+        Ok(ProducerListing {
+            fetched_at: Millis::now(),
+            groups,
+            discovery_supported,
+            failed_brokers: failed,
+        })
+    }
+}
+
+/// Groups the console itself and RocketMQ use internally, hidden unless asked for.
+pub fn is_system_group(group: &str) -> bool {
+    const SYSTEM: &[&str] = &[
+        "CLIENT_INNER_PRODUCER",
+        "TOOLS_CONSUMER",
+        "SELF_TEST_P_GROUP",
+        "__MONITOR_PRODUCER",
+    ];
+    SYSTEM.contains(&group) || group.starts_with("rmq-console") || group.starts_with("CID_RMQ_SYS_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn producer_tables_decode_and_merge_clients_across_brokers() {
+        let body = br#"{"data":{"pg-orders":[{"clientId":"10.0.0.1@1","remoteIP":"10.0.0.1:5000","language":"JAVA","version":475,"lastUpdateTimestamp":1764000000000}]}}"#;
+        let t: ProducerTableBody = serde_json::from_slice(body).unwrap();
+        let p = &t.data["pg-orders"][0];
+        assert_eq!(
+            (p.client_id.as_str(), p.remote_i_p.as_str(), p.version),
+            ("10.0.0.1@1", "10.0.0.1:5000", 475)
+        );
+        let mut clients = Clients::new();
+        let c = ProducerClient {
+            client_id: "a".into(),
+            addr: "x".into(),
+            language: "JAVA".into(),
+            version: 1,
+            brokers: vec![],
+            last_heartbeat: Some(Millis(5)),
+        };
+        add(&mut clients, "broker-b", c.clone());
+        add(
+            &mut clients,
+            "broker-a",
+            ProducerClient {
+                last_heartbeat: Some(Millis(9)),
+                ..c
+            },
+        );
+        let merged = clients.values().next().unwrap();
+        assert_eq!(merged.brokers, vec!["broker-a".to_owned(), "broker-b".to_owned()]);
+        assert_eq!(merged.last_heartbeat, Some(Millis(9)));
+        assert!(is_system_group("CLIENT_INNER_PRODUCER") && !is_system_group("pg-orders"));
+    }
+}

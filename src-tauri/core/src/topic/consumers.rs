@@ -1,0 +1,370 @@
+//! The consumer groups of a topic, with their lag: which groups consume it
+//! (`QUERY_TOPIC_CONSUME_BY_WHO`, 300, on every master), then per group and master the consume stats
+//! of this topic (`GET_CONSUME_STATS`, 208) and, once per group, its online clients
+//! (`GET_CONSUMER_CONNECTION_LIST`, 203). Requests run in parallel, at most 32 in flight.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures::StreamExt as _;
+use futures::future::join_all;
+use serde::{Deserialize, Serialize};
+
+use super::{BrokerFailure, topic_route};
+use crate::console::Console;
+use crate::error::{Error, Result};
+use crate::model::{ConnectionId, Millis, Offset};
+use crate::remoting;
+
+const GET_CONSUMER_CONNECTION_LIST: i32 = 203;
+const GET_CONSUME_STATS: i32 = 208;
+const QUERY_TOPIC_CONSUME_BY_WHO: i32 = 300;
+/// `CONSUMER_NOT_ONLINE`: the group has no client connected.
+const CONSUMER_NOT_ONLINE: i32 = 206;
+const CONCURRENCY: usize = 32;
+
+/// A client connection of a consumer group.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientConnection {
+    pub client_id: String,
+    pub addr: String,
+    pub language: String,
+    /// The client's RocketMQ version code as it announces it.
+    pub version: u32,
+}
+
+/// One consumer group of a topic.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TopicConsumer {
+    pub group: String,
+    /// Messages not yet consumed from this topic; absent when it cannot be known.
+    pub lag: Option<Offset>,
+    /// Why the lag is unknown (no committed offset, a broker did not answer, ...).
+    pub lag_note: Option<String>,
+    pub consume_tps: f64,
+    /// Store time of the last consumed message, over the queues.
+    pub last_consume: Option<Millis>,
+    pub clients: Vec<ClientConnection>,
+    /// `CONSUME_ACTIVELY` (pull), `CONSUME_PASSIVELY` (push) or `CONSUME_POP`, when online.
+    pub consume_type: Option<String>,
+    /// `CLUSTERING` or `BROADCASTING`, when online.
+    pub message_model: Option<String>,
+}
+
+/// The consumer groups of a topic.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TopicConsumers {
+    pub topic: String,
+    pub fetched_at: Millis,
+    pub groups: Vec<TopicConsumer>,
+    pub failed_brokers: Vec<BrokerFailure>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GroupListBody {
+    #[serde(default)]
+    group_list: BTreeSet<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ConsumerConnectionBody {
+    #[serde(default)]
+    connection_set: Vec<remoting::ConnectionBody>,
+    #[serde(default)]
+    consume_type: Option<String>,
+    #[serde(default)]
+    message_model: Option<String>,
+}
+
+/// One request of the consumers round: (group, broker, addr) stats or (group, addr) clients.
+enum Ask {
+    Stats(String, String, String),
+    Clients(String, String),
+}
+
+/// Its answer.
+enum Got {
+    Stats(String, String, Result<(Vec<QueueProgress>, f64)>),
+    Clients(String, Result<Option<ConsumerConnectionBody>>),
+}
+
+/// What is gathered for one group before it becomes a row.
+#[derive(Default)]
+struct GroupAcc {
+    queues: Vec<QueueProgress>,
+    tps: f64,
+    errors: Vec<String>,
+    conn: Option<ConsumerConnectionBody>,
+}
+
+/// One queue's consume progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct QueueProgress {
+    pub broker_offset: i64,
+    pub consumer_offset: i64,
+    pub last_timestamp: i64,
+}
+
+/// Decodes a `ConsumeStats` body: `offsetTable` keyed by message-queue objects, and `consumeTps`.
+pub(crate) fn decode_consume_stats(body: &[u8]) -> Result<(Vec<QueueProgress>, f64)> {
+    let text = String::from_utf8_lossy(body);
+    let outer = remoting::raw_entries(&text)?;
+    let tps = outer
+        .iter()
+        .find(|(k, _)| *k == "\"consumeTps\"")
+        .and_then(|(_, v)| v.trim().parse::<f64>().ok())
+        .unwrap_or(0.0);
+    let Some((_, table)) = outer.iter().find(|(k, _)| *k == "\"offsetTable\"") else {
+        return Ok((Vec::new(), tps));
+    };
+    let num = |v: &serde_json::Value, k: &str| v.get(k).and_then(serde_json::Value::as_i64).unwrap_or(0);
+    let queues = remoting::object_keyed_entries(table)?
+        .into_iter()
+        .map(|(_, w)| QueueProgress {
+            broker_offset: num(&w, "brokerOffset"),
+            consumer_offset: w
+                .get("consumerOffset")
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or(-1),
+            last_timestamp: num(&w, "lastTimestamp"),
+        })
+        .collect();
+    Ok((queues, tps))
+}
+
+/// Lag over the queues; unknown when a queue has no committed offset.
+pub(crate) fn lag_of(queues: &[QueueProgress]) -> (Option<i64>, Option<String>) {
+    let uncommitted = queues.iter().filter(|q| q.consumer_offset < 0).count();
+    if uncommitted > 0 {
+        return (
+            None,
+            Some(format!(
+                "{uncommitted} queue(s) have no committed offset yet (POP, proxy or never consumed)"
+            )),
+        );
+    }
+    (
+        Some(
+            queues
+                .iter()
+                .map(|q| (q.broker_offset - q.consumer_offset).max(0))
+                .sum(),
+        ),
+        None,
+    )
+}
+
+impl Console {
+    /// The groups consuming `topic`, with lag, TPS, last consume time and online clients.
+    #[tracing::instrument(skip(self), err(Debug))]
+    pub async fn topic_consumers(&self, id: &ConnectionId, topic: &str) -> Result<TopicConsumers> {
+        let (_, client) = self.client(id).await?;
+        let route = topic_route(&client, topic).await?;
+        let masters: Vec<(String, String)> = route
+            .broker_datas
+            .iter()
+            .filter_map(|b| {
+                b.broker_addrs
+                    .get("0")
+                    .map(|a| (b.broker_name.clone(), a.clone()))
+            })
+            .collect();
+        let creds = client.creds();
+        let timeout = client.timeout;
+        let topic_ext = BTreeMap::from([("topic".to_owned(), topic.to_owned())]);
+        let by_who = join_all(masters.iter().map(|(name, addr)| {
+            let ext = topic_ext.clone();
+            async move {
+                let r = remoting::request_with(
+                    addr,
+                    QUERY_TOPIC_CONSUME_BY_WHO,
+                    ext,
+                    "topic consumed by",
+                    creds,
+                    timeout,
+                )
+                .await
+                .and_then(|r| remoting::decode_json::<GroupListBody>(&r.body, "group list"));
+                (name, addr, r)
+            }
+        }))
+        .await;
+        let mut groups: BTreeSet<String> = BTreeSet::new();
+        let mut failed = Vec::new();
+        for (name, addr, r) in by_who {
+            match r {
+                Ok(g) => groups.extend(g.group_list),
+                Err(e) => failed.push(BrokerFailure {
+                    broker_name: name.clone(),
+                    addr: addr.clone(),
+                    error: format!("{}: {e}", e.code().as_str()),
+                }),
+            }
+        }
+        // Consume stats per (group, master) and connections per group, all in one bounded stream.
+        // Owned inputs: the stream's futures must not borrow (they cross the Tauri command's Send bound).
+        let mut asks: Vec<Ask> = Vec::new();
+        for g in &groups {
+            asks.extend(
+                masters
+                    .iter()
+                    .map(|(name, addr)| Ask::Stats(g.clone(), name.clone(), addr.clone())),
+            );
+            if let Some((_, addr)) = masters.first() {
+                asks.push(Ask::Clients(g.clone(), addr.clone()));
+            }
+        }
+        let creds_owned: Option<(String, String)> = client.spec.credentials.clone();
+        let answers: Vec<Got> = futures::stream::iter(asks)
+            .map(|ask| {
+                let (topic, creds) = (topic.to_owned(), creds_owned.clone());
+                async move {
+                    let creds = creds.as_ref().map(|(a, s)| (a.as_str(), s.as_str()));
+                    match ask {
+                        Ask::Stats(g, broker, addr) => {
+                            let ext = BTreeMap::from([
+                                ("topic".to_owned(), topic),
+                                ("consumerGroup".to_owned(), g.clone()),
+                            ]);
+                            let r = remoting::request_with(
+                                &addr,
+                                GET_CONSUME_STATS,
+                                ext,
+                                "consume stats",
+                                creds,
+                                timeout,
+                            )
+                            .await
+                            .and_then(|r| decode_consume_stats(&r.body));
+                            Got::Stats(g, broker, r)
+                        }
+                        Ask::Clients(g, addr) => {
+                            let ext = BTreeMap::from([("consumerGroup".to_owned(), g.clone())]);
+                            let r = match remoting::request_with(
+                                &addr,
+                                GET_CONSUMER_CONNECTION_LIST,
+                                ext,
+                                "consumer connections",
+                                creds,
+                                timeout,
+                            )
+                            .await
+                            {
+                                Ok(r) => remoting::decode_json::<ConsumerConnectionBody>(
+                                    &r.body,
+                                    "consumer connections",
+                                )
+                                .map(Some),
+                                Err(Error::BrokerRejected {
+                                    code: CONSUMER_NOT_ONLINE,
+                                    ..
+                                }) => Ok(None),
+                                Err(e) => Err(e),
+                            };
+                            Got::Clients(g, r)
+                        }
+                    }
+                }
+            })
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+        let mut rows: BTreeMap<&String, GroupAcc> = groups.iter().map(|g| (g, GroupAcc::default())).collect();
+        for a in answers {
+            match a {
+                Got::Stats(g, broker, r) => {
+                    let Some(row) = rows.get_mut(&g) else { continue };
+                    match r {
+                        Ok((mut q, tps)) => {
+                            row.queues.append(&mut q);
+                            row.tps += tps;
+                        }
+                        Err(e) => row.errors.push(format!("{broker}: {e}")),
+                    }
+                }
+                Got::Clients(g, r) => {
+                    let Some(row) = rows.get_mut(&g) else { continue };
+                    match r {
+                        Ok(c) => row.conn = c,
+                        Err(e) => row.errors.push(format!("clients: {e}")),
+                    }
+                }
+            }
+        }
+        let groups = rows
+            .into_iter()
+            .map(
+                |(
+                    g,
+                    GroupAcc {
+                        queues,
+                        tps,
+                        errors,
+                        conn,
+                    },
+                )| {
+                    let (mut lag, mut note) = lag_of(&queues);
+                    if !errors.is_empty() {
+                        lag = None;
+                        note = Some(errors.join("; "));
+                    }
+                    let conn = conn.unwrap_or_default();
+                    TopicConsumer {
+                        group: g.clone(),
+                        lag: lag.map(Offset),
+                        lag_note: note,
+                        consume_tps: tps,
+                        last_consume: queues
+                            .iter()
+                            .map(|q| q.last_timestamp)
+                            .filter(|t| *t > 0)
+                            .max()
+                            .map(Millis),
+                        clients: conn
+                            .connection_set
+                            .into_iter()
+                            .map(|c| ClientConnection {
+                                client_id: c.client_id,
+                                addr: c.client_addr,
+                                language: remoting::language_of(&c.language),
+                                version: c.version,
+                            })
+                            .collect(),
+                        consume_type: conn.consume_type,
+                        message_model: conn.message_model,
+                    }
+                },
+            )
+            .collect();
+        Ok(TopicConsumers {
+            topic: topic.to_owned(),
+            fetched_at: Millis::now(),
+            groups,
+            failed_brokers: failed,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn consume_stats_decode_from_java_and_rust_brokers() {
+        // fastjson: message-queue objects as keys.
+        let java = br#"{"consumeTps":1.5,"offsetTable":{{"brokerName":"broker-a","queueId":0,"topic":"T"}:{"brokerOffset":10,"consumerOffset":4,"lastTimestamp":1764000000000},{"brokerName":"broker-a","queueId":1,"topic":"T"}:{"brokerOffset":3,"consumerOffset":3,"lastTimestamp":0}}}"#;
+        let (q, tps) = decode_consume_stats(java).unwrap();
+        assert_eq!(tps, 1.5);
+        assert_eq!(lag_of(&q), (Some(6), None));
+        // rocketmq-rust: the same keys written as JSON strings.
+        let rust = br#"{"offsetTable":{"{\"brokerName\":\"b\",\"queueId\":0,\"topic\":\"T\"}":{"brokerOffset":5,"consumerOffset":-1,"lastTimestamp":0}},"consumeTps":0.0}"#;
+        let (q, _) = decode_consume_stats(rust).unwrap();
+        let (lag, note) = lag_of(&q);
+        assert_eq!(lag, None);
+        assert!(note.unwrap().contains("no committed offset"));
+    }
+}

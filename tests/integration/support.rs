@@ -1,0 +1,125 @@
+//! Helpers shared by the real-cluster integration tests: starting harness clusters, running the
+//! official mqadmin against them, and a console with an in-memory store.
+
+#![allow(dead_code, reason = "each test binary uses a different subset")]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use rmq_console_core::Console;
+use rmq_console_core::connection::ConnectionDraft;
+use rmq_console_core::secrets::Secrets;
+use rmq_console_core::store::Store;
+
+pub fn harness() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/cluster")
+}
+
+/// Starts (or reuses) a cluster and returns its name-server address.
+pub fn cluster(flavour: &str, name: &str, acl: bool) -> String {
+    let mut cmd = Command::new(harness());
+    cmd.args(["start", flavour, name]);
+    if acl {
+        cmd.arg("--acl");
+    }
+    let out = cmd.output().expect("run tests/cluster");
+    assert!(
+        out.status.success(),
+        "cluster start failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Runs the official mqadmin against a harness cluster and returns its stdout.
+pub fn mqadmin(name: &str, args: &[&str]) -> String {
+    let out = Command::new(harness())
+        .arg("mqadmin")
+        .arg(name)
+        .args(args)
+        .output()
+        .expect("run mqadmin");
+    assert!(
+        out.status.success(),
+        "mqadmin failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+pub async fn console() -> Console {
+    Console::with_parts(
+        Store::in_memory().await.unwrap(),
+        Secrets::session_only("integration test"),
+    )
+    .unwrap()
+}
+
+pub async fn connect(
+    c: &Console,
+    namesrv: &str,
+    acl: Option<(&str, &str)>,
+) -> rmq_console_core::model::ConnectionId {
+    let draft = ConnectionDraft {
+        name: format!("it-{}", uuid_like()),
+        namesrv_addrs: namesrv.to_owned(),
+        access_key: acl.map(|a| a.0.to_owned()),
+        secret_key: acl.map(|a| a.1.to_owned()),
+        ..Default::default()
+    };
+    c.connection_create(&draft).await.unwrap().id
+}
+
+pub fn uuid_like() -> String {
+    format!(
+        "{:x}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
+}
+
+/// Creates a topic with the official mqadmin (the console's own create comes with the audit journal).
+pub fn mqadmin_create_topic(name: &str, cluster_name: &str, topic: &str, extra: &[&str]) {
+    let mut args = vec![
+        "updateTopic",
+        "-c",
+        cluster_name,
+        "-t",
+        topic,
+        "-r",
+        "4",
+        "-w",
+        "4",
+    ];
+    args.extend_from_slice(extra);
+    mqadmin(name, &args);
+}
+
+/// Topic names `mqadmin topicList` prints (one per line).
+pub fn mqadmin_topics(name: &str) -> BTreeSet<String> {
+    mqadmin(name, &["topicList"])
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.contains(' ') && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}
+
+pub fn broker_addr(name: &str, key: &str) -> String {
+    let out = Command::new(harness()).args(["env", name]).output().unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("BROKER_{key}=")).map(str::to_owned))
+        .unwrap()
+}
+
+/// Sends `count` messages with the official mqadmin.
+pub fn mqadmin_send(name: &str, topic: &str, count: usize) {
+    for i in 0..count {
+        mqadmin(name, &["sendMessage", "-t", topic, "-p", &format!("detail-{i}")]);
+    }
+}
