@@ -136,17 +136,33 @@ try {
   await browser.keys('Escape');
 
   // Topics: the batched list, system topics hidden until asked for.
+  const tNav = Date.now();
   await (await browser.$(byTestId('nav-topics'))).click();
   await (await browser.$(byTestId('topics-screen'))).waitForDisplayed({ timeout: 10_000 });
   await browser.waitUntil(async () => /of [1-9]/.test(String(await (await browser.$(byTestId('topic-count'))).getProperty('textContent'))), {
     timeout: 15_000,
     timeoutMsg: 'the topic list never arrived',
   });
+  await (await browser.$(byTestId('topic-name'))).waitForDisplayed({ timeout: 10_000 });
+  const countText = String(await (await browser.$(byTestId('topic-count'))).getProperty('textContent'));
+  const total = Number((/of ([\d,]+)/.exec(countText)?.[1] ?? '0').replace(/,/g, ''));
+  const renderMs = await (await browser.$(byTestId('topics-table'))).getAttribute('data-render-ms');
+  console.log(
+    `measure - Topics screen: ${total} topics; rows rendered ${renderMs} ms after the data arrived; first rows seen by WebDriver ${Date.now() - tNav} ms after the click (list call, IPC, polling included)`,
+  );
   const hidden = await texts(browser, 'topic-name');
   check(!hidden.includes('TBW102'), `system topics are hidden by default (${hidden.length} shown)`);
   // The chip's input is visually hidden: click its label.
   const chipId = await (await browser.$(byTestId('type-system'))).getAttribute('id');
   await (await browser.$(`label[for="${chipId}"]`)).click();
+  if (total > 5000) {
+    // A large cluster (the seeded 10,000 topics): a filtered view of it.
+    await typeInto(browser, 'topic-search', 'BenchT0');
+    await browser.waitUntil(async () => (await texts(browser, 'topic-name')).some((n) => n.startsWith('BenchT0')), { timeout: 5_000 });
+    await shot(browser, 'topics-10k-filtered-light');
+  }
+  // The list is virtualized: search for TBW102 rather than expect it among the first rows.
+  await typeInto(browser, 'topic-search', 'TBW102');
   await browser.waitUntil(async () => (await texts(browser, 'topic-name')).includes('TBW102'), {
     timeout: 5_000,
     timeoutMsg: 'system topics did not appear',
@@ -159,9 +175,9 @@ try {
       break;
     }
   }
-  const total = await browser.$(byTestId('topic-total'));
-  await total.waitForDisplayed({ timeout: 10_000 });
-  check(/^[\d,]+$/.test(String(await total.getProperty('textContent'))), 'a topic opens with its route and per-queue offsets');
+  const detailTotal = await browser.$(byTestId('topic-total'));
+  await detailTotal.waitForDisplayed({ timeout: 10_000 });
+  check(/^[\d,]+$/.test(String(await detailTotal.getProperty('textContent'))), 'a topic opens with its route and per-queue offsets');
   await shot(browser, 'topic-detail-light');
   await browser.keys('Escape');
   await (await browser.$(byTestId('nav-overview'))).click();
@@ -226,8 +242,22 @@ try {
   await (await browser.$(byTestId('message-detail'))).waitForDisplayed({ timeout: 10_000 });
   const body = String(await (await browser.$(byTestId('message-body'))).getProperty('textContent'));
   check(body.includes('"hello": "e2e"'), 'the sent message opens, body shown as pretty JSON');
+  // Close the message, then the send form; the topic's drawer stays (reopened if Escape closed it).
   await browser.keys('Escape');
-  await browser.keys('Escape');
+  await browser.waitUntil(async () => (await browser.$$(byTestId('message-detail'))).length === 0, { timeout: 5_000 });
+  // The send form's own close button (Escape may also close the drawer underneath).
+  if ((await browser.$$(byTestId('send-form'))).length > 0) await (await browser.$('.mantine-Modal-close')).click();
+  await browser.waitUntil(async () => (await browser.$$(byTestId('send-form'))).length === 0, { timeout: 5_000 });
+  await new Promise((r) => setTimeout(r, 500)); // let a closing drawer finish its transition
+  if ((await browser.$$(byTestId('topic-detail'))).length === 0) {
+    for (const el of await browser.$$(byTestId('topic-name'))) {
+      if (String(await el.getProperty('textContent')) === topic) {
+        await el.click();
+        break;
+      }
+    }
+  }
+  await (await browser.$(byTestId('topic-total'))).waitForDisplayed({ timeout: 10_000 });
   await browser.waitUntil(async () => String(await (await browser.$(byTestId('topic-total'))).getProperty('textContent')) === '1', {
     timeout: 15_000,
     timeoutMsg: 'the topic never counted the sent message',
@@ -276,6 +306,7 @@ try {
 } catch (e) {
   failed = true;
   console.error(e);
+  if (browser) await shot(browser, 'failure').catch(() => {});
 } finally {
   if (browser) await browser.deleteSession().catch(() => {});
   stopDriver();

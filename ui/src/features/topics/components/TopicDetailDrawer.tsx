@@ -271,8 +271,10 @@ export function TopicDetailDrawer({
         onApplied={(e) => {
           notifications.show({ color: e.outcome === 'ok' ? 'green' : 'orange', title: `Deleted ${e.target}: ${e.outcome}`, message: e.error ?? 'Recorded in the audit journal.' });
           setDeleteKey(null);
-          void qc.invalidateQueries({ queryKey: topicKeys.all(connectionId) });
           onClose();
+          // The topic is gone: drop its detail rather than refetch it into a NotFound.
+          for (const part of ['detail', 'consumers']) qc.removeQueries({ queryKey: [...topicKeys.all(connectionId), part, name] });
+          void qc.invalidateQueries({ queryKey: topicKeys.all(connectionId) });
         }}
       />
     </Drawer>
