@@ -359,7 +359,7 @@ async fn lifecycle(
         assert_eq!(diff, 2, "mqadmin consumerProgress said:\n{progress}");
     }
 
-    // Producers: discovery answers (5.x) or says it is unsupported (4.x); a named group is looked up.
+    // Producers: discovery answers (or says it is unsupported); a named group is looked up.
     let listing = c
         .producers(
             &id,
@@ -608,4 +608,121 @@ async fn ten_thousand_topics_are_listed_complete_and_typed() {
     let ours: std::collections::BTreeSet<String> = listing.topics.iter().map(|t| t.name.clone()).collect();
     assert_eq!(ours, mqadmin_topics("java5"));
     c.shutdown().await;
+}
+
+/// A real producer (the official Java client, tests/harness/java/OnlineProducer.java) that stays
+/// online while the test looks at it; stopped when dropped.
+struct OnlineProducer {
+    child: std::process::Child,
+    /// The compiled class; deleted when the producer is dropped.
+    _classes: tempfile::TempDir,
+}
+
+impl OnlineProducer {
+    fn start(flavour: &str, namesrv: &str, group: &str, topic: &str) -> Self {
+        use std::io::BufRead as _;
+        let out = std::process::Command::new(support::harness())
+            .args(["classpath", flavour])
+            .output()
+            .unwrap();
+        let cp = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+        let dir = tempfile::tempdir().unwrap();
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/harness/java/OnlineProducer.java");
+        let javac = std::process::Command::new("javac")
+            .args(["-nowarn", "-cp", &cp, "-d"])
+            .arg(dir.path())
+            .arg(&src)
+            .output()
+            .unwrap();
+        assert!(
+            javac.status.success(),
+            "{}",
+            String::from_utf8_lossy(&javac.stderr)
+        );
+        let mut child = std::process::Command::new("java")
+            .args(["-Xmx128m", "-Djava.net.preferIPv4Stack=true"])
+            .arg(format!("-Duser.home={}", dir.path().display()))
+            .arg("-cp")
+            .arg(format!("{cp}:{}", dir.path().display()))
+            .args(["OnlineProducer", namesrv, group, topic, "120"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let ready = std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(std::result::Result::ok)
+            .any(|l| l.trim() == "ready");
+        assert!(ready, "the producer did not start");
+        Self { child, _classes: dir }
+    }
+}
+
+impl Drop for OnlineProducer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An online producer is found by its group, and discovered, on both Java flavours.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_online_producer_is_listed_by_group_and_discovered() {
+    for flavour in ["java5", "java4"] {
+        let ns = cluster(flavour, flavour, false);
+        let topic = format!("ItProd_{}", uuid_like());
+        mqadmin(
+            flavour,
+            &[
+                "updateTopic",
+                "-c",
+                &format!("{flavour}-cluster"),
+                "-t",
+                &topic,
+                "-r",
+                "2",
+                "-w",
+                "2",
+            ],
+        );
+        let group = format!("it-pg-{}", uuid_like());
+        let _producer = OnlineProducer::start(flavour, &ns, &group, &topic);
+        let c = console().await;
+        let id = connect(&c, &ns, None).await;
+        let by_group = ProducerQuery {
+            topic: Some(topic.clone()),
+            group: Some(group.clone()),
+        };
+        eventually("the producer's connection", async || {
+            let l = c.producers(&id, &by_group).await.unwrap();
+            l.groups.iter().any(|g| g.group == group && !g.clients.is_empty())
+        })
+        .await;
+        let l = c.producers(&id, &by_group).await.unwrap();
+        let client = &l.groups[0].clients[0];
+        assert_eq!(client.language, "JAVA", "{client:?}");
+        assert!(client.client_id.contains('@') && client.version > 0, "{client:?}");
+        let discovered = c
+            .producers(
+                &id,
+                &ProducerQuery {
+                    topic: Some(topic.clone()),
+                    group: None,
+                },
+            )
+            .await
+            .unwrap();
+        // 5.x and 4.9.x brokers answer GET_ALL_PRODUCER_INFO; older ones do not.
+        assert!(discovered.discovery_supported, "{discovered:?}");
+        assert!(
+            discovered
+                .groups
+                .iter()
+                .any(|g| g.group == group && !g.clients.is_empty()),
+            "{discovered:?}"
+        );
+        c.shutdown().await;
+    }
 }

@@ -1,7 +1,7 @@
 //! Producers: online producer connections of a producer group (`GET_PRODUCER_CONNECTION_LIST`,
 //! 204, on every master of a topic's route, what `mqadmin producerConnection` does), and
 //! producer-group discovery through `GET_ALL_PRODUCER_INFO` (328) where the broker answers it
-//! (5.x). Brokers do not record which topics a producer writes to: "producers of a topic" are the
+//! (4.9.x and 5.x). Brokers do not record which topics a producer writes to: "producers of a topic" are the
 //! groups connected to the brokers that host it.
 
 use std::collections::BTreeMap;
@@ -51,7 +51,7 @@ pub struct ProducerGroup {
 pub struct ProducerListing {
     pub fetched_at: Millis,
     pub groups: Vec<ProducerGroup>,
-    /// False when no broker asked answers producer-group discovery (4.x): name a group to look it up.
+    /// False when no broker asked answers producer-group discovery (older than 4.9): name a group.
     pub discovery_supported: bool,
     pub failed_brokers: Vec<BrokerFailure>,
 }

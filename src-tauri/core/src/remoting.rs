@@ -477,6 +477,10 @@ pub fn check(addr: &str, what: &str, r: Reply) -> Result<Reply> {
 
 /// Decodes a JSON reply body (fastjson numeric keys tolerated).
 pub fn decode_json<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T> {
+    // Fast path: standard JSON straight from the bytes (no copy); most bodies are.
+    if let Ok(v) = serde_json::from_slice(body) {
+        return Ok(v);
+    }
     let text = String::from_utf8_lossy(body);
     serde_json::from_str(&quote_numeric_keys(&text)).map_err(|e| Error::BrokerRejected {
         target: "peer".into(),

@@ -13,7 +13,7 @@ use futures::StreamExt as _;
 use futures::future::join_all;
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::routed_brokers;
+use crate::cluster::{RoutedBroker, routed_brokers};
 use crate::console::Console;
 use crate::error::{Error, Result};
 use crate::model::{ConnectionId, Millis, Offset};
@@ -173,8 +173,6 @@ impl Console {
         let (_, client) = self.client(id).await?;
         let creds = client.creds();
         let (timeout, ns) = (client.timeout, &client.spec.namesrv_addrs);
-        let routed = routed_brokers(&client).await?;
-        let masters: Vec<_> = routed.iter().filter(|b| b.broker_id == 0).collect();
         let all = remoting::request_any(
             ns,
             remoting::GET_ALL_TOPIC_LIST_FROM_NAMESERVER,
@@ -189,18 +187,33 @@ impl Console {
             creds,
             timeout,
         );
-        let configs = join_all(masters.iter().map(|b| async move {
-            let r = remoting::request(
-                &b.addr,
-                remoting::GET_ALL_TOPIC_CONFIG,
-                "all topic config",
-                creds,
-                timeout,
-            )
-            .await
-            .and_then(|r| remoting::decode_json::<AllTopicConfigBody>(&r.body, "topic config"));
-            (b, r)
-        }));
+        // The cluster table runs alongside the name-server lists; each master's config is decoded on a
+        // blocking thread as soon as it arrives, so two large bodies decode on two cores.
+        let configs = async {
+            let routed = routed_brokers(&client).await?;
+            let masters: Vec<RoutedBroker> = routed.into_iter().filter(|b| b.broker_id == 0).collect();
+            let fetched = join_all(masters.into_iter().map(|b| async move {
+                let r = match remoting::request(
+                    &b.addr,
+                    remoting::GET_ALL_TOPIC_CONFIG,
+                    "all topic config",
+                    creds,
+                    timeout,
+                )
+                .await
+                {
+                    Ok(reply) => tokio::task::spawn_blocking(move || {
+                        remoting::decode_json::<AllTopicConfigBody>(&reply.body, "topic config")
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(Error::internal(format!("topic config decode task: {e}")))),
+                    Err(e) => Err(e),
+                };
+                (b, r)
+            }))
+            .await;
+            Ok::<_, Error>(fetched)
+        };
         // 4.x keeps "ordered" in the name server's ORDER_TOPIC_CONFIG namespace, not in the topic config.
         let ordered = async {
             let ext = BTreeMap::from([("namespace".to_owned(), "ORDER_TOPIC_CONFIG".to_owned())]);
@@ -230,6 +243,7 @@ impl Console {
             HashMap::new()
         };
         let (all, sys, configs, ordered) = tokio::join!(all, sys, configs, ordered);
+        let configs = configs?;
         let all: TopicListBody = remoting::decode_json(&all?.body, "topic list")?;
         // The system list is a nicety (cluster and broker names): its failure only loses that.
         let system_names: BTreeSet<String> = sys

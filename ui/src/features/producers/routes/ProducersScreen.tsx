@@ -42,7 +42,7 @@ export function ProducersScreen({ connection }: { connection: ConnectionProfile 
       {err ? <ErrorAlert error={err} /> : null}
       {list.data && !list.data.discoverySupported ? (
         <Alert color="blue" variant="light" data-testid="producers-no-discovery">
-          These brokers do not list their producer groups (RocketMQ 4.x): enter a producer group to see its online clients.
+          These brokers do not list their producer groups (RocketMQ older than 4.9): enter a producer group to see its online clients.
         </Alert>
       ) : null}
       {list.data && list.data.failedBrokers.length > 0 ? (

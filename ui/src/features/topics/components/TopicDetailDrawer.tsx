@@ -231,7 +231,7 @@ export function TopicDetailDrawer({
             </Text>
             {producers.data && !producers.data.discoverySupported ? (
               <Text size="xs" c="dimmed">
-                These brokers do not list producer groups (4.x): look a group up on the Producers screen.
+                These brokers do not list producer groups (older than 4.9): look a group up on the Producers screen.
               </Text>
             ) : producerGroups.length === 0 ? (
               <Text size="xs" c="dimmed" data-testid="topic-no-producers">
