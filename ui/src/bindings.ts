@@ -461,7 +461,7 @@ export type ProducerGroup = {
 export type ProducerListing = {
 	fetchedAt: Millis,
 	groups: ProducerGroup[],
-	/**  False when no broker asked answers producer-group discovery (4.x): name a group to look it up. */
+	/**  False when no broker asked answers producer-group discovery (older than 4.9): name a group. */
 	discoverySupported: boolean,
 	failedBrokers: BrokerFailure[],
 };
