@@ -103,6 +103,78 @@ struct KvTableBody {
 pub(crate) struct AllTopicConfigBody {
     #[serde(default)]
     pub(crate) topic_config_table: HashMap<String, TopicConfigBody>,
+    /// 5.x: the broker's topic-config data version, echoed back when paging.
+    #[serde(default)]
+    pub(crate) data_version: Option<serde_json::Value>,
+}
+
+/// Page size asked for; brokers cap it with their own `splitMetadataSize`.
+const CONFIG_PAGE: u32 = 100_000;
+
+/// A master's whole topic-config table. 5.x brokers take a paging header (`topicSeq`, `maxTopicNum`,
+/// `dataVersion`; without it they log a decoding error at ERROR, then answer in full) and page only
+/// when `enableSplitMetadata` is on, saying `totalTopicNum` in the reply: then the pages are
+/// fetched in turn, and restarted if the table changed in between, as the Java client does. Older
+/// brokers ignore the header. Each body is decoded on a blocking thread (two cores for two masters).
+pub(crate) async fn all_topic_configs(
+    addr: &str,
+    creds: Option<(&str, &str)>,
+    timeout: std::time::Duration,
+) -> Result<HashMap<String, TopicConfigBody>> {
+    let mut table: HashMap<String, TopicConfigBody> = HashMap::new();
+    let mut version: Option<serde_json::Value> = None;
+    let mut restarts = 0;
+    loop {
+        let ext = BTreeMap::from([
+            ("topicSeq".to_owned(), table.len().to_string()),
+            ("maxTopicNum".to_owned(), CONFIG_PAGE.to_string()),
+            (
+                "dataVersion".to_owned(),
+                version.as_ref().map(ToString::to_string).unwrap_or_default(),
+            ),
+        ]);
+        let reply = remoting::request_with(
+            addr,
+            remoting::GET_ALL_TOPIC_CONFIG,
+            ext,
+            "all topic config",
+            creds,
+            timeout,
+        )
+        .await?;
+        let total = reply
+            .ext
+            .get("totalTopicNum")
+            .and_then(|t| t.parse::<usize>().ok());
+        let body = tokio::task::spawn_blocking(move || {
+            remoting::decode_json::<AllTopicConfigBody>(&reply.body, "topic config")
+        })
+        .await
+        .unwrap_or_else(|e| Err(Error::internal(format!("topic config decode task: {e}"))))?;
+        let Some(total) = total else {
+            // Not paged: this is the whole table.
+            table.extend(body.topic_config_table);
+            return Ok(table);
+        };
+        if version.is_some() && body.data_version.is_some() && body.data_version != version {
+            // The table changed between pages: start over (a few times at most).
+            restarts += 1;
+            if restarts > 3 {
+                return Err(Error::Conflict {
+                    message: format!("{addr}: the topic table kept changing while it was read page by page"),
+                });
+            }
+            table.clear();
+            version = None;
+            continue;
+        }
+        version = body.data_version;
+        let page = body.topic_config_table.len();
+        table.extend(body.topic_config_table);
+        if page == 0 || table.len() >= total {
+            return Ok(table);
+        }
+    }
 }
 
 /// Topics every RocketMQ version creates for itself.
@@ -193,22 +265,7 @@ impl Console {
             let routed = routed_brokers(&client).await?;
             let masters: Vec<RoutedBroker> = routed.into_iter().filter(|b| b.broker_id == 0).collect();
             let fetched = join_all(masters.into_iter().map(|b| async move {
-                let r = match remoting::request(
-                    &b.addr,
-                    remoting::GET_ALL_TOPIC_CONFIG,
-                    "all topic config",
-                    creds,
-                    timeout,
-                )
-                .await
-                {
-                    Ok(reply) => tokio::task::spawn_blocking(move || {
-                        remoting::decode_json::<AllTopicConfigBody>(&reply.body, "topic config")
-                    })
-                    .await
-                    .unwrap_or_else(|e| Err(Error::internal(format!("topic config decode task: {e}")))),
-                    Err(e) => Err(e),
-                };
+                let r = all_topic_configs(&b.addr, creds, timeout).await;
                 (b, r)
             }))
             .await;
@@ -255,8 +312,8 @@ impl Console {
         let mut failed = Vec::new();
         for (b, r) in configs {
             match r {
-                Ok(body) => {
-                    for (name, mut cfg) in body.topic_config_table {
+                Ok(table) => {
+                    for (name, mut cfg) in table {
                         cfg.order |= ordered.contains_key(&name);
                         per_topic
                             .entry(name)
