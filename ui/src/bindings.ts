@@ -454,6 +454,8 @@ export type ProducerClient = {
 /**  A producer group and its online clients. */
 export type ProducerGroup = {
 	group: string,
+	/**  A group RocketMQ or the console uses internally; the UI hides these unless asked. */
+	system: boolean,
 	clients: ProducerClient[],
 };
 

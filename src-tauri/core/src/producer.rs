@@ -42,6 +42,8 @@ pub struct ProducerClient {
 #[serde(rename_all = "camelCase")]
 pub struct ProducerGroup {
     pub group: String,
+    /// A group RocketMQ or the console uses internally; the UI hides these unless asked.
+    pub system: bool,
     pub clients: Vec<ProducerClient>,
 }
 
@@ -233,6 +235,7 @@ impl Console {
         let groups = by_group
             .into_iter()
             .map(|(group, clients)| ProducerGroup {
+                system: is_system_group(&group),
                 group,
                 clients: clients.into_values().collect(),
             })

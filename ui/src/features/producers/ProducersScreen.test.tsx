@@ -22,7 +22,7 @@ describe('ProducersScreen', () => {
         fetchedAt: Date.now(),
         discoverySupported: q.group !== null,
         failedBrokers: [],
-        groups: q.group ? [{ group: q.group, clients: [client('c-9')] }] : [],
+        groups: q.group ? [{ group: q.group, system: false, clients: [client('c-9')] }] : [],
       };
       return listing;
     });

@@ -85,7 +85,7 @@ describe('TopicsScreen', () => {
           ],
           failedBrokers: [],
         };
-      if (cmd === 'producer_list') return { fetchedAt: Date.now(), groups: [{ group: 'pg-orders', clients: [{ clientId: '10.0.0.1@1', addr: '10.0.0.1:5000', language: 'JAVA', version: 475, brokers: ['broker-a'], lastHeartbeat: null }] }], discoverySupported: true, failedBrokers: [] };
+      if (cmd === 'producer_list') return { fetchedAt: Date.now(), groups: [{ group: 'pg-orders', system: false, clients: [{ clientId: '10.0.0.1@1', addr: '10.0.0.1:5000', language: 'JAVA', version: 475, brokers: ['broker-a'], lastHeartbeat: null }] }], discoverySupported: true, failedBrokers: [] };
       if (cmd === 'topic_stats') return [];
       throw new Error(cmd);
     });

@@ -11,8 +11,6 @@ import { toIpcError } from '../../../ipc/errors';
 import { producerListQuery } from '../api';
 import { ProducerGroupsTable } from '../components/ProducerGroupsTable';
 
-const SYSTEM = ['CLIENT_INNER_PRODUCER', 'TOOLS_CONSUMER', 'SELF_TEST_P_GROUP', '__MONITOR_PRODUCER'];
-export const isSystemProducerGroup = (g: string) => SYSTEM.includes(g) || g.startsWith('rmq-console') || g.startsWith('CID_RMQ_SYS_');
 
 export function ProducersScreen({ connection }: { connection: ConnectionProfile }) {
   const [topic, setTopic] = useState('');
@@ -23,7 +21,7 @@ export function ProducersScreen({ connection }: { connection: ConnectionProfile 
   const q = useMemo(() => ({ topic: t || null, group: g || null }), [t, g]);
   const list = useQuery(producerListQuery(connection.id, q));
   const err = list.error ? toIpcError(list.error) : null;
-  const groups = (list.data?.groups ?? []).filter((g) => showSystem || q.group !== null || !isSystemProducerGroup(g.group));
+  const groups = (list.data?.groups ?? []).filter((g) => showSystem || q.group !== null || !g.system);
   return (
     <Stack gap="sm" data-testid="producers-screen">
       <ScreenHeader

@@ -13,7 +13,6 @@ import { toIpcError } from '../../../ipc/errors';
 import { formatOffset, formatTime, formatTps } from '../../../lib/format';
 import { producerListQuery } from '../../producers/api';
 import { ProducerGroupsTable } from '../../producers/components/ProducerGroupsTable';
-import { isSystemProducerGroup } from '../../producers/routes/ProducersScreen';
 import { PreviewDialog } from '../../safety/PreviewDialog';
 import { topicConsumersQuery, topicDetailQuery, topicKeys } from '../api';
 import { SendMessageModal } from './SendMessageModal';
@@ -67,7 +66,7 @@ export function TopicDetailDrawer({
   const q = useQuery({ ...topicDetailQuery(connectionId, topic ?? ''), enabled: topic !== null });
   const consumers = useQuery({ ...topicConsumersQuery(connectionId, topic ?? ''), enabled: topic !== null });
   const producers = useQuery({ ...producerListQuery(connectionId, { topic, group: null }), enabled: topic !== null });
-  const producerGroups = (producers.data?.groups ?? []).filter((g) => !isSystemProducerGroup(g.group));
+  const producerGroups = (producers.data?.groups ?? []).filter((g) => !g.system);
   const d = q.data;
   const err = q.error ? toIpcError(q.error) : null;
   const [editing, setEditing] = useState<TopicFormInitial | null>(null);
