@@ -256,6 +256,14 @@ pub fn is_system_group(group: &str) -> bool {
         "TOOLS_CONSUMER",
         "SELF_TEST_P_GROUP",
         "__MONITOR_PRODUCER",
+        // Consumer groups every broker creates.
+        "SELF_TEST_C_GROUP",
+        "CID_ONSAPI_OWNER",
+        "CID_ONSAPI_PERMISSION",
+        "CID_ONSAPI_PULL",
+        "CID_ONS-HTTP-PROXY",
+        "FILTERSRV_CONSUMER",
+        "CID_SYS_RMQ_TRANS",
     ];
     SYSTEM.contains(&group) || group.starts_with("rmq-console") || group.starts_with("CID_RMQ_SYS_")
 }

@@ -311,6 +311,83 @@ pub fn object_keyed_entries(text: &str) -> Result<Vec<(serde_json::Value, serde_
         .collect()
 }
 
+/// The end (exclusive) of the JSON value starting at `start`: balanced braces/brackets, strings aware.
+fn value_end(b: &[u8], start: usize) -> Option<usize> {
+    let (mut depth, mut in_str, mut esc) = (0i32, false, false);
+    let mut i = start;
+    while i < b.len() {
+        let c = b[i];
+        if in_str {
+            if esc {
+                esc = false;
+            } else if c == b'\\' {
+                esc = true;
+            } else if c == b'"' {
+                in_str = false;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+        } else {
+            match c {
+                b'"' => in_str = true,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(i + 1);
+                    }
+                    if depth < 0 {
+                        return Some(i);
+                    }
+                }
+                b',' | b':' if depth == 0 => return Some(i),
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    (depth == 0 && !in_str).then_some(i)
+}
+
+/// The raw JSON slices of the elements of an array (elements of any shape, fastjson object keys included).
+pub fn raw_elements(text: &str) -> Result<Vec<&str>> {
+    let bad = |why: &str| Error::BrokerRejected {
+        target: "peer".into(),
+        operation: "decode array".into(),
+        code: -1,
+        detail: format!("{why}: {}", text.chars().take(120).collect::<String>()),
+    };
+    let b = text.as_bytes();
+    let skip_ws = |mut i: usize| {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        i
+    };
+    let mut i = skip_ws(0);
+    if b.get(i) != Some(&b'[') {
+        return Err(bad("not an array"));
+    }
+    i += 1;
+    let mut out = Vec::new();
+    loop {
+        i = skip_ws(i);
+        match b.get(i) {
+            Some(b']') => return Ok(out),
+            Some(b',') => {
+                i += 1;
+                continue;
+            }
+            None => return Err(bad("unterminated array")),
+            _ => {}
+        }
+        let end = value_end(b, i).ok_or_else(|| bad("unterminated element"))?;
+        out.push(&text[i..end]);
+        i = end;
+    }
+}
+
 /// The raw (key, value) JSON slices of an object, keys and values of any JSON shape.
 pub fn raw_entries(text: &str) -> Result<Vec<(&str, &str)>> {
     let bad = |why: &str| Error::BrokerRejected {
@@ -326,44 +403,7 @@ pub fn raw_entries(text: &str) -> Result<Vec<(&str, &str)>> {
         }
         i
     };
-    // The end (exclusive) of the JSON value starting at `i`: balanced braces/brackets, strings aware.
-    let value_end = |start: usize| -> Option<usize> {
-        let (mut depth, mut in_str, mut esc) = (0i32, false, false);
-        let mut i = start;
-        while i < b.len() {
-            let c = b[i];
-            if in_str {
-                if esc {
-                    esc = false;
-                } else if c == b'\\' {
-                    esc = true;
-                } else if c == b'"' {
-                    in_str = false;
-                    if depth == 0 {
-                        return Some(i + 1);
-                    }
-                }
-            } else {
-                match c {
-                    b'"' => in_str = true,
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return Some(i + 1);
-                        }
-                        if depth < 0 {
-                            return Some(i);
-                        }
-                    }
-                    b',' | b':' if depth == 0 => return Some(i),
-                    _ => {}
-                }
-            }
-            i += 1;
-        }
-        (depth == 0 && !in_str).then_some(i)
-    };
+    let value_end = |start: usize| value_end(b, start);
     let mut i = skip_ws(0);
     if b.get(i) != Some(&b'{') {
         return Err(bad("not an object"));

@@ -530,7 +530,7 @@ pub(crate) async fn topic_route(client: &crate::registry::LiveClient, topic: &st
 }
 
 /// Decodes a `GET_TOPIC_STATS_INFO` body: `offsetTable` is keyed by message-queue objects.
-fn decode_topic_stats(body: &[u8]) -> Result<Vec<QueueStat>> {
+pub(crate) fn decode_topic_stats(body: &[u8]) -> Result<Vec<QueueStat>> {
     let text = String::from_utf8_lossy(body);
     let outer = remoting::raw_entries(&text)?;
     let Some((_, table)) = outer.iter().find(|(k, _)| *k == "\"offsetTable\"") else {

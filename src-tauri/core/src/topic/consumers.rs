@@ -15,11 +15,11 @@ use crate::error::{Error, Result};
 use crate::model::{ConnectionId, Millis, Offset};
 use crate::remoting;
 
-const GET_CONSUMER_CONNECTION_LIST: i32 = 203;
-const GET_CONSUME_STATS: i32 = 208;
+pub(crate) const GET_CONSUMER_CONNECTION_LIST: i32 = 203;
+pub(crate) const GET_CONSUME_STATS: i32 = 208;
 const QUERY_TOPIC_CONSUME_BY_WHO: i32 = 300;
 /// `CONSUMER_NOT_ONLINE`: the group has no client connected.
-const CONSUMER_NOT_ONLINE: i32 = 206;
+pub(crate) const CONSUMER_NOT_ONLINE: i32 = 206;
 const CONCURRENCY: usize = 32;
 
 /// A client connection of a consumer group.
@@ -69,15 +69,32 @@ struct GroupListBody {
     group_list: BTreeSet<String>,
 }
 
+/// A `ConsumerConnection` body (203): the group's clients, what they subscribe and how they consume.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ConsumerConnectionBody {
+pub(crate) struct ConsumerConnectionBody {
     #[serde(default)]
-    connection_set: Vec<remoting::ConnectionBody>,
+    pub(crate) connection_set: Vec<remoting::ConnectionBody>,
     #[serde(default)]
-    consume_type: Option<String>,
+    pub(crate) consume_type: Option<String>,
     #[serde(default)]
-    message_model: Option<String>,
+    pub(crate) message_model: Option<String>,
+    #[serde(default)]
+    pub(crate) consume_from_where: Option<String>,
+    #[serde(default)]
+    pub(crate) subscription_table: std::collections::HashMap<String, SubscriptionBody>,
+}
+
+/// One subscription of a `ConsumerConnection` body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SubscriptionBody {
+    #[serde(default)]
+    pub(crate) topic: String,
+    #[serde(default)]
+    pub(crate) sub_string: String,
+    #[serde(default)]
+    pub(crate) expression_type: Option<String>,
 }
 
 /// One request of the consumers round: (group, broker, addr) stats or (group, addr) clients.
@@ -104,6 +121,9 @@ struct GroupAcc {
 /// One queue's consume progress.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct QueueProgress {
+    pub topic: String,
+    pub broker_name: String,
+    pub queue_id: u32,
     pub broker_offset: i64,
     pub consumer_offset: i64,
     pub last_timestamp: i64,
@@ -122,9 +142,18 @@ pub(crate) fn decode_consume_stats(body: &[u8]) -> Result<(Vec<QueueProgress>, f
         return Ok((Vec::new(), tps));
     };
     let num = |v: &serde_json::Value, k: &str| v.get(k).and_then(serde_json::Value::as_i64).unwrap_or(0);
+    let text_of = |v: &serde_json::Value, k: &str| {
+        v.get(k)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
     let queues = remoting::object_keyed_entries(table)?
         .into_iter()
-        .map(|(_, w)| QueueProgress {
+        .map(|(mq, w)| QueueProgress {
+            topic: text_of(&mq, "topic"),
+            broker_name: text_of(&mq, "brokerName"),
+            queue_id: u32::try_from(num(&mq, "queueId")).unwrap_or(0),
             broker_offset: num(&w, "brokerOffset"),
             consumer_offset: w
                 .get("consumerOffset")
@@ -359,10 +388,15 @@ mod tests {
         let java = br#"{"consumeTps":1.5,"offsetTable":{{"brokerName":"broker-a","queueId":0,"topic":"T"}:{"brokerOffset":10,"consumerOffset":4,"lastTimestamp":1764000000000},{"brokerName":"broker-a","queueId":1,"topic":"T"}:{"brokerOffset":3,"consumerOffset":3,"lastTimestamp":0}}}"#;
         let (q, tps) = decode_consume_stats(java).unwrap();
         assert_eq!(tps, 1.5);
+        assert_eq!(
+            (q[1].topic.as_str(), q[1].broker_name.as_str(), q[1].queue_id),
+            ("T", "broker-a", 1)
+        );
         assert_eq!(lag_of(&q), (Some(6), None));
         // rocketmq-rust: the same keys written as JSON strings.
         let rust = br#"{"offsetTable":{"{\"brokerName\":\"b\",\"queueId\":0,\"topic\":\"T\"}":{"brokerOffset":5,"consumerOffset":-1,"lastTimestamp":0}},"consumeTps":0.0}"#;
         let (q, _) = decode_consume_stats(rust).unwrap();
+        assert_eq!((q[0].topic.as_str(), q[0].broker_name.as_str()), ("T", "b"));
         let (lag, note) = lag_of(&q);
         assert_eq!(lag, None);
         assert!(note.unwrap().contains("no committed offset"));

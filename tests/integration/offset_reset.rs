@@ -1,0 +1,649 @@
+//! Consumer groups and offset reset against real clusters, with a real rocketmq-client-rust push
+//! consumer: produce, consume, reset (earliest, latest, timestamp, exact, copy), undo; the online path
+//! (clients connected) and the offline path (none); lag and offsets cross-checked with the official
+//! `mqadmin consumerProgress`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failure is a failed test"
+)]
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rmq_console_core::Console;
+use rmq_console_core::group::GroupListOptions;
+use rmq_console_core::message::{MessageBody, SendRequest};
+use rmq_console_core::model::{ConnectionId, Millis, Offset};
+use rmq_console_core::offset::{QueueOffset, ResetMode, ResetPath, ResetRequest};
+use rmq_console_core::safety::Confirmation;
+use rmq_console_core::topic_admin::TopicSpec;
+use rocketmq_client_rust::{
+    ClientConfig, ClientResult, ConsumeConcurrentlyContext, ConsumeConcurrentlyStatus, DefaultMQPushConsumer,
+    MQPushConsumer, MessageListenerConcurrently,
+};
+use rocketmq_model::common::consumer::consume_from_where::ConsumeFromWhere;
+use rocketmq_model::common::message::message_ext::MessageExt;
+use support::{cluster, connect, console, mqadmin, uuid_like};
+
+fn ok() -> Confirmation {
+    Confirmation {
+        typed: None,
+        acknowledged: true,
+    }
+}
+
+/// Bodies received by the test consumer.
+#[derive(Clone, Default)]
+struct Inbox(Arc<Mutex<Vec<String>>>);
+
+impl Inbox {
+    fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+    fn set(&self) -> BTreeSet<String> {
+        self.0.lock().unwrap().iter().cloned().collect()
+    }
+}
+
+struct Listener(Inbox);
+
+impl MessageListenerConcurrently for Listener {
+    fn consume_message(
+        &self,
+        msgs: &[&MessageExt],
+        _context: &ConsumeConcurrentlyContext,
+    ) -> ClientResult<ConsumeConcurrentlyStatus> {
+        let mut inbox = self.0.0.lock().unwrap();
+        for m in msgs {
+            inbox.push(String::from_utf8_lossy(&m.body().unwrap_or_default()).into_owned());
+        }
+        Ok(ConsumeConcurrentlyStatus::ConsumeSuccess)
+    }
+}
+
+/// The scenario's consumer: the rocketmq-rust push consumer, or on 4.9.x (whose name server the
+/// rust client cannot read) the official Java one (tests/harness/java/OnlineConsumer.java).
+enum Consumer {
+    Rust(Box<DefaultMQPushConsumer>),
+    Java {
+        child: std::process::Child,
+        reader: std::thread::JoinHandle<()>,
+        _classes: tempfile::TempDir,
+    },
+}
+
+impl Consumer {
+    async fn start(c: &Console, flavour: &str, ns: &str, group: &str, topic: &str, inbox: &Inbox) -> Self {
+        if flavour == "java4" {
+            return Self::java(flavour, ns, group, topic, inbox);
+        }
+        let mut cfg = ClientConfig {
+            persist_consumer_offset_interval: 1000,
+            ..Default::default()
+        };
+        cfg.set_instance_name(format!("it-{}", uuid_like()).into());
+        let mut consumer = DefaultMQPushConsumer::builder(c.registry().runtime())
+            .client_config(cfg)
+            .consumer_group(group.to_owned())
+            .name_server_addr(ns.to_owned())
+            .consume_from_where(ConsumeFromWhere::ConsumeFromFirstOffset)
+            .build();
+        consumer.subscribe(topic, "*").await.unwrap();
+        consumer.register_message_listener_concurrently(Listener(inbox.clone()));
+        consumer.start().await.unwrap();
+        Self::Rust(Box::new(consumer))
+    }
+
+    fn java(flavour: &str, ns: &str, group: &str, topic: &str, inbox: &Inbox) -> Self {
+        use std::io::BufRead as _;
+        let out = std::process::Command::new(support::harness())
+            .args(["classpath", flavour])
+            .output()
+            .unwrap();
+        let cp = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+        let dir = tempfile::tempdir().unwrap();
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/harness/java/OnlineConsumer.java");
+        let javac = std::process::Command::new("javac")
+            .args(["-nowarn", "-cp", &cp, "-d"])
+            .arg(dir.path())
+            .arg(&src)
+            .output()
+            .unwrap();
+        assert!(
+            javac.status.success(),
+            "{}",
+            String::from_utf8_lossy(&javac.stderr)
+        );
+        let mut child = std::process::Command::new("java")
+            .args(["-Xmx128m", "-Djava.net.preferIPv4Stack=true"])
+            .arg(format!("-Duser.home={}", dir.path().display()))
+            .arg("-cp")
+            .arg(format!("{cp}:{}", dir.path().display()))
+            .args(["OnlineConsumer", ns, group, topic])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let inbox = inbox.clone();
+        let reader = std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(std::result::Result::ok)
+            {
+                if line == "ready" {
+                    let _ = tx.send(());
+                } else if let Some(body) = line.strip_prefix("msg ") {
+                    inbox.0.lock().unwrap().push(body.to_owned());
+                }
+            }
+        });
+        rx.recv_timeout(Duration::from_secs(60))
+            .expect("the Java consumer did not start");
+        Self::Java {
+            child,
+            reader,
+            _classes: dir,
+        }
+    }
+
+    async fn stop(self) {
+        match self {
+            Self::Rust(mut c) => c.shutdown().await,
+            Self::Java {
+                mut child,
+                reader,
+                _classes,
+            } => {
+                drop(child.stdin.take());
+                tokio::task::spawn_blocking(move || {
+                    let _ = reader.join();
+                    let _ = child.wait();
+                })
+                .await
+                .unwrap();
+            }
+        }
+    }
+}
+
+async fn eventually(what: &str, secs: u64, mut f: impl AsyncFnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    while std::time::Instant::now() < deadline {
+        if f().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+async fn send(
+    c: &Console,
+    id: &ConnectionId,
+    topic: &str,
+    brokers: &[String],
+    prefix: &str,
+    n: usize,
+    queues: u32,
+) -> Vec<String> {
+    let mut bodies = Vec::new();
+    for i in 0..n {
+        let body = format!("{prefix}-{i}");
+        let broker = &brokers[i % brokers.len()];
+        let req = SendRequest {
+            topic: topic.to_owned(),
+            tag: Some("t".into()),
+            keys: vec![body.clone()],
+            properties: BTreeMap::new(),
+            body: MessageBody::Text { text: body.clone() },
+            delay_level: None,
+            deliver_at: None,
+            broker_name: Some(broker.clone()),
+            queue_id: Some(u32::try_from(i / brokers.len()).unwrap() % queues),
+        };
+        c.message_send(id, &req, &ok()).await.unwrap();
+        bodies.push(body);
+    }
+    bodies
+}
+
+/// Per queue (broker, queue) → (broker offset, consumer offset) of `topic` in `mqadmin consumerProgress`.
+fn mqadmin_progress(name: &str, group: &str, topic: &str) -> BTreeMap<(String, u32), (i64, i64)> {
+    mqadmin(name, &["consumerProgress", "-g", group])
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() >= 5 && f[0] == topic).then(|| {
+                (
+                    (f[1].to_owned(), f[2].parse().unwrap()),
+                    (f[3].parse().unwrap(), f[4].parse().unwrap()),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The group's committed offset per queue of `topic`, as the console reads it.
+async fn offsets(c: &Console, id: &ConnectionId, group: &str, topic: &str) -> BTreeMap<(String, u32), i64> {
+    c.group_detail(id, group)
+        .await
+        .unwrap()
+        .queues
+        .into_iter()
+        .filter(|q| q.topic == topic)
+        .map(|q| ((q.broker_name, q.queue_id), q.consumer_offset.0))
+        .collect()
+}
+
+async fn scenario(flavour: &'static str, name: &str, cluster_name: &str) {
+    let ns = cluster(flavour, name, false);
+    let c = console().await;
+    let id = connect(&c, &ns, None).await;
+    let tag = uuid_like();
+    let (topic, group, twin) = (
+        format!("Reset{tag}"),
+        format!("g-reset-{tag}"),
+        format!("g-twin-{tag}"),
+    );
+    let queues = 4;
+    c.topic_upsert(
+        &id,
+        &TopicSpec {
+            name: topic.clone(),
+            clusters: vec![cluster_name.to_owned()],
+            brokers: vec![],
+            read_queues: queues,
+            write_queues: queues,
+            perm: 6,
+            message_type: None,
+            order: false,
+        },
+        &ok(),
+    )
+    .await
+    .unwrap();
+    let brokers: Vec<String> = c
+        .topic_detail(&id, &topic)
+        .await
+        .unwrap()
+        .route
+        .into_iter()
+        .map(|r| r.broker_name)
+        .collect();
+    let first = send(&c, &id, &topic, &brokers, "first", 12, queues).await;
+    let inbox = Inbox::default();
+    let consumer = Consumer::start(&c, flavour, &ns, &group, &topic, &inbox).await;
+    eventually("the first batch consumed and committed", 90, async || {
+        // Until the first heartbeat a 4.x broker has no such group yet.
+        let Ok(d) = c.group_detail(&id, &group).await else {
+            return false;
+        };
+        inbox.set().is_superset(&first.iter().cloned().collect())
+            && d.lag == Some(Offset(0))
+            && !d.clients.is_empty()
+    })
+    .await;
+
+    // The list: the group is there, online, with lag 0; the same lag as per-group stats.
+    let list = c.group_list(&id, GroupListOptions::default()).await.unwrap();
+    let row = list
+        .groups
+        .iter()
+        .find(|g| g.group == group)
+        .expect("the group is listed");
+    assert_eq!(row.online_clients, Some(1), "{row:?}");
+    assert_eq!(row.consume_type.as_deref(), Some("CONSUME_PASSIVELY"));
+    assert_eq!(row.message_model.as_deref(), Some("CLUSTERING"));
+    assert_eq!(row.lag, Some(Offset(0)), "{row:?}");
+    assert_eq!(row.topics, vec![topic.clone()]);
+    let slow = c
+        .group_list(
+            &id,
+            GroupListOptions {
+                clients: false,
+                per_group_stats: true,
+            },
+        )
+        .await
+        .unwrap();
+    let slow_row = slow.groups.iter().find(|g| g.group == group).unwrap();
+    assert_eq!(slow_row.lag, row.lag);
+    // Detail: subscriptions, client, queues cross-checked with mqadmin consumerProgress.
+    let detail = c.group_detail(&id, &group).await.unwrap();
+    assert_eq!(
+        detail
+            .subscriptions
+            .iter()
+            .find(|s| s.topic == topic)
+            .map(|s| s.expression.as_str()),
+        Some("*")
+    );
+    assert_eq!(detail.clients.len(), 1);
+    let ours: BTreeMap<(String, u32), (i64, i64)> = detail
+        .queues
+        .iter()
+        .filter(|q| q.topic == topic)
+        .map(|q| {
+            (
+                (q.broker_name.clone(), q.queue_id),
+                (q.broker_offset.0, q.consumer_offset.0),
+            )
+        })
+        .collect();
+    assert_eq!(ours.len(), brokers.len() * queues as usize);
+    assert_eq!(
+        ours,
+        mqadmin_progress(name, &group, &topic),
+        "offsets as mqadmin consumerProgress reads them"
+    );
+    assert!(detail.retry.topic.starts_with("%RETRY%"));
+
+    // Online, earliest: the consumer receives the first batch again.
+    inbox.take();
+    let plan = c
+        .offset_plan(
+            &id,
+            &ResetRequest {
+                group: group.clone(),
+                topic: Some(topic.clone()),
+                mode: ResetMode::Earliest,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(plan.path, ResetPath::Online);
+    assert_eq!(plan.reread, Offset(12));
+    assert!(!plan.plan.mqadmin.is_empty());
+    let r = c
+        .offset_reset(
+            &id,
+            &ResetRequest {
+                group: group.clone(),
+                topic: Some(topic.clone()),
+                mode: ResetMode::Earliest,
+            },
+            &ok(),
+        )
+        .await
+        .unwrap();
+    assert!(r.queues.iter().all(|q| q.took), "{:?}", r.queues);
+    eventually(
+        "the first batch consumed again after reset to earliest",
+        60,
+        async || inbox.set().is_superset(&first.iter().cloned().collect()),
+    )
+    .await;
+
+    // Online, to a timestamp between two batches: exactly the second batch arrives.
+    eventually("lag back to 0", 60, async || {
+        c.group_detail(&id, &group).await.unwrap().lag == Some(Offset(0))
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let at = Millis::now();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let second = send(&c, &id, &topic, &brokers, "second", 8, queues).await;
+    eventually("the second batch consumed", 60, async || {
+        inbox.set().is_superset(&second.iter().cloned().collect())
+    })
+    .await;
+    eventually("lag back to 0", 60, async || {
+        c.group_detail(&id, &group).await.unwrap().lag == Some(Offset(0))
+    })
+    .await;
+    inbox.take();
+    let r = c
+        .offset_reset(
+            &id,
+            &ResetRequest {
+                group: group.clone(),
+                topic: Some(topic.clone()),
+                mode: ResetMode::Timestamp { at },
+            },
+            &ok(),
+        )
+        .await
+        .unwrap();
+    assert!(r.queues.iter().all(|q| q.took), "{:?}", r.queues);
+    eventually("exactly the second batch again", 60, async || {
+        inbox.set().len() >= second.len()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        inbox.set(),
+        second.iter().cloned().collect::<BTreeSet<_>>(),
+        "only messages stored after the timestamp"
+    );
+    eventually("lag back to 0", 60, async || {
+        c.group_detail(&id, &group).await.unwrap().lag == Some(Offset(0))
+    })
+    .await;
+
+    // Offline from here: the consumer stops; a backlog builds.
+    consumer.stop().await;
+    eventually("the group offline", 60, async || {
+        c.group_detail(&id, &group).await.unwrap().clients.is_empty()
+    })
+    .await;
+    let consumed = offsets(&c, &id, &group, &topic).await;
+    let backlog = send(&c, &id, &topic, &brokers, "backlog", 8, queues).await;
+    let plan = c
+        .offset_plan(
+            &id,
+            &ResetRequest {
+                group: group.clone(),
+                topic: Some(topic.clone()),
+                mode: ResetMode::Latest,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(plan.path, ResetPath::Offline);
+    assert_eq!(plan.skipped, Offset(8));
+    assert!(plan.plan.acknowledge, "skipping messages must be acknowledged");
+    let refused = c
+        .offset_reset(
+            &id,
+            &ResetRequest {
+                group: group.clone(),
+                topic: Some(topic.clone()),
+                mode: ResetMode::Latest,
+            },
+            &Confirmation {
+                typed: None,
+                acknowledged: false,
+            },
+        )
+        .await;
+    assert!(refused.is_err(), "an unacknowledged skip is refused");
+    let latest = c
+        .offset_reset(
+            &id,
+            &ResetRequest {
+                group: group.clone(),
+                topic: Some(topic.clone()),
+                mode: ResetMode::Latest,
+            },
+            &ok(),
+        )
+        .await
+        .unwrap();
+    assert!(latest.queues.iter().all(|q| q.took), "{:?}", latest.queues);
+    assert_eq!(latest.path, ResetPath::Offline);
+
+    // Undo restores the offsets before the reset exactly, per queue.
+    let undo = c.offset_undo(&id, latest.snapshot_id.0, &ok()).await.unwrap();
+    assert!(undo.queues.iter().all(|q| q.took), "{:?}", undo.queues);
+    assert_eq!(
+        offsets(&c, &id, &group, &topic).await,
+        consumed,
+        "undo restores every queue exactly"
+    );
+    assert!(
+        c.offset_snapshots(&id, &group)
+            .await
+            .unwrap()
+            .iter()
+            .any(|s| s.id == latest.snapshot_id && s.restored_at.is_some())
+    );
+
+    // Exact per-queue offsets take as given.
+    let exact: Vec<QueueOffset> = plan
+        .queues
+        .iter()
+        .map(|q| QueueOffset {
+            topic: q.topic.clone(),
+            broker_name: q.broker_name.clone(),
+            queue_id: q.queue_id,
+            offset: Offset((q.min_offset.0 + q.max_offset.0) / 2),
+        })
+        .collect();
+    let r = c
+        .offset_reset(
+            &id,
+            &ResetRequest {
+                group: group.clone(),
+                topic: None,
+                mode: ResetMode::Exact {
+                    offsets: exact.clone(),
+                },
+            },
+            &ok(),
+        )
+        .await
+        .unwrap();
+    assert!(r.queues.iter().all(|q| q.took), "{:?}", r.queues);
+    let want: BTreeMap<(String, u32), i64> = exact
+        .iter()
+        .map(|o| ((o.broker_name.clone(), o.queue_id), o.offset.0))
+        .collect();
+    assert_eq!(offsets(&c, &id, &group, &topic).await, want);
+    assert_eq!(
+        mqadmin_progress(name, &group, &topic)
+            .into_iter()
+            .map(|(k, v)| (k, v.1))
+            .collect::<BTreeMap<_, _>>(),
+        want,
+        "mqadmin reads the exact offsets"
+    );
+    // Out-of-range offsets are refused before anything is sent.
+    let mut bad = exact.clone();
+    bad[0].offset = Offset(1_000_000);
+    assert!(
+        c.offset_plan(
+            &id,
+            &ResetRequest {
+                group: group.clone(),
+                topic: None,
+                mode: ResetMode::Exact { offsets: bad }
+            }
+        )
+        .await
+        .is_err()
+    );
+
+    // Copy from the group into a fresh one: same offsets per queue.
+    mqadmin(name, &["updateSubGroup", "-c", cluster_name, "-g", &twin]);
+    let r = c
+        .offset_reset(
+            &id,
+            &ResetRequest {
+                group: twin.clone(),
+                topic: Some(topic.clone()),
+                mode: ResetMode::CopyFrom { group: group.clone() },
+            },
+            &ok(),
+        )
+        .await
+        .unwrap();
+    assert!(r.queues.iter().all(|q| q.took), "{:?}", r.queues);
+    assert_eq!(offsets(&c, &id, &twin, &topic).await, want);
+
+    // Back to latest offline, then a consumer starting again receives none of the backlog, only new ones.
+    c.offset_reset(
+        &id,
+        &ResetRequest {
+            group: group.clone(),
+            topic: Some(topic.clone()),
+            mode: ResetMode::Latest,
+        },
+        &ok(),
+    )
+    .await
+    .unwrap();
+    inbox.take();
+    let consumer = Consumer::start(&c, flavour, &ns, &group, &topic, &inbox).await;
+    eventually("the consumer online again", 60, async || {
+        !c.group_detail(&id, &group).await.unwrap().clients.is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let fresh = send(&c, &id, &topic, &brokers, "fresh", 4, queues).await;
+    eventually("the fresh messages consumed", 60, async || {
+        inbox.set().is_superset(&fresh.iter().cloned().collect())
+    })
+    .await;
+    let got = inbox.set();
+    assert!(
+        backlog.iter().all(|b| !got.contains(b)),
+        "none of the skipped backlog is consumed: {got:?}"
+    );
+    consumer.stop().await;
+
+    // Every mutation wrote one audit entry.
+    let journal = c.audit_list(&Default::default()).await.unwrap();
+    let resets = journal
+        .iter()
+        .filter(|e| e.action.starts_with("group.reset_offset"))
+        .count();
+    assert_eq!(resets, 8, "resets journaled (the refused one included)");
+    c.shutdown().await;
+}
+
+/// Runs a scenario on its own runtime, on a thread with room for its (large, debug-built) future.
+fn run(flavour: &'static str, cluster_name: &'static str) {
+    // RUST_LOG=rocketmq_client_rust=debug shows the consumer's side when a scenario hangs.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+    std::thread::Builder::new()
+        .stack_size(32 << 20)
+        .spawn(move || {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(scenario(flavour, flavour, cluster_name));
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+#[test]
+fn java5_offset_reset_online_offline_and_undo() {
+    run("java5", "java5-cluster");
+}
+
+#[test]
+fn java4_offset_reset_online_offline_and_undo() {
+    run("java4", "java4-cluster");
+}
+
+#[test]
+fn rust_offset_reset_online_offline_and_undo() {
+    run("rust", "rust-cluster");
+}
