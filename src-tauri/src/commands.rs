@@ -5,6 +5,7 @@ pub mod app;
 pub mod audit;
 pub mod cluster;
 pub mod connection;
+pub mod group;
 pub mod job;
 pub mod message;
 pub mod producer;

@@ -3,7 +3,7 @@
 
 use tauri_specta::{Builder, ErrorHandlingMode, collect_commands, collect_events};
 
-use crate::commands::{app, audit, cluster, connection, job, message, producer, topic};
+use crate::commands::{app, audit, cluster, connection, group, job, message, producer, topic};
 use crate::events::{ConnectionsChanged, ResourceInvalidated};
 
 /// The builder holding every command and event.
@@ -33,6 +33,14 @@ pub fn builder() -> Builder<tauri::Wry> {
             topic::topic_upsert,
             topic::topic_plan_delete,
             topic::topic_delete,
+            group::group_list,
+            group::group_detail,
+            group::group_client_info,
+            group::offset_plan,
+            group::offset_reset,
+            group::offset_snapshots,
+            group::offset_undo_plan,
+            group::offset_undo,
             message::message_plan_send,
             message::message_send,
             message::message_by_offset_id,

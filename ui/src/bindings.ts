@@ -53,6 +53,25 @@ export const commands = {
 	topicPlanDelete: (connectionId: ConnectionId, topic: string) => __TAURI_INVOKE<ChangePlan>("topic_plan_delete", { connectionId, topic }),
 	/**  Deletes a topic; the confirmation must carry its name, typed. */
 	topicDelete: (connectionId: ConnectionId, topic: string, confirmation: Confirmation) => __TAURI_INVOKE<AuditEntry>("topic_delete", { connectionId, topic, confirmation }),
+	/**  Every consumer group with config, lag, TPS and online clients (one round over the masters). */
+	groupList: (connectionId: ConnectionId, options: GroupListOptions | null) => __TAURI_INVOKE<GroupListing>("group_list", { connectionId, options }),
+	/**  A group's queues, subscriptions, clients and retry/dead-letter topics. */
+	groupDetail: (connectionId: ConnectionId, group: string) => __TAURI_INVOKE<GroupDetail>("group_detail", { connectionId, group }),
+	/**  A client's running info and, when asked, its jstack. */
+	groupClientInfo: (connectionId: ConnectionId, group: string, clientId: string, jstack: boolean) => __TAURI_INVOKE<ClientRunningInfo>("group_client_info", { connectionId, group, clientId, jstack }),
+	/**  The preview of an offset reset: every queue's current and new offset. */
+	offsetPlan: (connectionId: ConnectionId, request: ResetRequest) => __TAURI_INVOKE<OffsetPlan>("offset_plan", { connectionId, request }),
+	/**
+	 *  Applies an offset reset as previewed (snapshot first, read back after); refused on read-only
+	 *  connections.
+	 */
+	offsetReset: (connectionId: ConnectionId, request: ResetRequest, confirmation: Confirmation) => __TAURI_INVOKE<ResetResult>("offset_reset", { connectionId, request, confirmation }),
+	/**  The offset snapshots of a group, newest first. */
+	offsetSnapshots: (connectionId: ConnectionId, group: string) => __TAURI_INVOKE<OffsetSnapshot[]>("offset_snapshots", { connectionId, group }),
+	/**  The preview of restoring a snapshot. */
+	offsetUndoPlan: (connectionId: ConnectionId, snapshotId: Count) => __TAURI_INVOKE<OffsetPlan>("offset_undo_plan", { connectionId, snapshotId }),
+	/**  Restores a snapshot exactly (undo of a reset). */
+	offsetUndo: (connectionId: ConnectionId, snapshotId: Count, confirmation: Confirmation) => __TAURI_INVOKE<ResetResult>("offset_undo", { connectionId, snapshotId, confirmation }),
 	/**  The preview of a send: target broker and queue, tag, keys, properties, body size. */
 	messagePlanSend: (connectionId: ConnectionId, request: SendRequest) => __TAURI_INVOKE<ChangePlan>("message_plan_send", { connectionId, request }),
 	/**  Sends one message; refused on read-only connections. */
@@ -224,6 +243,16 @@ export type ClientConnection = {
 	version: number,
 };
 
+/**  A client's running info as it reports it. */
+export type ClientRunningInfo = {
+	clientId: string,
+	properties: ([string, string])[],
+	queues: RunningQueue[],
+	/**  Per topic consume status (TPS, failures) as the client reports it, pretty JSON. */
+	status: string | null,
+	jstack: string | null,
+};
+
 /**  The Overview screen's data. */
 export type ClusterOverview = {
 	connectionId: ConnectionId,
@@ -335,6 +364,141 @@ export type FieldChange = {
 	after: string | null,
 };
 
+/**  An online client of the group. */
+export type GroupClient = {
+	clientId: string,
+	addr: string,
+	language: string,
+	version: string,
+};
+
+/**  A subscription group's configuration as a broker keeps it. */
+export type GroupConfig = {
+	consumeEnable?: boolean,
+	consumeFromMinEnable?: boolean,
+	/**  Broadcast consumption allowed. */
+	consumeBroadcastEnable?: boolean,
+	/**  Orderly consumption (5.x; absent on 4.x). */
+	consumeMessageOrderly?: boolean,
+	retryQueueNums?: number,
+	retryMaxTimes?: number,
+	/**  The broker id consumers read from (0 = the master). */
+	brokerId?: number,
+	/**  The broker id consumers switch to when consumption is slow. */
+	whichBrokerWhenConsumeSlowly?: number,
+	notifyConsumerIdsChangedEnable?: boolean,
+};
+
+/**  One consumer group in detail. */
+export type GroupDetail = {
+	group: string,
+	fetchedAt: Millis,
+	/**  The config on each broker holding it. */
+	configs: ([string, GroupConfig])[],
+	lag: Offset | null,
+	lagNote: string | null,
+	consumeTps: number | null,
+	topics: GroupTopic[],
+	queues: GroupQueue[],
+	subscriptions: Subscription[],
+	clients: GroupClient[],
+	consumeType: string | null,
+	messageModel: string | null,
+	consumeFromWhere: string | null,
+	retry: GroupSideTopic,
+	dlq: GroupSideTopic,
+	/**  Why queue holders are missing (a client did not answer its running info). */
+	notes: string[],
+	failedBrokers: BrokerFailure[],
+};
+
+/**  What to gather for the list. */
+export type GroupListOptions = {
+	/**  Ask each group's online clients (one request per group). */
+	clients: boolean,
+	/**
+	 *  Read consume stats one group at a time even where the broker-wide call is answered
+	 *  (the slow path; for comparison).
+	 */
+	perGroupStats: boolean,
+};
+
+/**  The consumer groups of a connection. */
+export type GroupListing = {
+	fetchedAt: Millis,
+	elapsedMs: number | null,
+	groups: GroupRow[],
+	failedBrokers: BrokerFailure[],
+	/**  Masters that did not answer the broker-wide consume stats, read one group at a time instead. */
+	perGroupFallback: string[],
+};
+
+/**  One queue of a group. */
+export type GroupQueue = {
+	topic: string,
+	brokerName: string,
+	queueId: number,
+	brokerOffset: Offset,
+	/**  The committed offset; `-1` when none is. */
+	consumerOffset: Offset,
+	lag: Offset,
+	/**  The client id holding the queue, when the group's clients said. */
+	client: string | null,
+	/**  Store time of the last consumed message. */
+	lastConsume: Millis | null,
+};
+
+/**  One consumer group in the list. */
+export type GroupRow = {
+	group: string,
+	/**  RocketMQ's own groups and the console's (hidden by default). */
+	system: boolean,
+	/**  The brokers holding the group's config. */
+	brokers: string[],
+	/**  The config of the first broker (they differ when `config_differs`). */
+	config: GroupConfig,
+	configDiffers: boolean,
+	/**
+	 *  Messages not yet consumed over all the group's topics (its retry topic included, as
+	 *  `mqadmin consumerProgress` counts); absent when it cannot be known.
+	 */
+	lag: Offset | null,
+	/**  Why the lag is unknown. */
+	lagNote: string | null,
+	consumeTps: number | null,
+	/**  Topics the group has offsets on (its `%RETRY%` topic excluded). */
+	topics: string[],
+	/**  Store time of the last consumed message. */
+	lastConsume: Millis | null,
+	/**  Online clients; absent when the broker could not tell. */
+	onlineClients: number | null,
+	/**  `CONSUME_PASSIVELY` (push), `CONSUME_ACTIVELY` (pull) or `CONSUME_POP`, when online. */
+	consumeType: string | null,
+	/**  `CLUSTERING` or `BROADCASTING`, when online. */
+	messageModel: string | null,
+	/**  Distinct client versions (e.g. `V5_3_0`) of the online clients. */
+	clientVersions: string[],
+	/**  Why the clients are unknown. */
+	clientsNote: string | null,
+};
+
+/**  A topic of the group kept by the broker (`%RETRY%group`, `%DLQ%group`), with its message count. */
+export type GroupSideTopic = {
+	topic: string,
+	exists: boolean,
+	messages: Offset,
+	lastUpdate: Millis | null,
+};
+
+/**  One topic of a group, summed over its queues. */
+export type GroupTopic = {
+	topic: string,
+	queues: number,
+	lag: Offset | null,
+	lagNote: string | null,
+	lastConsume: Millis | null,
+};
+
 /**  What an import did. */
 export type ImportReport = {
 	/**  Names as saved (renamed when the name was taken). */
@@ -428,6 +592,31 @@ export type NameServerStatus = {
 /**  A 64-bit value that must not lose precision in JavaScript: serialized as a decimal string. */
 export type Offset = string;
 
+/**  The preview of a reset. */
+export type OffsetPlan = {
+	plan: ChangePlan,
+	request: ResetRequest,
+	topics: string[],
+	path: ResetPath,
+	onlineClients: number,
+	queues: QueuePlan[],
+	reread: Offset,
+	skipped: Offset,
+	failedBrokers: BrokerFailure[],
+};
+
+/**  A saved snapshot of a group's offsets, taken before a reset. */
+export type OffsetSnapshot = {
+	id: Count,
+	connectionId: ConnectionId,
+	group: string,
+	at: Millis,
+	/**  The reset it preceded, e.g. `earliest on TopicA`. */
+	reason: string,
+	offsets: QueueOffset[],
+	restoredAt: Millis | null,
+};
+
 /**  The connection a change targets, as the preview dialog shows it. */
 export type PlanConnection = {
 	id: ConnectionId,
@@ -474,6 +663,48 @@ export type ProducerQuery = {
 	group: string | null,
 };
 
+/**  One queue and an offset. */
+export type QueueOffset = {
+	topic: string,
+	brokerName: string,
+	queueId: number,
+	offset: Offset,
+};
+
+/**  One queue of the preview. */
+export type QueuePlan = {
+	topic: string,
+	brokerName: string,
+	queueId: number,
+	minOffset: Offset,
+	maxOffset: Offset,
+	/**  The committed offset now; `-1` when there is none. */
+	current: Offset,
+	target: Offset,
+	/**  Messages that will be consumed again (target below current). */
+	reread: Offset,
+	/**  Messages that will be skipped (target above current). */
+	skipped: Offset,
+	/**  Store time of the last consumed message (where the group is). */
+	currentTime: Millis | null,
+	/**  Store time where the group will be, when known. */
+	targetTime: Millis | null,
+	note: string | null,
+};
+
+/**  One queue of a reset's result. */
+export type QueueResult = {
+	topic: string,
+	brokerName: string,
+	queueId: number,
+	before: Offset,
+	target: Offset,
+	/**  Read back after applying; absent when the broker did not answer. */
+	after: Offset | null,
+	took: boolean,
+	error: string | null,
+};
+
 /**  One queue of a topic: its offsets and last write. */
 export type QueueStat = {
 	brokerName: string,
@@ -485,10 +716,64 @@ export type QueueStat = {
 	lastUpdate: Millis | null,
 };
 
+/**  Where to move the group's offsets. */
+export type ResetMode = 
+/**  Re-read everything still stored. */
+{ kind: "earliest" } | 
+/**  Skip the backlog. */
+{ kind: "latest" } | 
+/**  The first message stored at or after `at`. */
+{ kind: "timestamp"; at: Millis } | 
+/**  These offsets, queue by queue (queues not listed keep theirs). */
+{ kind: "exact"; offsets: QueueOffset[] } | 
+/**  The offsets `group` has on the same queues. */
+{ kind: "copyFrom"; group: string };
+
+/**  How the offsets are written. */
+export type ResetPath = 
+/**  Clients are online: through the broker, which tells them. */
+"online" | 
+/**  No client is online: offsets written per queue. */
+"offline";
+
+/**  A reset as the user asks for it. */
+export type ResetRequest = {
+	group: string,
+	/**  One topic, or every topic the group consumes (its retry topic excluded) when absent. */
+	topic: string | null,
+	mode: ResetMode,
+};
+
+/**  What a reset did. */
+export type ResetResult = {
+	outcome: AuditOutcome,
+	path: ResetPath,
+	/**  The snapshot of the previous offsets (undo restores it). */
+	snapshotId: Count,
+	auditId: Count,
+	queues: QueueResult[],
+	/**  Brokers whose queues could not be reset at all. */
+	failedBrokers: BrokerFailure[],
+	elapsedMs: number | null,
+};
+
 /**  Data under `scope` (a query-key path below `["conn", connectionId]`) is stale; empty = everything. */
 export type ResourceInvalidated = {
 	connectionId: ConnectionId,
 	scope: string[],
+};
+
+/**  One queue in a client's running info. */
+export type RunningQueue = {
+	topic: string,
+	brokerName: string,
+	queueId: number,
+	commitOffset: Offset | null,
+	cachedMessages: Offset | null,
+	locked: boolean | null,
+	dropped: boolean | null,
+	lastPull: Millis | null,
+	lastConsume: Millis | null,
 };
 
 /**  Where the ACL secret of a connection is. */
@@ -538,6 +823,14 @@ export type SendResult = {
 	queueId: number,
 	queueOffset: Offset,
 	bodyBytes: number,
+};
+
+/**  A subscription of the group's online clients. */
+export type Subscription = {
+	topic: string,
+	/**  `TAG` or `SQL92`. */
+	expressionType: string,
+	expression: string,
 };
 
 /**  A broker as reported by the connection test. */

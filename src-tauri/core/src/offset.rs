@@ -892,7 +892,8 @@ impl Console {
                 .unwrap_or_default()
         };
         // 4.x online: one timestamp reset per (topic, broker); the broker pushes offsets to clients.
-        let mut per_queue: Vec<(&QueuePlan, String, bool)> = Vec::new();
+        // Owned items: the stream's futures must not borrow (they cross the Tauri command's Send bound).
+        let mut per_queue: Vec<(QueuePlan, String, bool)> = Vec::new();
         let mut by_time: BTreeMap<(String, String), (String, Vec<&QueuePlan>)> = BTreeMap::new();
         for q in changing {
             let server = planned.server_side.contains(&q.broker_name);
@@ -904,8 +905,8 @@ impl Console {
                         .1
                         .push(q);
                 }
-                ResetPath::Online => per_queue.push((q, addr(q), true)),
-                ResetPath::Offline => per_queue.push((q, addr(q), false)),
+                ResetPath::Online => per_queue.push(((*q).clone(), addr(q), true)),
+                ResetPath::Offline => per_queue.push(((*q).clone(), addr(q), false)),
             }
         }
         let ts = match &plan.request.mode {

@@ -16,7 +16,7 @@ import {
   useMantineColorScheme,
 } from '@mantine/core';
 import { spotlight } from '@mantine/spotlight';
-import { IconBroadcast, IconExternalLink, IconHistory, IconLayoutDashboard, IconListDetails, IconMoon, IconPlug, IconSearch, IconSun } from '@tabler/icons-react';
+import { IconBroadcast, IconUsersGroup, IconExternalLink, IconHistory, IconLayoutDashboard, IconListDetails, IconMoon, IconPlug, IconSearch, IconSun } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { WebviewWindow } from '@tauri-apps/api/webviewWindow';
 import type { ConnectionProfile } from '../bindings';
@@ -24,6 +24,7 @@ import { AuditScreen } from '../features/audit/routes/AuditScreen';
 import { OverviewScreen } from '../features/cluster/routes/OverviewScreen';
 import { connectionListQuery } from '../features/connections/api';
 import { ConnectionsScreen } from '../features/connections/routes/ConnectionsScreen';
+import { GroupsScreen } from '../features/groups/routes/GroupsScreen';
 import { ProducersScreen } from '../features/producers/routes/ProducersScreen';
 import { TopicsScreen } from '../features/topics/routes/TopicsScreen';
 import { showError } from '../ipc/errors';
@@ -155,6 +156,13 @@ export function App() {
               data-testid="nav-topics"
             />
             <NavLink
+              label="Consumer groups"
+              leftSection={<IconUsersGroup size={16} />}
+              active={ws.screen === 'groups'}
+              onClick={() => ws.show('groups')}
+              data-testid="nav-groups"
+            />
+            <NavLink
               label="Producers"
               leftSection={<IconBroadcast size={16} />}
               active={ws.screen === 'producers'}
@@ -190,6 +198,8 @@ export function App() {
           <OverviewScreen key={active.id} connection={active} />
         ) : ws.screen === 'topics' && active ? (
           <TopicsScreen key={active.id} connection={active} />
+        ) : ws.screen === 'groups' && active ? (
+          <GroupsScreen key={active.id} connection={active} />
         ) : ws.screen === 'producers' && active ? (
           <ProducersScreen key={active.id} connection={active} />
         ) : ws.screen === 'audit' ? (

@@ -1,6 +1,6 @@
 // Ctrl+K: reach every screen, every open connection and every broker by name.
 import { Spotlight, type SpotlightActionData } from '@mantine/spotlight';
-import { IconBroadcast, IconDatabase, IconHistory, IconLayoutDashboard, IconListDetails, IconPlug, IconSearch, IconServer } from '@tabler/icons-react';
+import { IconBroadcast, IconUsersGroup, IconDatabase, IconHistory, IconLayoutDashboard, IconListDetails, IconPlug, IconSearch, IconServer } from '@tabler/icons-react';
 import { useQueries, useQuery } from '@tanstack/react-query';
 import { overviewQuery } from '../features/cluster/api';
 import { connectionListQuery } from '../features/connections/api';
@@ -45,6 +45,13 @@ export function Palette() {
       description: `Topics of ${byId.get(ws.activeId)?.name ?? ''}: type, queues, brokers`,
       leftSection: <IconListDetails size={16} />,
       onClick: () => ws.show('topics'),
+    });
+    actions.push({
+      id: 'screen:groups',
+      label: 'Consumer groups',
+      description: `Consumer groups of ${byId.get(ws.activeId)?.name ?? ''}: lag, clients, offset reset`,
+      leftSection: <IconUsersGroup size={16} />,
+      onClick: () => ws.show('groups'),
     });
     actions.push({
       id: 'screen:producers',

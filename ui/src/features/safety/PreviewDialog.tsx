@@ -5,7 +5,7 @@
 import { Alert, Badge, Box, Button, Checkbox, Code, CopyButton, Group, Loader, Modal, Stack, Table, Text, TextInput } from '@mantine/core';
 import { IconAlertTriangle, IconCheck, IconCopy, IconLock } from '@tabler/icons-react';
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import type { ChangePlan, Confirmation } from '../../bindings';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { toIpcError } from '../../ipc/errors';
@@ -19,9 +19,11 @@ interface Props<T> {
   onClose: () => void;
   /** Label of the apply button, e.g. "Delete topic". */
   applyLabel?: string;
+  /** Shown above the change table (e.g. an offset reset's per-queue preview). */
+  extra?: ReactNode;
 }
 
-export function PreviewDialog<T>({ planKey, loadPlan, apply, onApplied, onClose, applyLabel }: Props<T>) {
+export function PreviewDialog<T>({ planKey, loadPlan, apply, onApplied, onClose, applyLabel, extra }: Props<T>) {
   const plan = useQuery({
     queryKey: ['preview', ...(planKey ?? [])],
     queryFn: loadPlan,
@@ -41,7 +43,7 @@ export function PreviewDialog<T>({ planKey, loadPlan, apply, onApplied, onClose,
         <ErrorAlert error={toIpcError(plan.error)} testId="preview-error" />
       ) : plan.data ? (
         // Keyed by the plan so the typed confirmation starts empty for every new plan.
-        <PlanBody key={JSON.stringify(planKey)} plan={plan.data} apply={apply} onApplied={onApplied} onClose={onClose} applyLabel={applyLabel} />
+        <PlanBody key={JSON.stringify(planKey)} plan={plan.data} apply={apply} onApplied={onApplied} onClose={onClose} applyLabel={applyLabel} extra={extra} />
       ) : null}
     </Modal>
   );
@@ -53,12 +55,14 @@ function PlanBody<T>({
   onApplied,
   onClose,
   applyLabel,
+  extra,
 }: {
   plan: ChangePlan;
   apply: (c: Confirmation) => Promise<T>;
   onApplied: (r: T) => void;
   onClose: () => void;
   applyLabel?: string;
+  extra?: ReactNode;
 }) {
   const [typed, setTyped] = useState('');
   const [acknowledged, setAcknowledged] = useState(false);
@@ -94,6 +98,7 @@ function PlanBody<T>({
           {plan.refusal}
         </Alert>
       ) : null}
+      {extra}
       {plan.noOp ? (
         <Alert color="blue" data-testid="preview-noop">
           Nothing would change: the cluster already has these values.

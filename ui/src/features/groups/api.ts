@@ -1,0 +1,34 @@
+// Query keys and options of consumer groups, scoped per connection: ["conn", id, "groups", ...].
+import { queryOptions } from '@tanstack/react-query';
+import { commands, type ConnectionId } from '../../bindings';
+
+export const groupKeys = {
+  all: (id: ConnectionId) => ['conn', id, 'groups'] as const,
+  list: (id: ConnectionId) => [...groupKeys.all(id), 'list'] as const,
+  detail: (id: ConnectionId, group: string) => [...groupKeys.all(id), 'detail', group] as const,
+  snapshots: (id: ConnectionId, group: string) => [...groupKeys.all(id), 'snapshots', group] as const,
+};
+
+/** Fresh on every refresh: lag is only worth something when it is current. */
+export const groupListQuery = (id: ConnectionId) =>
+  queryOptions({
+    queryKey: groupKeys.list(id),
+    queryFn: () => commands.groupList(id, null),
+    staleTime: 5_000,
+    refetchInterval: 30_000,
+  });
+
+export const groupDetailQuery = (id: ConnectionId, group: string) =>
+  queryOptions({
+    queryKey: groupKeys.detail(id, group),
+    queryFn: () => commands.groupDetail(id, group),
+    staleTime: 3_000,
+    refetchInterval: 15_000,
+  });
+
+export const groupSnapshotsQuery = (id: ConnectionId, group: string) =>
+  queryOptions({
+    queryKey: groupKeys.snapshots(id, group),
+    queryFn: () => commands.offsetSnapshots(id, group),
+    staleTime: 0,
+  });

@@ -1,0 +1,266 @@
+// A consumer group in detail: lag per topic, every queue (broker and consumer offset, lag, the client
+// holding it, last consume), subscriptions, online clients (running info and jstack on demand), the
+// retry and dead-letter topics, and the offset snapshots with Undo. "Reset offsets" opens the reset.
+import { Alert, Badge, Button, Code, Drawer, Group, Modal, ScrollArea, SimpleGrid, Stack, Table, Text, Tooltip } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconArrowBackUp, IconRotate } from '@tabler/icons-react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { commands, type ConnectionProfile, type GroupQueue, type OffsetSnapshot, type ResetResult } from '../../../bindings';
+import { DataAge } from '../../../components/DataAge';
+import { ErrorAlert } from '../../../components/ErrorAlert';
+import { VirtualTable } from '../../../components/VirtualTable';
+import { toIpcError } from '../../../ipc/errors';
+import { formatOffset, formatTime, formatTps } from '../../../lib/format';
+import { PreviewDialog } from '../../safety/PreviewDialog';
+import { groupDetailQuery, groupKeys, groupSnapshotsQuery } from '../api';
+import { LagCell } from '../routes/GroupsScreen';
+import { QueuePlanTable, ResetOffsetsModal, ResetResultModal } from './ResetOffsetsModal';
+
+function Stat({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <Stack gap={0}>
+      <Text size="10px" tt="uppercase" c="dimmed" fw={700}>
+        {label}
+      </Text>
+      <Text size="sm" component="div">
+        {children}
+      </Text>
+    </Stack>
+  );
+}
+
+export function GroupDetailDrawer({ connection, group, onClose }: { connection: ConnectionProfile; group: string | null; onClose: () => void }) {
+  return (
+    <Drawer opened={group !== null} onClose={onClose} position="right" size="75%" title={<Text fw={700} ff="monospace">{group}</Text>}>
+      {group ? <Body connection={connection} group={group} /> : null}
+    </Drawer>
+  );
+}
+
+function Body({ connection, group }: { connection: ConnectionProfile; group: string }) {
+  const id = connection.id;
+  const q = useQuery(groupDetailQuery(id, group));
+  const snaps = useQuery(groupSnapshotsQuery(id, group));
+  const qc = useQueryClient();
+  const [resetting, setResetting] = useState(false);
+  const [client, setClient] = useState<{ id: string; jstack: boolean } | null>(null);
+  const [undo, setUndo] = useState<OffsetSnapshot | null>(null);
+  const [undoPlan, setUndoPlan] = useState<import('../../../bindings').OffsetPlan | null>(null);
+  const [result, setResult] = useState<ResetResult | null>(null);
+  const refresh = () => {
+    void qc.invalidateQueries({ queryKey: groupKeys.all(id) });
+  };
+  if (q.error) return <ErrorAlert error={toIpcError(q.error)} />;
+  const d = q.data;
+  if (!d) return <Text size="sm">Loading…</Text>;
+  const cfg = d.configs[0]?.[1];
+  const queueColumns = [
+    { key: 'topic', header: 'Topic', render: (r: GroupQueue) => <Text size="xs" ff="monospace" span>{r.topic}</Text> },
+    { key: 'broker', header: 'Broker', width: 90, render: (r: GroupQueue) => r.brokerName },
+    { key: 'q', header: 'Queue', width: 55, align: 'right' as const, render: (r: GroupQueue) => r.queueId },
+    { key: 'bo', header: 'Broker offset', width: 110, align: 'right' as const, render: (r: GroupQueue) => formatOffset(r.brokerOffset) },
+    { key: 'co', header: 'Consumer offset', width: 120, align: 'right' as const, render: (r: GroupQueue) => (r.consumerOffset === '-1' ? 'none' : formatOffset(r.consumerOffset)) },
+    { key: 'lag', header: 'Lag', width: 80, align: 'right' as const, render: (r: GroupQueue) => <LagCell lag={r.lag} note={null} /> },
+    { key: 'client', header: 'Client', render: (r: GroupQueue) => <Text size="xs" span c={r.client ? undefined : 'dimmed'} truncate>{r.client ?? '—'}</Text> },
+    { key: 'last', header: 'Last consumed', width: 140, render: (r: GroupQueue) => formatTime(r.lastConsume) },
+  ];
+  return (
+    <Stack gap="md" data-testid="group-detail">
+      <Group justify="space-between">
+        <DataAge fetchedAt={d.fetchedAt} fetching={q.isFetching} />
+        <Group gap="xs">
+          <Button size="xs" leftSection={<IconRotate size={14} />} onClick={() => setResetting(true)} data-testid="group-reset">
+            Reset offsets
+          </Button>
+        </Group>
+      </Group>
+      {d.failedBrokers.length > 0 ? (
+        <Alert color="orange" variant="light" title="Some brokers did not answer">
+          {d.failedBrokers.map((f) => `${f.brokerName}: ${f.error}`).join('; ')}
+        </Alert>
+      ) : null}
+      <SimpleGrid cols={6}>
+        <Stat label="Lag"><LagCell lag={d.lag} note={d.lagNote} /></Stat>
+        <Stat label="Consume TPS">{formatTps(d.consumeTps)}</Stat>
+        <Stat label="Clients">{d.clients.length === 0 ? <Badge size="sm" color="gray">offline</Badge> : <Badge size="sm" color="green">{d.clients.length} online</Badge>}</Stat>
+        <Stat label="Consume type / model">{d.consumeType ?? '—'} / {d.messageModel ?? '—'}</Stat>
+        <Stat label={d.retry.topic}>{d.retry.exists ? formatOffset(d.retry.messages) : 'none'}</Stat>
+        <Stat label={d.dlq.topic}>
+          <Text size="sm" span c={d.dlq.exists && d.dlq.messages !== '0' ? 'red' : undefined} data-testid="group-dlq">
+            {d.dlq.exists ? formatOffset(d.dlq.messages) : 'none'}
+          </Text>
+        </Stat>
+      </SimpleGrid>
+      {cfg ? (
+        <Text size="xs" c="dimmed">
+          Config on {d.configs.map((c) => c[0]).join(', ')}: consume {cfg.consumeEnable !== false ? 'enabled' : 'disabled'}, broadcast {cfg.consumeBroadcastEnable !== false ? 'allowed' : 'not allowed'},
+          {cfg.consumeMessageOrderly ? ' orderly,' : ''} retry max {cfg.retryMaxTimes} times on {cfg.retryQueueNums} queue(s), reads from broker {cfg.brokerId}
+          {d.consumeFromWhere ? ` · clients start ${d.consumeFromWhere}` : ''}
+        </Text>
+      ) : null}
+      <Stack gap={4}>
+        <Text fw={700} size="sm">Topics</Text>
+        <Table fz="xs" verticalSpacing={2} withTableBorder data-testid="group-topics">
+          <Table.Thead>
+            <Table.Tr><Table.Th>Topic</Table.Th><Table.Th>Queues</Table.Th><Table.Th>Lag</Table.Th><Table.Th>Last consumed</Table.Th></Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {d.topics.map((t) => (
+              <Table.Tr key={t.topic}>
+                <Table.Td ff="monospace">{t.topic}</Table.Td>
+                <Table.Td>{t.queues}</Table.Td>
+                <Table.Td><LagCell lag={t.lag} note={t.lagNote} /></Table.Td>
+                <Table.Td>{formatTime(t.lastConsume)}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Stack>
+      <Stack gap={4}>
+        <Text fw={700} size="sm">Queues</Text>
+        <VirtualTable rows={d.queues} columns={queueColumns} rowKey={(r) => `${r.topic}|${r.brokerName}|${r.queueId}`} height={260} rowHeight={26} testId="group-queues" empty="No committed offsets yet" />
+        {d.notes.map((n) => (
+          <Text key={n} size="xs" c="orange">{n}</Text>
+        ))}
+      </Stack>
+      <SimpleGrid cols={2}>
+        <Stack gap={4}>
+          <Text fw={700} size="sm">Subscriptions</Text>
+          {d.subscriptions.length === 0 ? <Text size="xs" c="dimmed">Known only while clients are online.</Text> : null}
+          {d.subscriptions.map((s) => (
+            <Group key={s.topic} gap={6}>
+              <Text size="xs" ff="monospace">{s.topic}</Text>
+              <Badge size="xs" variant="light">{s.expressionType}</Badge>
+              <Code>{s.expression}</Code>
+            </Group>
+          ))}
+        </Stack>
+        <Stack gap={4}>
+          <Text fw={700} size="sm">Online clients</Text>
+          {d.clients.map((c) => (
+            <Group key={c.clientId} gap={6} wrap="nowrap" data-testid="group-client">
+              <Text size="xs" ff="monospace" truncate maw={260}>{c.clientId}</Text>
+              <Text size="xs" c="dimmed">{c.addr} · {c.language} {c.version}</Text>
+              <Button size="compact-xs" variant="subtle" onClick={() => setClient({ id: c.clientId, jstack: false })}>Running info</Button>
+              <Button size="compact-xs" variant="subtle" onClick={() => setClient({ id: c.clientId, jstack: true })}>jstack</Button>
+            </Group>
+          ))}
+        </Stack>
+      </SimpleGrid>
+      <Stack gap={4}>
+        <Text fw={700} size="sm">Offset snapshots</Text>
+        {snaps.data && snaps.data.length === 0 ? <Text size="xs" c="dimmed">A snapshot of the offsets is saved before every reset; none yet.</Text> : null}
+        {(snaps.data ?? []).slice(0, 8).map((s) => (
+          <Group key={s.id} gap="xs" data-testid="group-snapshot">
+            <Text size="xs">{formatTime(s.at)}</Text>
+            <Text size="xs" c="dimmed">before reset {s.reason} · {s.offsets.length} queues</Text>
+            {s.restoredAt ? <Badge size="xs" color="gray">restored {formatTime(s.restoredAt)}</Badge> : null}
+            <Button size="compact-xs" variant="light" leftSection={<IconArrowBackUp size={12} />} onClick={() => setUndo(s)} data-testid="group-undo">
+              Undo
+            </Button>
+          </Group>
+        ))}
+      </Stack>
+      {resetting ? (
+        <ResetOffsetsModal
+          connection={connection}
+          detail={d}
+          onClose={() => setResetting(false)}
+          onApplied={(r) => {
+            setResetting(false);
+            setResult(r);
+            refresh();
+          }}
+        />
+      ) : null}
+      <PreviewDialog<ResetResult>
+        planKey={undo ? ['undo', id, undo.id] : null}
+        loadPlan={async () => {
+          const p = await commands.offsetUndoPlan(id, undo?.id ?? 0);
+          setUndoPlan(p);
+          return p.plan;
+        }}
+        extra={undoPlan ? <QueuePlanTable plan={undoPlan} /> : null}
+        apply={(c) => commands.offsetUndo(id, undo?.id ?? 0, c)}
+        onApplied={(r) => {
+          setUndo(null);
+          setUndoPlan(null);
+          setResult(r);
+          refresh();
+          notifications.show({ color: r.outcome === 'ok' ? 'green' : 'orange', message: `Undo: ${r.outcome}` });
+        }}
+        onClose={() => {
+          setUndo(null);
+          setUndoPlan(null);
+        }}
+        applyLabel="Restore offsets"
+      />
+      <ResetResultModal result={result} onClose={() => setResult(null)} onUndo={(sid) => {
+        setResult(null);
+        const s = snaps.data?.find((x) => x.id === sid);
+        setUndo(s ?? { id: sid, connectionId: id, group, at: Date.now(), reason: 'the last reset', offsets: [], restoredAt: null });
+      }} />
+      <ClientInfoModal connectionId={id} group={group} client={client} onClose={() => setClient(null)} />
+    </Stack>
+  );
+}
+
+function ClientInfoModal({ connectionId, group, client, onClose }: { connectionId: string; group: string; client: { id: string; jstack: boolean } | null; onClose: () => void }) {
+  const q = useQuery({
+    queryKey: ['conn', connectionId, 'groups', 'client', group, client?.id, client?.jstack],
+    queryFn: () => commands.groupClientInfo(connectionId, group, client?.id ?? '', client?.jstack ?? false),
+    enabled: client !== null,
+    gcTime: 0,
+    retry: false,
+  });
+  return (
+    <Modal opened={client !== null} onClose={onClose} size="xl" title={<Text fw={700}>{client?.jstack ? 'jstack' : 'Running info'} · {client?.id}</Text>}>
+      {q.error ? <ErrorAlert error={toIpcError(q.error)} /> : null}
+      {q.isLoading ? <Text size="sm">Asking the client through its broker…</Text> : null}
+      {q.data ? (
+        client?.jstack ? (
+          <ScrollArea h={480}>
+            <Code block>{q.data.jstack ?? 'The client sent no thread dump.'}</Code>
+          </ScrollArea>
+        ) : (
+          <Stack gap="xs">
+            <Table fz="xs" verticalSpacing={2} withTableBorder>
+              <Table.Thead>
+                <Table.Tr><Table.Th>Queue</Table.Th><Table.Th>Commit offset</Table.Th><Table.Th>Cached</Table.Th><Table.Th>Locked</Table.Th><Table.Th>Last pull</Table.Th><Table.Th>Last consume</Table.Th></Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {q.data.queues.map((r) => (
+                  <Table.Tr key={`${r.topic}|${r.brokerName}|${r.queueId}`}>
+                    <Table.Td ff="monospace">{r.topic} · {r.brokerName} #{r.queueId}</Table.Td>
+                    <Table.Td>{formatOffset(r.commitOffset)}</Table.Td>
+                    <Table.Td>{formatOffset(r.cachedMessages)}</Table.Td>
+                    <Table.Td>{r.locked === null ? '—' : r.locked ? 'yes' : 'no'}</Table.Td>
+                    <Table.Td>{formatTime(r.lastPull)}</Table.Td>
+                    <Table.Td>{formatTime(r.lastConsume)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+            <ScrollArea h={220}>
+              <Table fz="xs" verticalSpacing={1}>
+                <Table.Tbody>
+                  {q.data.properties.map(([k, v]) => (
+                    <Table.Tr key={k}>
+                      <Table.Td ff="monospace">{k}</Table.Td>
+                      <Table.Td style={{ wordBreak: 'break-all' }}>
+                        <Tooltip label={v} disabled={v.length < 80} multiline w={400}>
+                          <Text size="xs" span>{v.length > 120 ? `${v.slice(0, 120)}…` : v}</Text>
+                        </Tooltip>
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </ScrollArea>
+          </Stack>
+        )
+      ) : null}
+    </Modal>
+  );
+}
