@@ -70,6 +70,9 @@ dbus-run-session -- bash -c '
 '
 
 step "end-to-end: the real app under Xvfb through tauri-driver"
+# The sandbox seed gives java5 a consumer group with a backlog (sandbox-billing) for the reset flow.
+cargo build -p rmq-console-cli
+"$BIN/rmq-console-cli" seed-sandbox --namesrv "$(tests/cluster addr java5)" >/dev/null
 (cd ui && npm run --silent build)
 cargo build -p rmq-console --features tauri/custom-protocol
 Xvfb :97 -screen 0 1440x900x24 >/dev/null 2>&1 &

@@ -4,7 +4,9 @@
 //
 // Then, on a second (writable) connection: creates a topic through the preview dialog, sends a
 // message to it and sees it counted, deletes it by typing its name, and finds the three changes in
-// the audit journal.
+// the audit journal. Then Consumer groups: the seeded group with a backlog (sandbox-billing) is
+// reset to the latest offset (skipping acknowledged), then to the earliest through the preview, and
+// the last reset is undone from its result; the journal has the three resets.
 //
 // Last, when RMQ_CLUSTER names the harness cluster, it kills broker-b and checks the Overview marks
 // it down on the next refresh while the app stays responsive.
@@ -57,7 +59,7 @@ async function typeInto(browser, id, text) {
   await el.click();
   await browser.keys(['Control', 'a']);
   await browser.keys('Delete');
-  await el.addValue(text);
+  if (text) await el.addValue(text);
 }
 
 /** The text content of every element with a test id (independent of CSS text transforms). */
@@ -248,11 +250,14 @@ try {
   // The send form's own close button (Escape may also close the drawer underneath).
   if ((await browser.$$(byTestId('send-form'))).length > 0) await (await browser.$('.mantine-Modal-close')).click();
   await browser.waitUntil(async () => (await browser.$$(byTestId('send-form'))).length === 0, { timeout: 5_000 });
-  await new Promise((r) => setTimeout(r, 500)); // let a closing drawer finish its transition
-  if ((await browser.$$(byTestId('topic-detail'))).length === 0) {
+  // A drawer Escape closed may still be animating away: reopen it until its detail shows.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await new Promise((r) => setTimeout(r, 600));
+    if (await (await browser.$(byTestId('topic-total'))).isDisplayed().catch(() => false)) break;
+    if ((await browser.$$(byTestId('topic-detail'))).length > 0) continue;
     for (const el of await browser.$$(byTestId('topic-name'))) {
       if (String(await el.getProperty('textContent')) === topic) {
-        await el.click();
+        await el.click().catch(() => {});
         break;
       }
     }
@@ -279,6 +284,79 @@ try {
   const actions = (await texts(browser, 'audit-row-action')).slice(0, 3);
   check(actions.join(',') === 'topic.delete,message.send,topic.create', `the audit journal has the three changes (${actions.join(', ')})`);
   await shot(browser, 'audit-light');
+
+  // Consumer groups: the seeded group with a backlog, its detail, reset to latest, to earliest, undo.
+  await (await browser.$(byTestId('nav-groups'))).click();
+  await (await browser.$(byTestId('groups-screen'))).waitForDisplayed({ timeout: 10_000 });
+  await typeInto(browser, 'groups-search', 'sandbox-billing');
+  await browser.waitUntil(async () => (await texts(browser, 'group-name')).some((n) => n.startsWith('sandbox-billing')), {
+    timeout: 20_000,
+    timeoutMsg: 'the seeded group never appeared',
+  });
+  const lagText = (await texts(browser, 'group-lag'))[0] ?? '';
+  check(/^[1-9][\d,]*$/.test(lagText), `the seeded group has a backlog (lag ${lagText})`);
+  await typeInto(browser, 'groups-search', '');
+  await shot(browser, 'groups-light');
+  await typeInto(browser, 'groups-search', 'sandbox-billing');
+  for (const el of await browser.$$(byTestId('group-name'))) {
+    if (String(await el.getProperty('textContent')).startsWith('sandbox-billing')) {
+      await el.click();
+      break;
+    }
+  }
+  await (await browser.$(byTestId('group-queues'))).waitForDisplayed({ timeout: 10_000 });
+  await shot(browser, 'group-detail-light');
+  const resetTo = async (label, expectText) => {
+    await (await browser.$(byTestId('group-reset'))).click();
+    await (await browser.$(byTestId('reset-form'))).waitForDisplayed({ timeout: 10_000 });
+    for (const el of await browser.$$(`${byTestId('reset-mode')} label`)) {
+      if ((await el.getText()).startsWith(label)) {
+        await el.click();
+        break;
+      }
+    }
+    await (await browser.$(byTestId('reset-preview'))).click();
+    const queues = await browser.$(byTestId('reset-queues'));
+    await queues.waitForDisplayed({ timeout: 20_000 });
+    const text = String(await queues.getProperty('textContent'));
+    check(expectText.test(text), `the ${label} preview shows every queue (${text.slice(0, 90)}…)`);
+    return text;
+  };
+  await resetTo('Latest', /[1-9][\d,]* skipped/);
+  await (await browser.$(byTestId('preview-ack'))).click();
+  await (await browser.$(byTestId('preview-apply'))).click();
+  await (await browser.$(byTestId('reset-outcome'))).waitForDisplayed({ timeout: 40_000 });
+  check(/Every queue took/.test(String(await (await browser.$(byTestId('reset-outcome'))).getProperty('textContent'))), 'reset to latest: every queue took');
+  await (await browser.$(byTestId('reset-result-close'))).click();
+  await resetTo('Earliest', /[1-9][\d,]* re-read/);
+  await shot(browser, 'group-reset-preview-light');
+  await (await browser.$(byTestId('preview-apply'))).click();
+  await (await browser.$(byTestId('reset-outcome'))).waitForDisplayed({ timeout: 40_000 });
+  check(/Every queue took/.test(String(await (await browser.$(byTestId('reset-outcome'))).getProperty('textContent'))), 'reset to earliest: every queue took');
+  await shot(browser, 'group-reset-result-light');
+  await (await browser.$(byTestId('reset-result-undo'))).click();
+  const undoQueues = await browser.$(byTestId('reset-queues'));
+  await undoQueues.waitForDisplayed({ timeout: 20_000 });
+  check(/[1-9][\d,]* skipped/.test(String(await undoQueues.getProperty('textContent'))), 'the undo preview moves the offsets back to where they were');
+  await (await browser.$(byTestId('preview-ack'))).click();
+  await (await browser.$(byTestId('preview-apply'))).click();
+  await (await browser.$(byTestId('reset-outcome'))).waitForDisplayed({ timeout: 40_000 });
+  check(/Every queue took/.test(String(await (await browser.$(byTestId('reset-outcome'))).getProperty('textContent'))), 'undo: every queue restored');
+  await (await browser.$(byTestId('reset-result-close'))).click();
+  await browser.waitUntil(async () => (await texts(browser, 'group-snapshot')).some((t) => t.includes('restored')), {
+    timeout: 15_000,
+    timeoutMsg: 'the snapshot was never marked restored',
+  });
+  check(true, 'the restored snapshot is marked in the group detail');
+  if ((await browser.$$('.mantine-Drawer-close')).length > 0) await (await browser.$('.mantine-Drawer-close')).click();
+  await (await browser.$(byTestId('nav-audit'))).click();
+  await (await browser.$(byTestId('audit-screen'))).waitForDisplayed({ timeout: 5_000 });
+  await browser.waitUntil(async () => (await texts(browser, 'audit-row-action'))[0]?.startsWith('group.reset_offset'), { timeout: 10_000 });
+  const resets = (await texts(browser, 'audit-row-action')).slice(0, 3);
+  check(
+    resets.join(',') === 'group.reset_offset.undo,group.reset_offset,group.reset_offset',
+    `the journal has the two resets and the undo (${resets.join(', ')})`,
+  );
 
   if (process.env.RMQ_CLUSTER) {
     await (await browser.$(byTestId('nav-overview'))).click();

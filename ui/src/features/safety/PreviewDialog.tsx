@@ -19,7 +19,7 @@ interface Props<T> {
   onClose: () => void;
   /** Label of the apply button, e.g. "Delete topic". */
   applyLabel?: string;
-  /** Shown above the change table (e.g. an offset reset's per-queue preview). */
+  /** Shown instead of the change table (e.g. an offset reset's richer per-queue preview). */
   extra?: ReactNode;
 }
 
@@ -98,8 +98,8 @@ function PlanBody<T>({
           {plan.refusal}
         </Alert>
       ) : null}
-      {extra}
-      {plan.noOp ? (
+      {extra ?? null}
+      {extra ? null : plan.noOp ? (
         <Alert color="blue" data-testid="preview-noop">
           Nothing would change: the cluster already has these values.
         </Alert>
