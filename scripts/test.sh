@@ -93,6 +93,22 @@ cargo build -p rmq-console-cli --release --bin rmq-bench
   --ops cluster-overview,topic-list,topic-detail --detail-topic BenchDetail16 \
   --java-classpath "$(tests/cluster classpath java5)"
 
+step "benchmark of consumer groups at 100 and 1,000 groups (8 queues each): ours vs the Java admin client"
+cargo build -p rmq-console-cli --bin rmq-console-cli
+for count in 100 1000; do
+  "$BIN/rmq-console-cli" seed-groups --namesrv "$(tests/cluster addr java5)" --count "$count" --fill BenchDetail16 >/dev/null
+  "$CARGO_TARGET_DIR/release/rmq-bench" --namesrv "$(tests/cluster addr java5)" --iterations 20 \
+    --ops group-lag,group-list,group-detail,offset-reset --detail-topic BenchDetail16 --detail-group BenchG00000 \
+    --java-classpath "$(tests/cluster classpath java5)"
+done
+"$BIN/rmq-console-cli" seed-groups --namesrv "$(tests/cluster addr rust)" --count 1000 >/dev/null
+echo "the same 1,000 groups on the rocketmq-rust broker:"
+"$CARGO_TARGET_DIR/release/rmq-bench" --namesrv "$(tests/cluster addr rust)" --iterations 20 \
+  --ops group-lag,group-list --java-classpath "$(tests/cluster classpath java5)"
+
+step "1,000 groups on java5: complete, broker-wide lag equals per-group lag"
+cargo test -p rmq-console-core --test offset_reset -- --ignored thousand_groups_are_listed_with_lag_matching_per_group_stats
+
 step "10,000 topics on java5: the list is complete and typed"
 cargo test -p rmq-console-core --test topic_admin -- --ignored ten_thousand_topics_are_listed_complete_and_typed
 

@@ -41,6 +41,7 @@ public class JavaAdminBench {
         String namesrv = args[0];
         int iterations = Integer.parseInt(args[1]);
         String detailTopic = args[2];
+        String group = System.getProperty("bench.group", "BenchG00000");
         DefaultMQAdminExt admin = new DefaultMQAdminExt(5000);
         admin.setNamesrvAddr(namesrv);
         admin.setInstanceName("rmq-bench-java-" + System.nanoTime());
@@ -129,6 +130,63 @@ public class JavaAdminBench {
                             route.getQueueDatas().size();
                         };
                         break;
+                    case "group-list":
+                    case "group-lag": {
+                        // Every master's subscription groups and broker-wide consume stats, in
+                        // parallel; for group-list also each group's connections (16 threads).
+                        final boolean clients = name.equals("group-list");
+                        op = () -> {
+                            ClusterInfo info = admin.examineBrokerClusterInfo();
+                            List<CompletableFuture<Map<String, String>>> per = new ArrayList<>();
+                            for (BrokerData b : info.getBrokerAddrTable().values()) {
+                                String addr = b.getBrokerAddrs().get(0L);
+                                if (addr == null) continue;
+                                per.add(CompletableFuture.supplyAsync(() -> {
+                                    Map<String, String> groups = new HashMap<>();
+                                    CompletableFuture<?> stats = CompletableFuture.runAsync(() -> call(() -> admin.fetchConsumeStatsInBroker(addr, false, 5000)), pool);
+                                    for (String g : call(() -> admin.getAllSubscriptionGroup(addr, 5000)).getSubscriptionGroupTable().keySet()) groups.put(g, addr);
+                                    stats.join();
+                                    return groups;
+                                }, pool));
+                            }
+                            Map<String, String> groups = new HashMap<>();
+                            for (CompletableFuture<Map<String, String>> f : per) groups.putAll(f.join());
+                            if (clients) {
+                                List<CompletableFuture<?>> conns = new ArrayList<>();
+                                for (Map.Entry<String, String> e : groups.entrySet()) {
+                                    conns.add(CompletableFuture.runAsync(() -> {
+                                        try {
+                                            admin.examineConsumerConnectionInfo(e.getKey(), e.getValue());
+                                        } catch (Exception offline) {
+                                            // no client online
+                                        }
+                                    }, pool));
+                                }
+                                for (CompletableFuture<?> f : conns) f.join();
+                            }
+                        };
+                        break;
+                    }
+                    case "group-detail":
+                        // Consume stats of every topic, connections, retry and DLQ topic stats.
+                        op = () -> {
+                            admin.examineConsumeStats(group);
+                            for (Call<?> c : List.<Call<?>>of(() -> admin.examineConsumerConnectionInfo(group),
+                                    () -> admin.examineTopicStats("%RETRY%" + group), () -> admin.examineTopicStats("%DLQ%" + group))) {
+                                try {
+                                    c.get();
+                                } catch (Exception missing) {
+                                    // offline group, or no such topic
+                                }
+                            }
+                        };
+                        break;
+                    case "offset-reset": {
+                        // Alternately to the earliest and the latest offset (no preview, no read-back).
+                        final int[] n = {0};
+                        op = () -> admin.resetOffsetByTimestamp(detailTopic, group, n[0]++ % 2 == 0 ? 0L : System.currentTimeMillis(), true);
+                        break;
+                    }
                     default:
                         throw new IllegalArgumentException("unknown operation " + name);
                 }

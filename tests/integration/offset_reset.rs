@@ -647,3 +647,66 @@ fn java4_offset_reset_online_offline_and_undo() {
 fn rust_offset_reset_online_offline_and_undo() {
     run("rust", "rust-cluster");
 }
+
+/// 1,000 seeded groups (`rmq-console-cli seed-groups`, run by the test command before this test):
+/// the list is complete, and every group's lag from the broker-wide call equals the lag from
+/// per-group consume stats.
+#[test]
+#[ignore = "needs 1,000 seeded groups on java5 (scripts/test.sh seeds them)"]
+fn thousand_groups_are_listed_with_lag_matching_per_group_stats() {
+    std::thread::Builder::new()
+        .stack_size(32 << 20)
+        .spawn(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(async {
+                    let ns = cluster("java5", "java5", false);
+                    let c = console().await;
+                    let id = connect(&c, &ns, None).await;
+                    let fast = c.group_list(&id, GroupListOptions::default()).await.unwrap();
+                    let slow = c
+                        .group_list(
+                            &id,
+                            GroupListOptions {
+                                clients: false,
+                                per_group_stats: true,
+                            },
+                        )
+                        .await
+                        .unwrap();
+                    assert!(
+                        fast.per_group_fallback.is_empty(),
+                        "the broker-wide call was answered"
+                    );
+                    assert_eq!(
+                        slow.per_group_fallback.len(),
+                        2,
+                        "the slow path read every master per group"
+                    );
+                    let lag =
+                        |l: &rmq_console_core::group::GroupListing| -> BTreeMap<String, Option<Offset>> {
+                            l.groups
+                                .iter()
+                                .filter(|g| g.group.starts_with("BenchG"))
+                                .map(|g| (g.group.clone(), g.lag))
+                                .collect()
+                        };
+                    let (f, s) = (lag(&fast), lag(&slow));
+                    assert!(f.len() >= 1000, "every seeded group is listed ({})", f.len());
+                    assert_eq!(f, s, "broker-wide lag equals per-group lag, group by group");
+                    assert!(
+                        f.values().all(Option::is_some),
+                        "every seeded group has a known lag"
+                    );
+                    let distinct: BTreeSet<_> = f.values().collect();
+                    assert!(distinct.len() > 1, "lags differ from group to group");
+                    c.shutdown().await;
+                });
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}

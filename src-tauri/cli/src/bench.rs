@@ -2,8 +2,9 @@
 //! client (`DefaultMQAdminExt`, warm, in one JVM) on the same cluster in the same run. Prints a
 //! table of medians and the ratio ours / Java (below 1 = we are faster).
 //!
-//! usage: rmq-bench --namesrv ADDR [--iterations N] [--ops cluster-overview,topic-list,topic-detail]
-//!                  [--detail-topic NAME] --java-classpath 'lib/*'
+//! usage: rmq-bench --namesrv ADDR [--iterations N]
+//!                  [--ops cluster-overview,topic-list,topic-detail,group-list,group-lag,group-detail,offset-reset]
+//!                  [--detail-topic NAME] [--detail-group NAME] --java-classpath 'lib/*'
 
 #![recursion_limit = "512"]
 
@@ -13,6 +14,9 @@ use std::time::Instant;
 
 use clap::Parser;
 use rmq_console_core::connection::ConnectionDraft;
+use rmq_console_core::group::GroupListOptions;
+use rmq_console_core::offset::{ResetMode, ResetRequest};
+use rmq_console_core::safety::Confirmation;
 use rmq_console_core::secrets::Secrets;
 use rmq_console_core::store::Store;
 use rmq_console_core::{Console, Error};
@@ -36,6 +40,9 @@ struct Args {
     /// The topic `topic-detail` reads (e.g. a 16-queue topic).
     #[arg(long, default_value = "BenchDetail16")]
     detail_topic: String,
+    /// The group `group-detail` reads and `offset-reset` resets (on `--detail-topic`).
+    #[arg(long, default_value = "BenchG00000")]
+    detail_group: String,
 }
 
 /// What an operation returned, for the row label (e.g. how many topics were listed).
@@ -85,6 +92,45 @@ async fn ours(args: &Args) -> Result<Vec<Run>, Error> {
                     let d = console.topic_detail(&id, &args.detail_topic).await?;
                     note = format!("{} queues", d.queues.len());
                 }
+                "group-list" | "group-lag" => {
+                    let options = GroupListOptions {
+                        clients: op == "group-list",
+                        per_group_stats: false,
+                    };
+                    let l = console.group_list(&id, options).await?;
+                    let known = l.groups.iter().filter(|g| g.lag.is_some()).count();
+                    note = format!("{} groups, {known} with lag", l.groups.len());
+                    if !l.per_group_fallback.is_empty() {
+                        note.push_str(&format!(", per group on {}", l.per_group_fallback.join(" ")));
+                    }
+                }
+                "group-detail" => {
+                    let d = console.group_detail(&id, &args.detail_group).await?;
+                    note = format!("{} queues", d.queues.len());
+                }
+                "offset-reset" => {
+                    // Alternately to the earliest and the latest offset: every queue changes.
+                    let mode = if i % 2 == 0 {
+                        ResetMode::Earliest
+                    } else {
+                        ResetMode::Latest
+                    };
+                    let request = ResetRequest {
+                        group: args.detail_group.clone(),
+                        topic: Some(args.detail_topic.clone()),
+                        mode,
+                    };
+                    let confirmation = Confirmation {
+                        typed: None,
+                        acknowledged: true,
+                    };
+                    let r = console.offset_reset(&id, &request, &confirmation).await?;
+                    let took = r.queues.iter().filter(|q| q.took).count();
+                    note = format!(
+                        "{} queues, {took} took (preview, snapshot, read-back)",
+                        r.queues.len()
+                    );
+                }
                 other => return Err(Error::validation(format!("unknown operation {other}"))),
             }
             if i >= warmup {
@@ -125,6 +171,7 @@ fn java(args: &Args, classpath: &str) -> Result<Vec<(String, Vec<f64>)>, String>
             "-Xmx512m",
             "-Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener",
         ])
+        .arg(format!("-Dbench.group={}", args.detail_group))
         .arg(format!("-Duser.home={}", home.display()))
         .args([
             "-cp",

@@ -93,6 +93,16 @@ enum Command {
         #[arg(long)]
         namesrv: String,
     },
+    /// Seed COUNT consumer groups (BenchG00000..) with offsets on every queue of a bench topic.
+    SeedGroups {
+        #[arg(long)]
+        namesrv: String,
+        #[arg(long)]
+        count: usize,
+        /// Also put three messages on every queue of these existing topics.
+        #[arg(long, value_delimiter = ',')]
+        fill: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -249,6 +259,9 @@ async fn run(command: Command) -> Result<String, Error> {
         }
         Command::Connections { action } => connections(action).await,
         Command::SeedSandbox { namesrv } => json(&seed::seed(&namesrv).await?),
+        Command::SeedGroups { namesrv, count, fill } => {
+            json(&seed::seed_groups(&namesrv, count, &fill).await?)
+        }
     }
 }
 

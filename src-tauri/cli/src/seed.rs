@@ -218,3 +218,132 @@ async fn produce(console: &Console, namesrv: &str) -> Result<usize, Error> {
     Box::pin(producer.shutdown()).await;
     outcome.map(|()| sent)
 }
+
+/// The topic every seeded bench group consumes: 4 queues on each master (8 on the java5 harness).
+pub const BENCH_GROUP_TOPIC: &str = "BenchGroupTopic8";
+
+/// Seeds `count` consumer groups `BenchG00000..` (for the group-list benchmark and the 1,000-group
+/// test): each exists on every master and has a committed offset on every queue of
+/// [`BENCH_GROUP_TOPIC`], set so that lags differ from group to group. Idempotent.
+pub async fn seed_groups(namesrv: &str, count: usize, fill: &[String]) -> Result<serde_json::Value, Error> {
+    use futures::StreamExt as _;
+    use rmq_console_core::remoting;
+    use std::collections::BTreeMap;
+
+    let console = Console::with_parts(Store::in_memory().await?, Secrets::session_only("seed"))?;
+    let result = async {
+        let draft = ConnectionDraft {
+            name: "seed-groups".into(),
+            namesrv_addrs: namesrv.into(),
+            ..Default::default()
+        };
+        let id = console.connection_create(&draft).await?.id;
+        let (_, client) = console.client(&id).await?;
+        let masters = masters(&client).await?;
+        let (creds, timeout) = (client.creds(), client.timeout);
+        // The bench topic, and the retry topic of the first group (the Java admin client looks a
+        // group's brokers up by its %RETRY% route).
+        for (addr, topic, queues) in masters.iter().flat_map(|(_, a)| {
+            [(a, BENCH_GROUP_TOPIC.to_owned(), "4"), (a, "%RETRY%BenchG00000".to_owned(), "1")]
+        }) {
+            let ext = BTreeMap::from([
+                ("topic".to_owned(), topic),
+                ("defaultTopic".to_owned(), "TBW102".to_owned()),
+                ("readQueueNums".to_owned(), queues.to_owned()),
+                ("writeQueueNums".to_owned(), queues.to_owned()),
+                ("perm".to_owned(), "6".to_owned()),
+                ("topicFilterType".to_owned(), "SINGLE_TAG".to_owned()),
+                ("topicSysFlag".to_owned(), "0".to_owned()),
+                ("order".to_owned(), "false".to_owned()),
+            ]);
+            remoting::request_with(addr, 17, ext, "create topic", creds, timeout).await?;
+        }
+        // Three messages per queue, so offsets 0..=3 exist (also on `fill`, e.g. the reset bench topic).
+        let detail = console.topic_detail(&id, BENCH_GROUP_TOPIC).await?;
+        let mut fill_topics = vec![detail.clone()];
+        for t in fill {
+            fill_topics.push(console.topic_detail(&id, t).await?);
+        }
+        for d in &fill_topics {
+            for q in &d.queues {
+                for _ in q.max_offset.0..3 {
+                    let req = rmq_console_core::message::SendRequest {
+                        topic: d.name.clone(),
+                        tag: None,
+                        keys: vec![],
+                        properties: Default::default(),
+                        body: rmq_console_core::message::MessageBody::Text {
+                            text: "bench".into(),
+                        },
+                        delay_level: None,
+                        deliver_at: None,
+                        broker_name: Some(q.broker_name.clone()),
+                        queue_id: Some(q.queue_id),
+                    };
+                    console
+                        .message_send(&id, &req, &rmq_console_core::safety::Confirmation::default())
+                        .await?;
+                }
+            }
+        }
+        let queues: Vec<(String, u32)> = detail
+            .queues
+            .iter()
+            .map(|q| (q.broker_name.clone(), q.queue_id))
+            .collect();
+        let addr_of: BTreeMap<String, String> = masters.iter().cloned().collect();
+        // (master address, group, queue id or u32::MAX for the group's config, offset)
+        let mut asks: Vec<(String, String, u32, u32)> = Vec::new();
+        for i in 0..count {
+            let g = format!("BenchG{i:05}");
+            for (_, addr) in &masters {
+                asks.push((addr.clone(), g.clone(), u32::MAX, 0));
+            }
+            for (j, (broker, queue)) in queues.iter().enumerate() {
+                // Lag 20, 12, 4 or 0 by group (offsets 0..=3, three messages per queue).
+                let offset = u32::try_from((i % 4 + j % 2).min(3)).unwrap_or(0);
+                asks.push((addr_of.get(broker).cloned().unwrap_or_default(), g.clone(), *queue, offset));
+            }
+        }
+        // Configs first (the offsets need their group), then offsets; 32 in flight.
+        let (configs, offsets): (Vec<_>, Vec<_>) = asks
+            .into_iter()
+            .partition(|a| a.2 == u32::MAX);
+        let creds_owned = client.spec.credentials.clone();
+        for batch in [configs, offsets] {
+            let results: Vec<Result<(), Error>> = futures::stream::iter(batch)
+                .map(|(addr, g, queue, offset)| {
+                    let creds = creds_owned.clone();
+                    async move {
+                        let creds = creds.as_ref().map(|(x, y)| (x.as_str(), y.as_str()));
+                        if queue == u32::MAX {
+                            let body = serde_json::json!({ "groupName": g, "consumeEnable": true, "consumeBroadcastEnable": true, "retryQueueNums": 1, "retryMaxTimes": 16, "brokerId": 0, "whichBrokerWhenConsumeSlowly": 1 });
+                            remoting::request_body(&addr, 200, BTreeMap::new(), body.to_string().as_bytes(), "create group", creds, timeout)
+                                .await
+                                .map(drop)
+                        } else {
+                            let ext = BTreeMap::from([
+                                ("consumerGroup".to_owned(), g),
+                                ("topic".to_owned(), BENCH_GROUP_TOPIC.to_owned()),
+                                ("queueId".to_owned(), queue.to_string()),
+                                ("commitOffset".to_owned(), offset.to_string()),
+                            ]);
+                            remoting::request_with(&addr, 15, ext, "commit offset", creds, timeout)
+                                .await
+                                .map(drop)
+                        }
+                    }
+                })
+                .buffer_unordered(32)
+                .collect()
+                .await;
+            if let Some(Err(e)) = results.into_iter().find(Result::is_err) {
+                return Err(e);
+            }
+        }
+        Ok(serde_json::json!({ "groups": count, "topic": BENCH_GROUP_TOPIC, "queuesPerGroup": queues.len() }))
+    }
+    .await;
+    console.shutdown().await;
+    result
+}

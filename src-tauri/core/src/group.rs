@@ -11,7 +11,6 @@ pub mod detail;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Instant;
 
-use futures::StreamExt as _;
 use futures::future::join_all;
 use serde::{Deserialize, Serialize};
 
@@ -290,6 +289,33 @@ pub(crate) fn group_lag(
     crate::topic::consumers::lag_of(queues)
 }
 
+/// Sends per-group requests (`(group, is_stats)`: 208 or 203) to each master over a few kept-open
+/// connections; replies per master in request order.
+async fn run_batch(
+    masters: &[RoutedBroker],
+    asks: &[Vec<(String, bool)>],
+    creds: Option<(&str, &str)>,
+    timeout: std::time::Duration,
+) -> Vec<Vec<Result<remoting::Reply>>> {
+    let streams = (CONCURRENCY / masters.len().max(1)).max(4);
+    join_all(masters.iter().zip(asks).map(|(b, asks)| {
+        let requests = asks
+            .iter()
+            .map(|(g, stats)| {
+                let ext = BTreeMap::from([("consumerGroup".to_owned(), g.clone())]);
+                let code = if *stats {
+                    GET_CONSUME_STATS
+                } else {
+                    GET_CONSUMER_CONNECTION_LIST
+                };
+                (code, ext)
+            })
+            .collect();
+        remoting::invoke_batch(&b.addr, requests, creds, timeout, streams)
+    }))
+    .await
+}
+
 fn failure(b: &RoutedBroker, e: &Error) -> BrokerFailure {
     BrokerFailure {
         broker_name: b.broker_name.clone(),
@@ -334,20 +360,34 @@ impl Console {
             .and_then(|r| decode_broker_consume_stats(&r.body));
             Some(r)
         }));
-        let (configs, wide) = tokio::join!(configs, wide);
-
-        let mut failed = Vec::new();
-        let mut hosts: BTreeMap<String, Vec<(usize, GroupConfig)>> = BTreeMap::new();
-        for (i, (b, r)) in masters.iter().zip(configs).enumerate() {
-            match r {
-                Ok(table) => {
-                    for (g, cfg) in table {
-                        hosts.entry(g).or_default().push((i, cfg));
+        // The clients only need the group names: they are asked while the broker-wide stats
+        // (the slow part, on the broker) are still being computed.
+        let configs_then_clients = async {
+            let configs = configs.await;
+            let mut failed = Vec::new();
+            let mut hosts: BTreeMap<String, Vec<(usize, GroupConfig)>> = BTreeMap::new();
+            for (i, (b, r)) in masters.iter().zip(configs).enumerate() {
+                match r {
+                    Ok(table) => {
+                        for (g, cfg) in table {
+                            hosts.entry(g).or_default().push((i, cfg));
+                        }
+                    }
+                    Err(e) => failed.push(failure(b, &e)),
+                }
+            }
+            let mut asks: Vec<Vec<(String, bool)>> = masters.iter().map(|_| Vec::new()).collect();
+            if options.clients {
+                for (g, on) in &hosts {
+                    if let Some((i, _)) = on.first() {
+                        asks[*i].push((g.clone(), false));
                     }
                 }
-                Err(e) => failed.push(failure(b, &e)),
             }
-        }
+            let replies = run_batch(&masters, &asks, creds, timeout).await;
+            (failed, hosts, asks, replies)
+        };
+        let ((failed, hosts, client_asks, client_replies), wide) = tokio::join!(configs_then_clients, wide);
         // Stats per (group, master): from the wide call, or per group where it was not answered.
         let mut stats: HashMap<(String, usize), Result<GroupStats>> = HashMap::new();
         let mut fallback: Vec<usize> = Vec::new();
@@ -369,57 +409,36 @@ impl Console {
                 }
             }
         }
-        enum Ask {
-            Stats(String, usize),
-            Clients(String, usize),
-        }
-        enum Got {
-            Stats(String, usize, Result<GroupStats>),
-            Clients(String, Result<Option<ConsumerConnectionBody>>),
-        }
-        let mut asks = Vec::new();
+        let mut stat_asks: Vec<Vec<(String, bool)>> = masters.iter().map(|_| Vec::new()).collect();
         for (g, on) in &hosts {
             for (i, _) in on {
                 if fallback.contains(i) {
-                    asks.push(Ask::Stats(g.clone(), *i));
+                    stat_asks[*i].push((g.clone(), true));
                 }
-            }
-            if options.clients
-                && let Some((i, _)) = on.first()
-            {
-                asks.push(Ask::Clients(g.clone(), *i));
             }
         }
-        let addrs: Vec<String> = masters.iter().map(|b| b.addr.clone()).collect();
-        let creds_owned = client.spec.credentials.clone();
-        let answers: Vec<Got> = futures::stream::iter(asks)
-            .map(|ask| {
-                let (addrs, creds) = (addrs.clone(), creds_owned.clone());
-                async move {
-                    let creds = creds.as_ref().map(|(a, s)| (a.as_str(), s.as_str()));
-                    match ask {
-                        Ask::Stats(g, i) => {
-                            let r = group_stats(&addrs[i], &g, None, creds, timeout).await;
-                            Got::Stats(g, i, r)
-                        }
-                        Ask::Clients(g, i) => {
-                            let r = group_connections(&addrs[i], &g, creds, timeout).await;
-                            Got::Clients(g, r)
-                        }
-                    }
-                }
-            })
-            .buffer_unordered(CONCURRENCY)
-            .collect()
-            .await;
+        let stat_replies = run_batch(&masters, &stat_asks, creds, timeout).await;
         let mut conns: HashMap<String, Result<Option<ConsumerConnectionBody>>> = HashMap::new();
-        for a in answers {
-            match a {
-                Got::Stats(g, i, r) => {
-                    stats.insert((g, i), r);
-                }
-                Got::Clients(g, r) => {
-                    conns.insert(g, r);
+        for (per_master, replies) in [(client_asks, client_replies), (stat_asks, stat_replies)] {
+            for (i, (asks, replies)) in per_master.into_iter().zip(replies).enumerate() {
+                let addr = &masters[i].addr;
+                for ((g, is_stats), r) in asks.into_iter().zip(replies) {
+                    if is_stats {
+                        let r = r
+                            .and_then(|r| remoting::check(addr, "consume stats", r))
+                            .and_then(|r| decode_consume_stats(&r.body));
+                        stats.insert((g, i), r);
+                    } else {
+                        let r = r.and_then(|r| {
+                            if r.code == CONSUMER_NOT_ONLINE {
+                                return Ok(None);
+                            }
+                            let r = remoting::check(addr, "consumer connections", r)?;
+                            remoting::decode_json::<ConsumerConnectionBody>(&r.body, "consumer connections")
+                                .map(Some)
+                        });
+                        conns.insert(g, r);
+                    }
                 }
             }
         }

@@ -27,17 +27,18 @@ use crate::cluster::RoutedBroker;
 use crate::console::{Console, CoreEvent};
 use crate::error::{Error, Result};
 use crate::group::detail::masters_of;
-use crate::group::{CONCURRENCY, group_connections, group_stats};
+use crate::group::{CONCURRENCY, group_stats};
 use crate::model::{ConnectionId, Count, Millis, Offset};
 use crate::registry::LiveClient;
 use crate::remoting;
 use crate::safety::{Attempt, ChangePlan, Confirmation, FieldChange, shell_arg};
+use crate::topic::consumers::{CONSUMER_NOT_ONLINE, ConsumerConnectionBody, GET_CONSUMER_CONNECTION_LIST};
 use crate::topic::{BrokerFailure, GET_TOPIC_STATS_INFO, QueueStat, decode_topic_stats};
+use rocketmq_model::version::RocketMqVersion;
 
 const UPDATE_CONSUMER_OFFSET: i32 = 15;
 const SEARCH_OFFSET_BY_TIMESTAMP: i32 = 29;
 const GET_EARLIEST_MSG_STORETIME: i32 = 32;
-const GET_BROKER_RUNTIME_INFO: i32 = 28;
 const INVOKE_BROKER_TO_RESET_OFFSET: i32 = 222;
 /// What a 5.x broker answers (with success) when it ignores an offset update.
 const PREVIOUSLY_RESET: &str = "previously reset";
@@ -202,30 +203,23 @@ fn describe(mode: &ResetMode) -> String {
     }
 }
 
-/// Whether a broker resets offsets server-side (5.x and rocketmq-rust): from its version.
-async fn server_side_reset(addr: &str, creds: Option<(&str, &str)>, timeout: Duration) -> Result<bool> {
-    #[derive(Deserialize, Default)]
-    struct KvTable {
-        #[serde(default)]
-        table: HashMap<String, String>,
+/// Whether a broker resets offsets server-side (5.x and rocketmq-rust), from the version its reply
+/// header carries (a cheap request: the runtime info that names the version takes ~0.5 s on 5.x),
+/// and the group's connections as this broker knows them.
+async fn probe_broker(
+    addr: &str,
+    group: &str,
+    creds: Option<(&str, &str)>,
+    timeout: Duration,
+) -> Result<(bool, Option<ConsumerConnectionBody>)> {
+    let ext = BTreeMap::from([("consumerGroup".to_owned(), group.to_owned())]);
+    let r = remoting::invoke(addr, GET_CONSUMER_CONNECTION_LIST, ext, creds, timeout).await?;
+    let v5 = i64::from(r.version) >= i64::from(RocketMqVersion::V5_0_0.ordinal());
+    if r.code == CONSUMER_NOT_ONLINE {
+        return Ok((v5, None));
     }
-    let r = remoting::request(
-        addr,
-        GET_BROKER_RUNTIME_INFO,
-        "broker runtime info",
-        creds,
-        timeout,
-    )
-    .await?;
-    let kv: KvTable = remoting::decode_json(&r.body, "broker runtime info")?;
-    let v = kv.table.get("brokerVersionDesc").cloned().unwrap_or_default();
-    let major: u32 = v
-        .trim_start_matches('V')
-        .split('_')
-        .next()
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(0);
-    Ok(major >= 5)
+    let r = remoting::check(addr, "consumer connections", r)?;
+    Ok((v5, Some(remoting::decode_json(&r.body, "consumer connections")?)))
 }
 
 async fn topic_stats(
@@ -318,19 +312,27 @@ impl Console {
             error: format!("{}: {e}", e.code().as_str()),
         };
         // The masters that answer: one that does not is reported, its queues left alone.
-        let versions = join_all(
+        let probes = join_all(
             all_masters
                 .iter()
-                .map(|b| server_side_reset(&b.addr, creds, timeout)),
+                .map(|b| probe_broker(&b.addr, group, creds, timeout)),
         )
         .await;
         let mut masters = Vec::new();
         let mut server_side = BTreeSet::new();
-        for (b, v) in all_masters.iter().zip(versions) {
+        let mut conns: Option<ConsumerConnectionBody> = None;
+        for (b, v) in all_masters.iter().zip(probes) {
             match v {
-                Ok(s) => {
+                Ok((s, c)) => {
                     if s {
                         server_side.insert(b.broker_name.clone());
+                    }
+                    // The broker that sees the most clients (each client heartbeats to the brokers
+                    // of its routes; a master outside them sees none).
+                    let seen =
+                        |c: &Option<ConsumerConnectionBody>| c.as_ref().map_or(0, |c| c.connection_set.len());
+                    if conns.is_none() || seen(&c) > seen(&conns) {
+                        conns = c;
                     }
                     masters.push(b.clone());
                 }
@@ -347,8 +349,6 @@ impl Console {
                     .join("; "),
             });
         }
-        let conn_addr = masters[0].addr.clone();
-        let conns = group_connections(&conn_addr, group, creds, timeout).await?;
         let online = conns.as_ref().map_or(0, |c| c.connection_set.len());
         // Topics: the one asked for, or every topic the group has offsets on or subscribes.
         let topics: Vec<String> = match (&request.topic, &request.mode) {
@@ -744,7 +744,13 @@ impl Console {
         };
         let snapshot_id = self.snapshot_save(id, &request.group, &reason, &before).await?;
         let changing: Vec<&QueuePlan> = plan.queues.iter().filter(|q| q.target != q.current).collect();
-        let errors = self.write_offsets(&client, &planned, &changing).await;
+        let (errors, confirmed) = self.write_offsets(&client, &planned, &changing).await;
+        // A queue took when the read-back shows it, or (4.x, online) when the broker confirms the
+        // offset it pushed to the clients: they may have consumed back up to the old offset before
+        // persisting, so the read-back alone cannot tell.
+        let took = |path: ResetPath, q: &QueuePlan, a: Option<i64>| {
+            confirmed.contains(&queue_key(&q.topic, &q.broker_name, q.queue_id)) || took(path, q, a)
+        };
         // Read back: the broker's committed offsets. Online 4.x clients persist a pushed reset a few
         // seconds later, so keep looking (bounded) until every queue took or the deadline passes.
         let deadline = if plan.path == ResetPath::Online
@@ -879,7 +885,7 @@ impl Console {
         client: &LiveClient,
         planned: &Planned,
         changing: &[&QueuePlan],
-    ) -> HashMap<QueueKey, String> {
+    ) -> (HashMap<QueueKey, String>, BTreeSet<QueueKey>) {
         let plan = &planned.plan;
         let group = plan.request.group.trim().to_owned();
         let (timeout, creds_owned) = (client.timeout, client.spec.credentials.clone());
@@ -937,10 +943,23 @@ impl Console {
             }
         }))
         .await;
+        // The broker answers with the offsets it pushed to the clients: the queues it confirms.
+        let mut confirmed: BTreeSet<QueueKey> = BTreeSet::new();
         for (qs, r) in pushes {
-            if let Err(e) = r {
-                for q in qs {
-                    errors.insert(queue_key(&q.topic, &q.broker_name, q.queue_id), e.to_string());
+            match r {
+                Ok(reply) => {
+                    let pushed = pushed_offsets(&reply.body);
+                    for q in qs {
+                        let key = queue_key(&q.topic, &q.broker_name, q.queue_id);
+                        if pushed.get(&key) == Some(&q.target.0) {
+                            confirmed.insert(key);
+                        }
+                    }
+                }
+                Err(e) => {
+                    for q in qs {
+                        errors.insert(queue_key(&q.topic, &q.broker_name, q.queue_id), e.to_string());
+                    }
                 }
             }
         }
@@ -1061,7 +1080,7 @@ impl Console {
                 }
             }
         }
-        errors
+        (errors, confirmed)
     }
 
     async fn snapshot_save(
@@ -1151,6 +1170,27 @@ impl Console {
         )
         .await
     }
+}
+
+/// The offsets a `ResetOffsetBody` lists (`offsetTable` keyed by message-queue objects).
+fn pushed_offsets(body: &[u8]) -> HashMap<QueueKey, i64> {
+    let text = String::from_utf8_lossy(body);
+    let Ok(outer) = remoting::raw_entries(&text) else {
+        return HashMap::new();
+    };
+    let Some((_, table)) = outer.iter().find(|(k, _)| *k == "\"offsetTable\"") else {
+        return HashMap::new();
+    };
+    remoting::object_keyed_entries(table)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(mq, off)| {
+            let topic = mq.get("topic")?.as_str()?;
+            let broker = mq.get("brokerName")?.as_str()?;
+            let queue = u32::try_from(mq.get("queueId")?.as_i64()?).ok()?;
+            Some((queue_key(topic, broker, queue), off.as_i64()?))
+        })
+        .collect()
 }
 
 fn snapshot_of(row: SnapshotRow) -> Result<OffsetSnapshot> {
@@ -1251,6 +1291,13 @@ mod tests {
         assert!(!took(ResetPath::Online, &q(10, 0, 12), Some(10)));
         assert!(took(ResetPath::Online, &q(2, 10, 12), Some(11)));
         assert!(!took(ResetPath::Online, &q(2, 10, 12), Some(5)));
+    }
+
+    #[test]
+    fn pushed_offsets_decode_a_reset_offset_body() {
+        let body = br#"{"offsetTable":{{"brokerName":"b","queueId":1,"topic":"T"}:7}}"#;
+        assert_eq!(pushed_offsets(body).get(&queue_key("T", "b", 1)), Some(&7));
+        assert!(pushed_offsets(b"garbage").is_empty());
     }
 
     #[test]
