@@ -102,36 +102,7 @@ impl Consumer {
 
     fn java(flavour: &str, ns: &str, group: &str, topic: &str, inbox: &Inbox) -> Self {
         use std::io::BufRead as _;
-        let out = std::process::Command::new(support::harness())
-            .args(["classpath", flavour])
-            .output()
-            .unwrap();
-        let cp = String::from_utf8(out.stdout).unwrap().trim().to_owned();
-        let dir = tempfile::tempdir().unwrap();
-        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../tests/harness/java/OnlineConsumer.java");
-        let javac = std::process::Command::new("javac")
-            .args(["-nowarn", "-cp", &cp, "-d"])
-            .arg(dir.path())
-            .arg(&src)
-            .output()
-            .unwrap();
-        assert!(
-            javac.status.success(),
-            "{}",
-            String::from_utf8_lossy(&javac.stderr)
-        );
-        let mut child = std::process::Command::new("java")
-            .args(["-Xmx128m", "-Djava.net.preferIPv4Stack=true"])
-            .arg(format!("-Duser.home={}", dir.path().display()))
-            .arg("-cp")
-            .arg(format!("{cp}:{}", dir.path().display()))
-            .args(["OnlineConsumer", ns, group, topic])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let (mut child, dir) = support::java_helper(flavour, "OnlineConsumer", &[ns, group, topic]);
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         let inbox = inbox.clone();
@@ -611,8 +582,13 @@ async fn scenario(flavour: &'static str, name: &str, cluster_name: &str) {
     c.shutdown().await;
 }
 
-/// Runs a scenario on its own runtime, on a thread with room for its (large, debug-built) future.
-fn run(flavour: &'static str, cluster_name: &'static str) {
+/// Runs a test's future on its own runtime, on a thread with room for it (debug-built futures of
+/// these scenarios overflow the default test thread's stack).
+fn on_big_stack<F, Fut>(make: F)
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
     // RUST_LOG=rocketmq_client_rust=debug shows the consumer's side when a scenario hangs.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
@@ -626,11 +602,15 @@ fn run(flavour: &'static str, cluster_name: &'static str) {
                 .enable_all()
                 .build()
                 .unwrap()
-                .block_on(scenario(flavour, flavour, cluster_name));
+                .block_on(make());
         })
         .unwrap()
         .join()
         .unwrap();
+}
+
+fn run(flavour: &'static str, cluster_name: &'static str) {
+    on_big_stack(move || scenario(flavour, flavour, cluster_name));
 }
 
 #[test]
@@ -654,59 +634,46 @@ fn rust_offset_reset_online_offline_and_undo() {
 #[test]
 #[ignore = "needs 1,000 seeded groups on java5 (scripts/test.sh seeds them)"]
 fn thousand_groups_are_listed_with_lag_matching_per_group_stats() {
-    std::thread::Builder::new()
-        .stack_size(32 << 20)
-        .spawn(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap()
-                .block_on(async {
-                    let ns = cluster("java5", "java5", false);
-                    let c = console().await;
-                    let id = connect(&c, &ns, None).await;
-                    let fast = c.group_list(&id, GroupListOptions::default()).await.unwrap();
-                    let slow = c
-                        .group_list(
-                            &id,
-                            GroupListOptions {
-                                clients: false,
-                                per_group_stats: true,
-                            },
-                        )
-                        .await
-                        .unwrap();
-                    assert!(
-                        fast.per_group_fallback.is_empty(),
-                        "the broker-wide call was answered"
-                    );
-                    assert_eq!(
-                        slow.per_group_fallback.len(),
-                        2,
-                        "the slow path read every master per group"
-                    );
-                    let lag =
-                        |l: &rmq_console_core::group::GroupListing| -> BTreeMap<String, Option<Offset>> {
-                            l.groups
-                                .iter()
-                                .filter(|g| g.group.starts_with("BenchG"))
-                                .map(|g| (g.group.clone(), g.lag))
-                                .collect()
-                        };
-                    let (f, s) = (lag(&fast), lag(&slow));
-                    assert!(f.len() >= 1000, "every seeded group is listed ({})", f.len());
-                    assert_eq!(f, s, "broker-wide lag equals per-group lag, group by group");
-                    assert!(
-                        f.values().all(Option::is_some),
-                        "every seeded group has a known lag"
-                    );
-                    let distinct: BTreeSet<_> = f.values().collect();
-                    assert!(distinct.len() > 1, "lags differ from group to group");
-                    c.shutdown().await;
-                });
-        })
-        .unwrap()
-        .join()
-        .unwrap();
+    on_big_stack(|| async {
+        let ns = cluster("java5", "java5", false);
+        let c = console().await;
+        let id = connect(&c, &ns, None).await;
+        let fast = c.group_list(&id, GroupListOptions::default()).await.unwrap();
+        let slow = c
+            .group_list(
+                &id,
+                GroupListOptions {
+                    clients: false,
+                    per_group_stats: true,
+                },
+            )
+            .await
+            .unwrap();
+        assert!(
+            fast.per_group_fallback.is_empty(),
+            "the broker-wide call was answered"
+        );
+        assert_eq!(
+            slow.per_group_fallback.len(),
+            2,
+            "the slow path read every master per group"
+        );
+        let lag = |l: &rmq_console_core::group::GroupListing| -> BTreeMap<String, Option<Offset>> {
+            l.groups
+                .iter()
+                .filter(|g| g.group.starts_with("BenchG"))
+                .map(|g| (g.group.clone(), g.lag))
+                .collect()
+        };
+        let (f, s) = (lag(&fast), lag(&slow));
+        assert!(f.len() >= 1000, "every seeded group is listed ({})", f.len());
+        assert_eq!(f, s, "broker-wide lag equals per-group lag, group by group");
+        assert!(
+            f.values().all(Option::is_some),
+            "every seeded group has a known lag"
+        );
+        let distinct: BTreeSet<_> = f.values().collect();
+        assert!(distinct.len() > 1, "lags differ from group to group");
+        c.shutdown().await;
+    });
 }

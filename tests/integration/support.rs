@@ -123,3 +123,40 @@ pub fn mqadmin_send(name: &str, topic: &str, count: usize) {
         mqadmin(name, &["sendMessage", "-t", topic, "-p", &format!("detail-{i}")]);
     }
 }
+
+/// Compiles `tests/harness/java/CLASS.java` against FLAVOUR's official jars and starts it with ARGS,
+/// stdin and stdout piped. The temp dir holds the class and the JVM's home; keep it until the child
+/// is gone.
+pub fn java_helper(flavour: &str, class: &str, args: &[&str]) -> (std::process::Child, tempfile::TempDir) {
+    let out = Command::new(harness())
+        .args(["classpath", flavour])
+        .output()
+        .unwrap();
+    let cp = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../tests/harness/java/{class}.java"));
+    let javac = Command::new("javac")
+        .args(["-nowarn", "-cp", &cp, "-d"])
+        .arg(dir.path())
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(
+        javac.status.success(),
+        "{}",
+        String::from_utf8_lossy(&javac.stderr)
+    );
+    let child = Command::new("java")
+        .args(["-Xmx128m", "-Djava.net.preferIPv4Stack=true"])
+        .arg(format!("-Duser.home={}", dir.path().display()))
+        .arg("-cp")
+        .arg(format!("{cp}:{}", dir.path().display()))
+        .arg(class)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    (child, dir)
+}

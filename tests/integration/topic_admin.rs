@@ -621,35 +621,8 @@ struct OnlineProducer {
 impl OnlineProducer {
     fn start(flavour: &str, namesrv: &str, group: &str, topic: &str) -> Self {
         use std::io::BufRead as _;
-        let out = std::process::Command::new(support::harness())
-            .args(["classpath", flavour])
-            .output()
-            .unwrap();
-        let cp = String::from_utf8(out.stdout).unwrap().trim().to_owned();
-        let dir = tempfile::tempdir().unwrap();
-        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../tests/harness/java/OnlineProducer.java");
-        let javac = std::process::Command::new("javac")
-            .args(["-nowarn", "-cp", &cp, "-d"])
-            .arg(dir.path())
-            .arg(&src)
-            .output()
-            .unwrap();
-        assert!(
-            javac.status.success(),
-            "{}",
-            String::from_utf8_lossy(&javac.stderr)
-        );
-        let mut child = std::process::Command::new("java")
-            .args(["-Xmx128m", "-Djava.net.preferIPv4Stack=true"])
-            .arg(format!("-Duser.home={}", dir.path().display()))
-            .arg("-cp")
-            .arg(format!("{cp}:{}", dir.path().display()))
-            .args(["OnlineProducer", namesrv, group, topic, "120"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let (mut child, dir) =
+            support::java_helper(flavour, "OnlineProducer", &[namesrv, group, topic, "120"]);
         let stdout = child.stdout.take().unwrap();
         let ready = std::io::BufReader::new(stdout)
             .lines()

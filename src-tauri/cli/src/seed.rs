@@ -292,53 +292,46 @@ pub async fn seed_groups(namesrv: &str, count: usize, fill: &[String]) -> Result
             .map(|q| (q.broker_name.clone(), q.queue_id))
             .collect();
         let addr_of: BTreeMap<String, String> = masters.iter().cloned().collect();
-        // (master address, group, queue id or u32::MAX for the group's config, offset)
-        let mut asks: Vec<(String, String, u32, u32)> = Vec::new();
-        for i in 0..count {
-            let g = format!("BenchG{i:05}");
-            for (_, addr) in &masters {
-                asks.push((addr.clone(), g.clone(), u32::MAX, 0));
-            }
+        // Every group's config on every master (32 in flight), then its offsets: per master one
+        // batch over kept-open connections (the offsets need their group to exist).
+        let creds_owned = client.spec.credentials.clone();
+        let groups: Vec<String> = (0..count).map(|i| format!("BenchG{i:05}")).collect();
+        let creates: Vec<(String, String)> = groups
+            .iter()
+            .flat_map(|g| masters.iter().map(move |(_, addr)| (addr.clone(), g.clone())))
+            .collect();
+        let created: Vec<Result<(), Error>> = futures::stream::iter(creates)
+            .map(|(addr, g)| {
+                let creds = creds_owned.clone();
+                async move {
+                    let creds = creds.as_ref().map(|(x, y)| (x.as_str(), y.as_str()));
+                    let body = serde_json::json!({ "groupName": g, "consumeEnable": true, "consumeBroadcastEnable": true, "retryQueueNums": 1, "retryMaxTimes": 16, "brokerId": 0, "whichBrokerWhenConsumeSlowly": 1 });
+                    remoting::request_body(&addr, 200, BTreeMap::new(), body.to_string().as_bytes(), "create group", creds, timeout)
+                        .await
+                        .map(drop)
+                }
+            })
+            .buffer_unordered(32)
+            .collect()
+            .await;
+        created.into_iter().collect::<Result<Vec<()>, Error>>()?;
+        let mut commits: BTreeMap<String, Vec<remoting::Request>> = BTreeMap::new();
+        for (i, g) in groups.iter().enumerate() {
             for (j, (broker, queue)) in queues.iter().enumerate() {
                 // Lag 20, 12, 4 or 0 by group (offsets 0..=3, three messages per queue).
-                let offset = u32::try_from((i % 4 + j % 2).min(3)).unwrap_or(0);
-                asks.push((addr_of.get(broker).cloned().unwrap_or_default(), g.clone(), *queue, offset));
+                let offset = (i % 4 + j % 2).min(3);
+                let ext = BTreeMap::from([
+                    ("consumerGroup".to_owned(), g.clone()),
+                    ("topic".to_owned(), BENCH_GROUP_TOPIC.to_owned()),
+                    ("queueId".to_owned(), queue.to_string()),
+                    ("commitOffset".to_owned(), offset.to_string()),
+                ]);
+                commits.entry(addr_of.get(broker).cloned().unwrap_or_default()).or_default().push((15, ext));
             }
         }
-        // Configs first (the offsets need their group), then offsets; 32 in flight.
-        let (configs, offsets): (Vec<_>, Vec<_>) = asks
-            .into_iter()
-            .partition(|a| a.2 == u32::MAX);
-        let creds_owned = client.spec.credentials.clone();
-        for batch in [configs, offsets] {
-            let results: Vec<Result<(), Error>> = futures::stream::iter(batch)
-                .map(|(addr, g, queue, offset)| {
-                    let creds = creds_owned.clone();
-                    async move {
-                        let creds = creds.as_ref().map(|(x, y)| (x.as_str(), y.as_str()));
-                        if queue == u32::MAX {
-                            let body = serde_json::json!({ "groupName": g, "consumeEnable": true, "consumeBroadcastEnable": true, "retryQueueNums": 1, "retryMaxTimes": 16, "brokerId": 0, "whichBrokerWhenConsumeSlowly": 1 });
-                            remoting::request_body(&addr, 200, BTreeMap::new(), body.to_string().as_bytes(), "create group", creds, timeout)
-                                .await
-                                .map(drop)
-                        } else {
-                            let ext = BTreeMap::from([
-                                ("consumerGroup".to_owned(), g),
-                                ("topic".to_owned(), BENCH_GROUP_TOPIC.to_owned()),
-                                ("queueId".to_owned(), queue.to_string()),
-                                ("commitOffset".to_owned(), offset.to_string()),
-                            ]);
-                            remoting::request_with(&addr, 15, ext, "commit offset", creds, timeout)
-                                .await
-                                .map(drop)
-                        }
-                    }
-                })
-                .buffer_unordered(32)
-                .collect()
-                .await;
-            if let Some(Err(e)) = results.into_iter().find(Result::is_err) {
-                return Err(e);
+        for (addr, requests) in commits {
+            for r in remoting::invoke_batch(&addr, requests, creds, timeout, 16).await {
+                remoting::check(&addr, "commit offset", r?)?;
             }
         }
         Ok(serde_json::json!({ "groups": count, "topic": BENCH_GROUP_TOPIC, "queuesPerGroup": queues.len() }))

@@ -222,6 +222,35 @@ async fn probe_broker(
     Ok((v5, Some(remoting::decode_json(&r.body, "consumer connections")?)))
 }
 
+/// Resets one queue of `group` to its planned target through the broker (`INVOKE_BROKER_TO_RESET_OFFSET`
+/// with a queue id and an offset: the 5.x / rocketmq-rust server-side reset).
+async fn reset_queue(
+    addr: &str,
+    group: &str,
+    q: &QueuePlan,
+    creds: Option<(&str, &str)>,
+    timeout: Duration,
+) -> Result<()> {
+    let ext = BTreeMap::from([
+        ("group".to_owned(), group.to_owned()),
+        ("topic".to_owned(), q.topic.clone()),
+        ("queueId".to_owned(), q.queue_id.to_string()),
+        ("offset".to_owned(), q.target.0.to_string()),
+        ("timestamp".to_owned(), "0".to_owned()),
+        ("isForce".to_owned(), "true".to_owned()),
+    ]);
+    remoting::request_with(
+        addr,
+        INVOKE_BROKER_TO_RESET_OFFSET,
+        ext,
+        "reset offset",
+        creds,
+        timeout,
+    )
+    .await
+    .map(drop)
+}
+
 async fn topic_stats(
     addr: &str,
     topic: &str,
@@ -361,8 +390,14 @@ impl Console {
                 .collect(),
             (None, _) => {
                 let mut set = BTreeSet::new();
-                for b in &masters {
-                    match group_stats(&b.addr, group, None, creds, timeout).await {
+                let answers = join_all(
+                    masters
+                        .iter()
+                        .map(|b| group_stats(&b.addr, group, None, creds, timeout)),
+                )
+                .await;
+                for (b, r) in masters.iter().zip(answers) {
+                    match r {
                         Ok((qs, _)) => set.extend(qs.into_iter().map(|q| q.topic)),
                         Err(e) => failed.push(fail(b, &e)),
                     }
@@ -748,8 +783,8 @@ impl Console {
         // A queue took when the read-back shows it, or (4.x, online) when the broker confirms the
         // offset it pushed to the clients: they may have consumed back up to the old offset before
         // persisting, so the read-back alone cannot tell.
-        let took = |path: ResetPath, q: &QueuePlan, a: Option<i64>| {
-            confirmed.contains(&queue_key(&q.topic, &q.broker_name, q.queue_id)) || took(path, q, a)
+        let taken = |q: &QueuePlan, a: Option<i64>| {
+            confirmed.contains(&queue_key(&q.topic, &q.broker_name, q.queue_id)) || took(plan.path, q, a)
         };
         // Read back: the broker's committed offsets. Online 4.x clients persist a pushed reset a few
         // seconds later, so keep looking (bounded) until every queue took or the deadline passes.
@@ -775,7 +810,7 @@ impl Console {
                 .0;
             let pending = changing.iter().any(|q| {
                 let key = queue_key(&q.topic, &q.broker_name, q.queue_id);
-                !errors.contains_key(&key) && !took(plan.path, q, after.get(&key).map(|a| a.0))
+                !errors.contains_key(&key) && !taken(q, after.get(&key).map(|a| a.0))
             });
             if !pending || waited.elapsed() >= deadline {
                 break;
@@ -796,9 +831,9 @@ impl Console {
                     before: q.current,
                     target: q.target,
                     after: a.map(Offset),
-                    took: q.target == q.current || (error.is_none() && took(plan.path, q, a)),
+                    took: q.target == q.current || (error.is_none() && taken(q, a)),
                     error: error.or_else(|| {
-                        (q.target != q.current && !took(plan.path, q, a)).then(|| match a {
+                        (q.target != q.current && !taken(q, a)).then(|| match a {
                             Some(v) => format!("read back {v}, not {}", q.target.0),
                             None => "the broker did not answer the read-back".into(),
                         })
@@ -970,26 +1005,8 @@ impl Console {
                 async move {
                     let creds = creds.as_ref().map(|(a, s)| (a.as_str(), s.as_str()));
                     let key = queue_key(&q.topic, &q.broker_name, q.queue_id);
-                    let reset = || {
-                        let ext = BTreeMap::from([
-                            ("group".to_owned(), group.clone()),
-                            ("topic".to_owned(), q.topic.clone()),
-                            ("queueId".to_owned(), q.queue_id.to_string()),
-                            ("offset".to_owned(), q.target.0.to_string()),
-                            ("timestamp".to_owned(), "0".to_owned()),
-                            ("isForce".to_owned(), "true".to_owned()),
-                        ]);
-                        remoting::request_with(
-                            &addr,
-                            INVOKE_BROKER_TO_RESET_OFFSET,
-                            ext,
-                            "reset offset",
-                            creds,
-                            timeout,
-                        )
-                    };
                     let r = if online {
-                        reset().await.map(drop)
+                        reset_queue(&addr, &group, &q, creds, timeout).await
                     } else {
                         let ext = BTreeMap::from([
                             ("consumerGroup".to_owned(), group.clone()),
@@ -1012,7 +1029,7 @@ impl Console {
                                 if server
                                     && r.remark.as_deref().is_some_and(|m| m.contains(PREVIOUSLY_RESET)) =>
                             {
-                                reset().await.map(drop)
+                                reset_queue(&addr, &group, &q, creds, timeout).await
                             }
                             Ok(_) => Ok(()),
                             Err(e) => Err(e),
@@ -1049,25 +1066,9 @@ impl Console {
                                 != Some(q.target.0)
                         })
                         .map(|q| {
-                            let ext = BTreeMap::from([
-                                ("group".to_owned(), group.clone()),
-                                ("topic".to_owned(), q.topic.clone()),
-                                ("queueId".to_owned(), q.queue_id.to_string()),
-                                ("offset".to_owned(), q.target.0.to_string()),
-                                ("timestamp".to_owned(), "0".to_owned()),
-                                ("isForce".to_owned(), "true".to_owned()),
-                            ]);
-                            let addr = addr(q);
+                            let (addr, group) = (addr(q), group.clone());
                             async move {
-                                let r = remoting::request_with(
-                                    &addr,
-                                    INVOKE_BROKER_TO_RESET_OFFSET,
-                                    ext,
-                                    "reset offset",
-                                    creds,
-                                    timeout,
-                                )
-                                .await;
+                                let r = reset_queue(&addr, &group, q, creds, timeout).await;
                                 (queue_key(&q.topic, &q.broker_name, q.queue_id), r)
                             }
                         }),

@@ -202,6 +202,9 @@ pub async fn invoke_body(
     }
 }
 
+/// A header-only request: its code and header fields.
+pub type Request = (i32, BTreeMap<String, String>);
+
 /// A request of a batch with its position.
 type Indexed = (usize, i32, BTreeMap<String, String>);
 
@@ -211,7 +214,7 @@ type Indexed = (usize, i32, BTreeMap<String, String>);
 /// come back in request order; a connection that fails fails its remaining requests, not the others.
 pub async fn invoke_batch(
     addr: &str,
-    requests: Vec<(i32, BTreeMap<String, String>)>,
+    requests: Vec<Request>,
     credentials: Option<(&str, &str)>,
     timeout: Duration,
     streams: usize,

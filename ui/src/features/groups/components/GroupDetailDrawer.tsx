@@ -6,7 +6,7 @@ import { notifications } from '@mantine/notifications';
 import { IconArrowBackUp, IconRotate } from '@tabler/icons-react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { commands, type ConnectionProfile, type GroupQueue, type OffsetSnapshot, type ResetResult } from '../../../bindings';
+import { commands, type ConnectionProfile, type GroupQueue, type OffsetPlan, type OffsetSnapshot, type ResetResult } from '../../../bindings';
 import { DataAge } from '../../../components/DataAge';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { VirtualTable } from '../../../components/VirtualTable';
@@ -46,7 +46,7 @@ function Body({ connection, group }: { connection: ConnectionProfile; group: str
   const [resetting, setResetting] = useState(false);
   const [client, setClient] = useState<{ id: string; jstack: boolean } | null>(null);
   const [undo, setUndo] = useState<OffsetSnapshot | null>(null);
-  const [undoPlan, setUndoPlan] = useState<import('../../../bindings').OffsetPlan | null>(null);
+  const [undoPlan, setUndoPlan] = useState<OffsetPlan | null>(null);
   const [result, setResult] = useState<ResetResult | null>(null);
   const refresh = () => {
     void qc.invalidateQueries({ queryKey: groupKeys.all(id) });
