@@ -72,6 +72,18 @@ export const commands = {
 	offsetUndoPlan: (connectionId: ConnectionId, snapshotId: Count) => __TAURI_INVOKE<OffsetPlan>("offset_undo_plan", { connectionId, snapshotId }),
 	/**  Restores a snapshot exactly (undo of a reset). */
 	offsetUndo: (connectionId: ConnectionId, snapshotId: Count, confirmation: Confirmation) => __TAURI_INVOKE<ResetResult>("offset_undo", { connectionId, snapshotId, confirmation }),
+	/**  The preview of creating or updating a consumer group. */
+	groupPlanUpsert: (connectionId: ConnectionId, spec: GroupSpec) => __TAURI_INVOKE<ChangePlan>("group_plan_upsert", { connectionId, spec }),
+	/**  Creates or updates a consumer group as previewed; refused on read-only connections. */
+	groupUpsert: (connectionId: ConnectionId, spec: GroupSpec, confirmation: Confirmation) => __TAURI_INVOKE<AuditEntry>("group_upsert", { connectionId, spec, confirmation }),
+	/**  The preview of deleting a consumer group (with its offsets and retry/dead-letter topics as asked). */
+	groupPlanDelete: (connectionId: ConnectionId, spec: GroupDeleteSpec) => __TAURI_INVOKE<ChangePlan>("group_plan_delete", { connectionId, spec }),
+	/**  Deletes a consumer group as previewed; the group's name must be typed. */
+	groupDelete: (connectionId: ConnectionId, spec: GroupDeleteSpec, confirmation: Confirmation) => __TAURI_INVOKE<AuditEntry>("group_delete", { connectionId, spec, confirmation }),
+	/**  The preview of resetting many groups at once. */
+	offsetPlanBulk: (connectionId: ConnectionId, request: BulkResetRequest) => __TAURI_INVOKE<BulkResetPlan>("offset_plan_bulk", { connectionId, request }),
+	/**  Starts a bulk reset as a job streaming one result per group; returns the job's id at once. */
+	offsetResetBulk: (connectionId: ConnectionId, request: BulkResetRequest, confirmation: Confirmation, channel: Channel<JobEvent>) => __TAURI_INVOKE<JobId>("offset_reset_bulk", { connectionId, request, confirmation, channel }),
 	/**  The preview of a send: target broker and queue, tag, keys, properties, body size. */
 	messagePlanSend: (connectionId: ConnectionId, request: SendRequest) => __TAURI_INVOKE<ChangePlan>("message_plan_send", { connectionId, request }),
 	/**  Sends one message; refused on read-only connections. */
@@ -208,6 +220,41 @@ export type BrokerTopicConfig = {
 	topicSysFlag: number,
 	order: boolean,
 	attributes: { [key in string]: string },
+};
+
+/**  One group of the bulk preview. */
+export type BulkGroupPlan = {
+	group: string,
+	/**  Absent when the group could not be planned (`error` says why): it is left alone. */
+	path: ResetPath | null,
+	onlineClients: number,
+	topics: string[],
+	queues: number,
+	/**  Queues whose offset moves. */
+	changing: number,
+	reread: Offset,
+	skipped: Offset,
+	failedBrokers: BrokerFailure[],
+	error: string | null,
+};
+
+/**  The preview of a bulk reset. */
+export type BulkResetPlan = {
+	plan: ChangePlan,
+	request: BulkResetRequest,
+	groups: BulkGroupPlan[],
+	reread: Offset,
+	skipped: Offset,
+	elapsedMs: number | null,
+};
+
+/**  A reset of many groups to the same place. */
+export type BulkResetRequest = {
+	groups: string[],
+	/**  One topic, or each group's own topics when absent. */
+	topic: string | null,
+	/**  Earliest, latest or a timestamp (exact offsets and copies are per group). */
+	mode: ResetMode,
 };
 
 /**  What the user is shown before a mutation, and what they must do to confirm it. */
@@ -389,6 +436,19 @@ export type GroupConfig = {
 	notifyConsumerIdsChangedEnable?: boolean,
 };
 
+/**  What the delete dialog submits. */
+export type GroupDeleteSpec = {
+	group: string,
+	/**  Brokers (by name) to delete the group from; empty: every master that holds it. */
+	brokers?: string[],
+	/**  Also remove the group's committed offsets on those brokers. */
+	removeOffsets: boolean,
+	/**  Also delete the group's `%RETRY%` topic (only when the group goes from every broker). */
+	deleteRetryTopic: boolean,
+	/**  Also delete the group's `%DLQ%` topic and the dead letters in it (idem). */
+	deleteDlqTopic: boolean,
+};
+
 /**  One consumer group in detail. */
 export type GroupDetail = {
 	group: string,
@@ -488,6 +548,16 @@ export type GroupSideTopic = {
 	exists: boolean,
 	messages: Offset,
 	lastUpdate: Millis | null,
+};
+
+/**  What the create/update form submits. */
+export type GroupSpec = {
+	group: string,
+	/**  Clusters whose every master gets the group. */
+	clusters?: string[],
+	/**  Individual brokers (by broker name), in addition to `clusters`. */
+	brokers?: string[],
+	config: GroupConfig,
 };
 
 /**  One topic of a group, summed over its queues. */

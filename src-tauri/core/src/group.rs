@@ -6,6 +6,7 @@
 //! per group. Online clients come from `GET_CONSUMER_CONNECTION_LIST` (203) per group. Per-group
 //! requests run at most [`CONCURRENCY`] at a time (more than ~64 in flight made brokers time out).
 
+pub mod admin;
 pub mod detail;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -125,8 +125,29 @@ impl std::fmt::Debug for JobRegistry {
 }
 
 impl JobRegistry {
-    /// Starts `body` as a job and returns its id at once.
+    /// Starts `body` as a job and returns its id at once. Cancelling drops the body at its next
+    /// await point: for reads (scans, lookups), where stopping anywhere is safe.
     pub fn start<F, Fut>(&self, title: &str, sink: JobSink, body: F) -> JobId
+    where
+        F: FnOnce(JobContext) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<serde_json::Value>> + Send + 'static,
+    {
+        self.spawn(title, sink, body, true)
+    }
+
+    /// Starts `body` as a job that is never dropped midway: cancelling only trips its token, which
+    /// the body checks between steps ([`JobContext::is_cancelled`]) and then returns
+    /// `Err(Cancelled)` or its partial summary. For mutations, where a step stopped halfway (a group
+    /// reset without its read-back and journal entry) would hide what changed.
+    pub fn start_cooperative<F, Fut>(&self, title: &str, sink: JobSink, body: F) -> JobId
+    where
+        F: FnOnce(JobContext) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<serde_json::Value>> + Send + 'static,
+    {
+        self.spawn(title, sink, body, false)
+    }
+
+    fn spawn<F, Fut>(&self, title: &str, sink: JobSink, body: F, preemptive: bool) -> JobId
     where
         F: FnOnce(JobContext) -> Fut + Send + 'static,
         Fut: Future<Output = Result<serde_json::Value>> + Send + 'static,
@@ -151,9 +172,13 @@ impl JobRegistry {
         tokio::spawn(async move {
             let done = Arc::clone(&ctx.done);
             let token = ctx.token.clone();
-            let result = tokio::select! {
-                r = body(ctx) => r,
-                () = token.cancelled() => Err(Error::Cancelled),
+            let result = if preemptive {
+                tokio::select! {
+                    r = body(ctx) => r,
+                    () = token.cancelled() => Err(Error::Cancelled),
+                }
+            } else {
+                body(ctx).await
             };
             let outcome = match result {
                 Ok(summary) => JobOutcome::Completed { summary },
@@ -258,6 +283,39 @@ mod tests {
         };
         assert!(done.0 >= 1);
         assert!(!jobs.cancel(&id), "a finished job cannot be cancelled again");
+    }
+
+    #[tokio::test]
+    async fn a_cooperative_job_finishes_its_step_before_it_stops() {
+        let jobs = JobRegistry::default();
+        let (sink, events) = collecting_sink();
+        let steps = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let started = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let (s2, b2) = (Arc::clone(&steps), Arc::clone(&started));
+        let id = jobs.start_cooperative("steps", sink, move |ctx| async move {
+            let mut i = 0;
+            while !ctx.is_cancelled() {
+                b2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                // A step that must not be cut in two.
+                tokio::time::sleep(Duration::from_millis(30)).await;
+                i += 1;
+                s2.store(i, std::sync::atomic::Ordering::SeqCst);
+                ctx.progress(i, None, None);
+            }
+            Err(Error::Cancelled)
+        });
+        tokio::time::sleep(Duration::from_millis(45)).await;
+        assert!(jobs.cancel(&id));
+        let JobOutcome::Cancelled { done } = finished(&events).await else {
+            panic!("not cancelled")
+        };
+        let (steps, started) = (
+            steps.load(std::sync::atomic::Ordering::SeqCst),
+            started.load(std::sync::atomic::Ordering::SeqCst),
+        );
+        assert!(steps >= 1);
+        assert_eq!(started, steps, "the step under way when cancelled completed");
+        assert_eq!(done.0, steps);
     }
 
     #[tokio::test]

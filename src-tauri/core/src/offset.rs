@@ -15,6 +15,10 @@
 //! queue is read back and compared, and the result says which queues took. Undo applies the snapshot
 //! as exact offsets through the same path.
 
+mod bulk;
+
+pub use bulk::{BulkGroupPlan, BulkGroupResult, BulkResetPlan, BulkResetRequest};
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
@@ -172,6 +176,15 @@ pub struct OffsetSnapshot {
 }
 
 /// The fresh state a plan is computed from.
+/// How a reset was confirmed.
+#[derive(Clone, Copy)]
+enum Gate<'a> {
+    /// The user's answer to this reset's own plan.
+    Confirm(&'a Confirmation),
+    /// One group of a bulk reset the user confirmed as a whole (the job's id).
+    Bulk(&'a str),
+}
+
 struct Planned {
     plan: OffsetPlan,
     /// queue → the master's address.
@@ -724,14 +737,15 @@ impl Console {
         request: &ResetRequest,
         confirmation: &Confirmation,
     ) -> Result<ResetResult> {
-        self.apply_reset(id, request, confirmation, None).await
+        self.apply_reset(id, request, Gate::Confirm(confirmation), None)
+            .await
     }
 
     async fn apply_reset(
         &self,
         id: &ConnectionId,
         request: &ResetRequest,
-        confirmation: &Confirmation,
+        gate: Gate<'_>,
         undo_of: Option<i64>,
     ) -> Result<ResetResult> {
         let start = Instant::now();
@@ -740,10 +754,14 @@ impl Console {
         } else {
             "group.reset_offset"
         };
-        let params = serde_json::json!({ "request": request, "undoOf": undo_of });
+        let bulk_job = match gate {
+            Gate::Bulk(job) => Some(job),
+            Gate::Confirm(_) => None,
+        };
+        let params = serde_json::json!({ "request": request, "undoOf": undo_of, "bulkJob": bulk_job });
         let pre = Attempt::new(action, &request.group, params.clone(), &[]);
         // Read-only refusal first, before any cluster call.
-        let profile = self.admit(id, &pre, None, confirmation).await?;
+        let profile = self.admit(id, &pre, None, &Confirmation::default()).await?;
         let planned = match self.plan_reset(id, request).await {
             Ok(p) => p,
             Err(e) => {
@@ -753,7 +771,9 @@ impl Console {
         };
         let plan = &planned.plan;
         let attempt = Attempt::new(action, &request.group, params, &plan.plan.mqadmin);
-        if let Some(err) = plan.plan.check(confirmation) {
+        if let Gate::Confirm(confirmation) = gate
+            && let Some(err) = plan.plan.check(confirmation)
+        {
             self.journal_refusal(&profile, &attempt, &err).await?;
             return Err(err);
         }
@@ -1166,7 +1186,7 @@ impl Console {
         self.apply_reset(
             id,
             &request,
-            confirmation,
+            Gate::Confirm(confirmation),
             Some(i64::try_from(snapshot).unwrap_or(-1)),
         )
         .await

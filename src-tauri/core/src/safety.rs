@@ -231,6 +231,42 @@ impl Console {
             .map(drop)
     }
 
+    /// The prelude of a planned mutation: [`admit`](Self::admit) `pre` (read-only refusal before any
+    /// cluster call), compute the plan, and check `confirmation` against it. A plan that finds the
+    /// input invalid, and a confirmation that does not satisfy the plan, are journaled as refused.
+    /// Returns the profile, the attempt (named by the plan's action, with its `mqadmin` lines) and
+    /// the plan.
+    pub(crate) async fn admit_planned<P, F, Fut>(
+        &self,
+        id: &ConnectionId,
+        pre: Attempt,
+        confirmation: &Confirmation,
+        plan: F,
+        change: fn(&P) -> &ChangePlan,
+    ) -> Result<(ConnectionProfile, Attempt, P)>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<P>>,
+    {
+        let profile = self.admit(id, &pre, None, confirmation).await?;
+        let planned = match plan().await {
+            Ok(p) => p,
+            Err(e) => {
+                if e.code() == crate::ErrorCode::Validation {
+                    self.journal_refusal(&profile, &pre, &e).await?;
+                }
+                return Err(e);
+            }
+        };
+        let c = change(&planned);
+        let attempt = Attempt::new(&c.action, &pre.target, pre.params, &c.mqadmin);
+        if let Some(err) = c.check(confirmation) {
+            self.journal_refusal(&profile, &attempt, &err).await?;
+            return Err(err);
+        }
+        Ok((profile, attempt, planned))
+    }
+
     /// Journals the result of an admitted attempt: exactly one entry, with before/after.
     pub async fn journal(
         &self,

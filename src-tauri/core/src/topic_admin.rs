@@ -104,14 +104,15 @@ pub struct TopicState {
     pub order_conf: Option<String>,
 }
 
-/// Checks a topic name as RocketMQ's `TopicValidator` does, plus the console's reserved prefixes.
-pub fn validate_topic_name(name: &str) -> Result<()> {
+/// Checks a topic or group name (`what`) as RocketMQ's `TopicValidator` does: not blank, at most
+/// `max` characters, only `^[%|a-zA-Z0-9_-]+$`.
+pub(crate) fn check_name(what: &str, name: &str, max: usize) -> Result<()> {
     if name.trim().is_empty() {
-        return Err(Error::validation("The topic name is empty."));
+        return Err(Error::validation(format!("The {what} name is empty.")));
     }
-    if name.len() > TOPIC_MAX_LENGTH {
+    if name.len() > max {
         return Err(Error::validation(format!(
-            "The topic name is {} characters long; RocketMQ allows at most {TOPIC_MAX_LENGTH}.",
+            "The {what} name is {} characters long; RocketMQ allows at most {max}.",
             name.len()
         )));
     }
@@ -120,10 +121,16 @@ pub fn validate_topic_name(name: &str) -> Result<()> {
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '%' | '|')))
     {
         return Err(Error::validation(format!(
-            "The topic name contains '{}': only letters, digits, '_', '-', '%' and '|' are allowed.",
+            "The {what} name contains '{}': only letters, digits, '_', '-', '%' and '|' are allowed.",
             bad.escape_default()
         )));
     }
+    Ok(())
+}
+
+/// Checks a topic name as RocketMQ's `TopicValidator` does, plus the console's reserved prefixes.
+pub fn validate_topic_name(name: &str) -> Result<()> {
+    check_name("topic", name, TOPIC_MAX_LENGTH)?;
     for (prefix, why) in [
         (
             "%RETRY%",
@@ -179,11 +186,15 @@ fn validate_spec(spec: &TopicSpec) -> Result<()> {
     Ok(())
 }
 
-/// The master brokers `spec` targets, sorted by broker name.
-fn resolve_targets(routed: &[RoutedBroker], spec: &TopicSpec) -> Result<Vec<RoutedBroker>> {
+/// The master brokers of `clusters` plus `brokers` (by name), sorted by broker name.
+pub(crate) fn resolve_targets(
+    routed: &[RoutedBroker],
+    clusters: &[String],
+    brokers: &[String],
+) -> Result<Vec<RoutedBroker>> {
     let masters: Vec<&RoutedBroker> = routed.iter().filter(|b| b.broker_id == 0).collect();
     let mut out: BTreeMap<String, RoutedBroker> = BTreeMap::new();
-    for c in &spec.clusters {
+    for c in clusters {
         let of: Vec<_> = masters.iter().filter(|b| &b.cluster == c).collect();
         if of.is_empty() {
             return Err(Error::validation(format!(
@@ -194,7 +205,7 @@ fn resolve_targets(routed: &[RoutedBroker], spec: &TopicSpec) -> Result<Vec<Rout
             out.insert(b.broker_name.clone(), (*b).clone());
         }
     }
-    for name in &spec.brokers {
+    for name in brokers {
         let b = masters
             .iter()
             .find(|b| &b.broker_name == name)
@@ -317,7 +328,7 @@ struct UpsertPlan {
     attributes: Option<String>,
 }
 
-fn mqadmin_namesrv(client: &LiveClient) -> String {
+pub(crate) fn mqadmin_namesrv(client: &LiveClient) -> String {
     shell_arg(&client.spec.namesrv_addrs.join(";"))
 }
 
@@ -327,7 +338,7 @@ impl Console {
         let profile = self.connection_get(id).await?;
         let (_, client) = self.client(id).await?;
         let routed = routed_brokers(&client).await?;
-        let targets = resolve_targets(&routed, spec)?;
+        let targets = resolve_targets(&routed, &spec.clusters, &spec.brokers)?;
         let (probe, order_before) = tokio::try_join!(
             probe(&client, &targets, &spec.name),
             order_conf(&client, &spec.name)
@@ -508,23 +519,11 @@ impl Console {
     ) -> Result<AuditEntry> {
         let params = serde_json::to_value(spec).map_err(|e| Error::internal(e.to_string()))?;
         // Until the plan says whether the topic exists, the attempt is a create-or-update.
-        let pre = Attempt::new("topic.upsert", &spec.name, params.clone(), &[]);
+        let pre = Attempt::new("topic.upsert", &spec.name, params, &[]);
         // Read-only refusal first, before any cluster call: it must hold even when the cluster is down.
-        let profile = self.admit(id, &pre, None, confirmation).await?;
-        let planned = match self.plan_upsert(id, spec).await {
-            Ok(p) => p,
-            Err(e) => {
-                if e.code() == crate::ErrorCode::Validation {
-                    self.journal_refusal(&profile, &pre, &e).await?;
-                }
-                return Err(e);
-            }
-        };
-        let attempt = Attempt::new(&planned.plan.action, &spec.name, params, &planned.plan.mqadmin);
-        if let Some(err) = planned.plan.check(confirmation) {
-            self.journal_refusal(&profile, &attempt, &err).await?;
-            return Err(err);
-        }
+        let (profile, attempt, planned) = self
+            .admit_planned(id, pre, confirmation, || self.plan_upsert(id, spec), |p| &p.plan)
+            .await?;
         let (_, client) = self.client(id).await?;
         let order = spec.order || spec.message_type == Some(TopicMessageType::Fifo);
         let sends = join_all(planned.targets.iter().map(|t| {
@@ -574,7 +573,7 @@ impl Console {
             }
         }
         let after = read_state(&client, &planned.targets, &spec.name).await.ok();
-        let (outcome, error) = outcome_of(&failures, planned.targets.len() + 1);
+        let (outcome, error) = outcome_of(&failures, planned.targets.len() + 1, "topic change");
         let entry = self
             .journal(
                 &profile,
@@ -629,21 +628,7 @@ impl Console {
         }
         let profile = self.connection_get(id).await?;
         let (_, client) = self.client(id).await?;
-        let route = topic_route(&client, topic).await?;
-        // Every broker of the route, masters and slaves (what mqadmin deleteTopic does).
-        let mut brokers: Vec<RoutedBroker> = route
-            .broker_datas
-            .iter()
-            .flat_map(|b| {
-                b.broker_addrs.iter().map(|(bid, addr)| RoutedBroker {
-                    cluster: b.cluster.clone(),
-                    broker_name: b.broker_name.clone(),
-                    broker_id: bid.parse().unwrap_or(0),
-                    addr: addr.clone(),
-                })
-            })
-            .collect();
-        brokers.sort_by(|a, b| (&a.broker_name, a.broker_id).cmp(&(&b.broker_name, b.broker_id)));
+        let (route, brokers) = route_brokers(&client, topic).await?;
         let masters: Vec<RoutedBroker> = brokers.iter().filter(|b| b.broker_id == 0).cloned().collect();
         let before = read_state(&client, &masters, topic).await?;
         let mut changes: Vec<FieldChange> = before
@@ -730,56 +715,12 @@ impl Console {
         topic: &str,
         confirmation: &Confirmation,
     ) -> Result<AuditEntry> {
-        let params = serde_json::json!({ "topic": topic });
-        let pre = Attempt::new("topic.delete", topic, params.clone(), &[]);
-        let profile = self.admit(id, &pre, None, confirmation).await?;
-        let (plan, before, brokers) = self.plan_delete(id, topic).await?;
-        let attempt = Attempt::new("topic.delete", topic, params, &plan.mqadmin);
-        if let Some(err) = plan.check(confirmation) {
-            self.journal_refusal(&profile, &attempt, &err).await?;
-            return Err(err);
-        }
+        let pre = Attempt::new("topic.delete", topic, serde_json::json!({ "topic": topic }), &[]);
+        let (profile, attempt, (_, before, brokers)) = self
+            .admit_planned(id, pre, confirmation, || self.plan_delete(id, topic), |p| &p.0)
+            .await?;
         let (_, client) = self.client(id).await?;
-        let ext = BTreeMap::from([("topic".to_owned(), topic.to_owned())]);
-        let in_brokers = join_all(brokers.iter().map(|b| {
-            let (ext, client) = (ext.clone(), &client);
-            async move {
-                remoting::request_with(
-                    &b.addr,
-                    DELETE_TOPIC_IN_BROKER,
-                    ext,
-                    "delete topic in broker",
-                    client.creds(),
-                    client.timeout,
-                )
-                .await
-                .map(drop)
-                .map_err(|e| (format!("{} ({})", b.broker_name, b.addr), e))
-            }
-        }))
-        .await;
-        let in_namesrv = join_all(client.spec.namesrv_addrs.iter().map(|addr| {
-            let (ext, client) = (ext.clone(), &client);
-            async move {
-                remoting::request_with(
-                    addr,
-                    DELETE_TOPIC_IN_NAMESRV,
-                    ext,
-                    "delete topic in name server",
-                    client.creds(),
-                    client.timeout,
-                )
-                .await
-                .map(drop)
-                .map_err(|e| (format!("name server {addr}"), e))
-            }
-        }))
-        .await;
-        let mut failures: Vec<(String, Error)> = in_brokers
-            .into_iter()
-            .chain(in_namesrv)
-            .filter_map(|r| r.err())
-            .collect();
+        let mut failures = delete_topic_on(&client, &brokers, topic).await;
         if before.order_conf.is_some() {
             for (addr, r) in self.put_order_conf(&client, topic, None).await {
                 if let Err(e) = r {
@@ -788,7 +729,7 @@ impl Console {
             }
         }
         let steps = brokers.len() + client.spec.namesrv_addrs.len();
-        let (outcome, error) = outcome_of(&failures, steps);
+        let (outcome, error) = outcome_of(&failures, steps, "topic change");
         let after = if outcome == AuditOutcome::Ok {
             None
         } else {
@@ -813,8 +754,80 @@ impl Console {
     }
 }
 
+/// A topic's route and every broker of it, masters and slaves (what `mqadmin deleteTopic` reaches),
+/// sorted by broker name and id.
+pub(crate) async fn route_brokers(
+    client: &LiveClient,
+    topic: &str,
+) -> Result<(crate::topic::RouteBody, Vec<RoutedBroker>)> {
+    let route = topic_route(client, topic).await?;
+    let mut brokers: Vec<RoutedBroker> = route
+        .broker_datas
+        .iter()
+        .flat_map(|b| {
+            b.broker_addrs.iter().map(|(bid, addr)| RoutedBroker {
+                cluster: b.cluster.clone(),
+                broker_name: b.broker_name.clone(),
+                broker_id: bid.parse().unwrap_or(0),
+                addr: addr.clone(),
+            })
+        })
+        .collect();
+    brokers.sort_by(|a, b| (&a.broker_name, a.broker_id).cmp(&(&b.broker_name, b.broker_id)));
+    Ok((route, brokers))
+}
+
+/// Deletes `topic` from `brokers` (215) and from every name server (216), all in parallel; the
+/// steps that failed, each named. `brokers.len() + name servers` steps in all.
+pub(crate) async fn delete_topic_on(
+    client: &LiveClient,
+    brokers: &[RoutedBroker],
+    topic: &str,
+) -> Vec<(String, Error)> {
+    let ext = BTreeMap::from([("topic".to_owned(), topic.to_owned())]);
+    let in_brokers = join_all(brokers.iter().map(|b| {
+        let ext = ext.clone();
+        async move {
+            remoting::request_with(
+                &b.addr,
+                DELETE_TOPIC_IN_BROKER,
+                ext,
+                "delete topic in broker",
+                client.creds(),
+                client.timeout,
+            )
+            .await
+            .map(drop)
+            .map_err(|e| (format!("{} ({})", b.broker_name, b.addr), e))
+        }
+    }))
+    .await;
+    let in_namesrv = join_all(client.spec.namesrv_addrs.iter().map(|addr| {
+        let ext = ext.clone();
+        async move {
+            remoting::request_with(
+                addr,
+                DELETE_TOPIC_IN_NAMESRV,
+                ext,
+                "delete topic in name server",
+                client.creds(),
+                client.timeout,
+            )
+            .await
+            .map(drop)
+            .map_err(|e| (format!("name server {addr}"), e))
+        }
+    }))
+    .await;
+    in_brokers
+        .into_iter()
+        .chain(in_namesrv)
+        .filter_map(|r| r.err())
+        .collect()
+}
+
 /// A failed mutation returns its error (already journaled); an applied or partial one its entry.
-fn finish(entry: AuditEntry, outcome: AuditOutcome, error: Option<Error>) -> Result<AuditEntry> {
+pub(crate) fn finish(entry: AuditEntry, outcome: AuditOutcome, error: Option<Error>) -> Result<AuditEntry> {
     match (outcome, error) {
         (AuditOutcome::Failed, Some(e)) => Err(e),
         _ => Ok(entry),
@@ -840,13 +853,17 @@ async fn read_state(client: &LiveClient, brokers: &[RoutedBroker], topic: &str) 
     })
 }
 
-fn to_json<T: Serialize>(v: &T) -> serde_json::Value {
+pub(crate) fn to_json<T: Serialize>(v: &T) -> serde_json::Value {
     serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
 }
 
 /// `Ok` when nothing failed, `Failed` when every step failed, `Partial` otherwise; the error lists
 /// each failed step.
-fn outcome_of(failures: &[(String, Error)], steps: usize) -> (AuditOutcome, Option<Error>) {
+pub(crate) fn outcome_of(
+    failures: &[(String, Error)],
+    steps: usize,
+    what: &str,
+) -> (AuditOutcome, Option<Error>) {
     let Some((_, first)) = failures.first() else {
         return (AuditOutcome::Ok, None);
     };
@@ -865,7 +882,7 @@ fn outcome_of(failures: &[(String, Error)], steps: usize) -> (AuditOutcome, Opti
                 .map(|(w, _)| w.as_str())
                 .collect::<Vec<_>>()
                 .join(", "),
-            operation: "topic change".into(),
+            operation: what.to_owned(),
             code: -1,
             detail,
         };
@@ -916,8 +933,16 @@ fn upsert_mqadmin(
     if let Some(a) = attributes {
         tail.push_str(&format!(" -a {}", shell_arg(a)));
     }
-    // Whole clusters as -c, the rest broker by broker as -b.
-    let mut lines = Vec::new();
+    target_flags(routed, targets)
+        .into_iter()
+        .map(|t| format!("mqadmin updateTopic -n {ns} {t} {tail}"))
+        .collect()
+}
+
+/// The mqadmin flags naming `targets`: a whole cluster (every master of it chosen) as `-c CLUSTER`,
+/// the rest broker by broker as `-b ADDR`.
+pub(crate) fn target_flags(routed: &[RoutedBroker], targets: &[RoutedBroker]) -> Vec<String> {
+    let mut flags = Vec::new();
     let mut covered: BTreeSet<&str> = BTreeSet::new();
     let clusters: BTreeSet<&str> = targets.iter().map(|t| t.cluster.as_str()).collect();
     for c in clusters {
@@ -932,7 +957,7 @@ fn upsert_mqadmin(
             .map(|t| t.broker_name.as_str())
             .collect();
         if !c.is_empty() && all == chosen {
-            lines.push(format!("mqadmin updateTopic -n {ns} -c {} {tail}", shell_arg(c)));
+            flags.push(format!("-c {}", shell_arg(c)));
             covered.extend(chosen);
         }
     }
@@ -940,12 +965,9 @@ fn upsert_mqadmin(
         .iter()
         .filter(|t| !covered.contains(t.broker_name.as_str()))
     {
-        lines.push(format!(
-            "mqadmin updateTopic -n {ns} -b {} {tail}",
-            shell_arg(&t.addr)
-        ));
+        flags.push(format!("-b {}", shell_arg(&t.addr)));
     }
-    lines
+    flags
 }
 
 #[cfg(test)]
@@ -999,7 +1021,7 @@ mod tests {
             broker("c2", "x", 0),
         ];
         let names = |s: &TopicSpec| {
-            resolve_targets(&routed, s)
+            resolve_targets(&routed, &s.clusters, &s.brokers)
                 .unwrap()
                 .iter()
                 .map(|b| b.broker_name.clone())
@@ -1008,8 +1030,8 @@ mod tests {
         };
         assert_eq!(names(&spec(&["c1"], &[])), "a,b");
         assert_eq!(names(&spec(&["c1"], &["x"])), "a,b,x");
-        assert!(resolve_targets(&routed, &spec(&["nope"], &[])).is_err());
-        assert!(resolve_targets(&routed, &spec(&[], &["zz"])).is_err());
+        assert!(resolve_targets(&routed, &["nope".into()], &[]).is_err());
+        assert!(resolve_targets(&routed, &[], &["zz".into()]).is_err());
         assert!(validate_spec(&spec(&[], &[])).is_err());
         assert!(
             validate_spec(&TopicSpec {
@@ -1029,10 +1051,10 @@ mod tests {
 
     #[test]
     fn outcomes_are_ok_partial_or_failed() {
-        assert_eq!(outcome_of(&[], 3).0, AuditOutcome::Ok);
+        assert_eq!(outcome_of(&[], 3, "x").0, AuditOutcome::Ok);
         let e = || Error::validation("x");
-        assert_eq!(outcome_of(&[("a".into(), e())], 3).0, AuditOutcome::Partial);
-        let (o, err) = outcome_of(&[("a".into(), e()), ("b".into(), e())], 2);
+        assert_eq!(outcome_of(&[("a".into(), e())], 3, "x").0, AuditOutcome::Partial);
+        let (o, err) = outcome_of(&[("a".into(), e()), ("b".into(), e())], 2, "x");
         assert_eq!(o, AuditOutcome::Failed);
         assert!(err.unwrap().detail().unwrap_or_default().contains("a: "));
     }

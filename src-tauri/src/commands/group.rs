@@ -1,12 +1,18 @@
-//! Consumer groups: the list with lag, a group's detail, a client's running info, and offset reset
-//! with its preview, snapshots and undo.
+//! Consumer groups: the list with lag, a group's detail, a client's running info, create / update /
+//! delete, and offset reset (one group or many as a job) with its preview, snapshots and undo.
 
+use rmq_console_core::audit::AuditEntry;
+use rmq_console_core::group::admin::{GroupDeleteSpec, GroupSpec};
 use rmq_console_core::group::detail::{ClientRunningInfo, GroupDetail};
 use rmq_console_core::group::{GroupListOptions, GroupListing};
+use rmq_console_core::jobs::{JobEvent, JobId};
 use rmq_console_core::model::{ConnectionId, Count};
-use rmq_console_core::offset::{OffsetPlan, OffsetSnapshot, ResetRequest, ResetResult};
-use rmq_console_core::safety::Confirmation;
+use rmq_console_core::offset::{
+    BulkResetPlan, BulkResetRequest, OffsetPlan, OffsetSnapshot, ResetRequest, ResetResult,
+};
+use rmq_console_core::safety::{ChangePlan, Confirmation};
 use tauri::State;
+use tauri::ipc::Channel;
 
 use super::AppState;
 use crate::error::IpcError;
@@ -124,5 +130,90 @@ pub async fn offset_undo(
     Ok(state
         .console
         .offset_undo(&connection_id, snapshot_id.0, &confirmation)
+        .await?)
+}
+
+/// The preview of creating or updating a consumer group.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(state), err(Debug))]
+pub async fn group_plan_upsert(
+    state: State<'_, AppState>,
+    connection_id: ConnectionId,
+    spec: GroupSpec,
+) -> Result<ChangePlan, IpcError> {
+    Ok(state.console.group_plan_upsert(&connection_id, &spec).await?)
+}
+
+/// Creates or updates a consumer group as previewed; refused on read-only connections.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(state), err(Debug))]
+pub async fn group_upsert(
+    state: State<'_, AppState>,
+    connection_id: ConnectionId,
+    spec: GroupSpec,
+    confirmation: Confirmation,
+) -> Result<AuditEntry, IpcError> {
+    Ok(state
+        .console
+        .group_upsert(&connection_id, &spec, &confirmation)
+        .await?)
+}
+
+/// The preview of deleting a consumer group (with its offsets and retry/dead-letter topics as asked).
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(state), err(Debug))]
+pub async fn group_plan_delete(
+    state: State<'_, AppState>,
+    connection_id: ConnectionId,
+    spec: GroupDeleteSpec,
+) -> Result<ChangePlan, IpcError> {
+    Ok(state.console.group_plan_delete(&connection_id, &spec).await?)
+}
+
+/// Deletes a consumer group as previewed; the group's name must be typed.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(state), err(Debug))]
+pub async fn group_delete(
+    state: State<'_, AppState>,
+    connection_id: ConnectionId,
+    spec: GroupDeleteSpec,
+    confirmation: Confirmation,
+) -> Result<AuditEntry, IpcError> {
+    Ok(state
+        .console
+        .group_delete(&connection_id, &spec, &confirmation)
+        .await?)
+}
+
+/// The preview of resetting many groups at once.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(state), err(Debug))]
+pub async fn offset_plan_bulk(
+    state: State<'_, AppState>,
+    connection_id: ConnectionId,
+    request: BulkResetRequest,
+) -> Result<BulkResetPlan, IpcError> {
+    Ok(state.console.offset_plan_bulk(&connection_id, &request).await?)
+}
+
+/// Starts a bulk reset as a job streaming one result per group; returns the job's id at once.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(state, channel), err(Debug))]
+pub async fn offset_reset_bulk(
+    state: State<'_, AppState>,
+    connection_id: ConnectionId,
+    request: BulkResetRequest,
+    confirmation: Confirmation,
+    channel: Channel<JobEvent>,
+) -> Result<JobId, IpcError> {
+    Ok(state
+        .console
+        .offset_reset_bulk(&connection_id, &request, &confirmation, super::job::sink(channel))
         .await?)
 }
