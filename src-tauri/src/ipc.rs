@@ -56,6 +56,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             job::job_cancel,
         ])
         .events(collect_events![ConnectionsChanged, ResourceInvalidated])
+        // The items a bulk reset's job streams (`JobEvent::Batch` carries them untyped).
+        .typ::<rmq_console_core::offset::BulkGroupResult>()
         .error_handling(ErrorHandlingMode::Throw)
         // Every IPC type serializes and deserializes alike: one TypeScript name per Rust type.
         .disable_serde_phases()

@@ -238,6 +238,18 @@ export type BulkGroupPlan = {
 	error: string | null,
 };
 
+/**  One group's line of the job's result (a batch item of the job's stream). */
+export type BulkGroupResult = {
+	group: string,
+	/**  Absent: not run (cancelled first, nothing to change, or not plannable; `error` says which). */
+	outcome: AuditOutcome | null,
+	snapshotId: Count | null,
+	auditId: Count | null,
+	queuesChanged: number,
+	queuesFailed: number,
+	error: string | null,
+};
+
 /**  The preview of a bulk reset. */
 export type BulkResetPlan = {
 	plan: ChangePlan,

@@ -39,23 +39,43 @@ export function reduceJob<T>(state: JobState<T>, event: JobEvent): JobState<T> {
   }
 }
 
-/** Starts jobs through `start(channel)` and tracks their progress; `cancel()` stops the running one. */
-export function useJob<T>(start: (channel: Channel<JobEvent>) => Promise<JobId>) {
+/**
+ * Tracks one job at a time: `start(fn)` opens a channel, calls `fn(channel)` (the command that starts
+ * the job) and rethrows its error (a refusal), so a caller such as the preview dialog can show it;
+ * `cancel()` stops the running job.
+ */
+export function useJobRunner<T>() {
   const [state, setState] = useState<JobState<T>>(idle<T>);
   const jobRef = useRef<JobId | null>(null);
-  const run = useCallback(async () => {
+  const start = useCallback(async (fn: (channel: Channel<JobEvent>) => Promise<JobId>) => {
     const channel = new Channel<JobEvent>();
     channel.onmessage = (event) => setState((s) => reduceJob(s, event));
+    setState({ ...idle<T>(), running: true });
     try {
-      setState({ ...idle<T>(), running: true });
-      jobRef.current = await start(channel);
+      jobRef.current = await fn(channel);
+      return jobRef.current;
     } catch (e) {
       setState(idle<T>());
-      showError(e);
+      throw e;
     }
-  }, [start]);
+  }, []);
   const cancel = useCallback(async () => {
     if (jobRef.current) await commands.jobCancel(jobRef.current);
   }, []);
-  return { state, run, cancel };
+  const reset = useCallback(() => setState(idle<T>()), []);
+  return { state, start, cancel, reset };
+}
+
+/** Starts jobs through `start(channel)` and tracks their progress; `cancel()` stops the running one. */
+export function useJob<T>(start: (channel: Channel<JobEvent>) => Promise<JobId>) {
+  const runner = useJobRunner<T>();
+  const { start: begin } = runner;
+  const run = useCallback(async () => {
+    try {
+      await begin(start);
+    } catch (e) {
+      showError(e);
+    }
+  }, [begin, start]);
+  return { state: runner.state, run, cancel: runner.cancel };
 }

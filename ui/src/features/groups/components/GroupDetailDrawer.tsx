@@ -3,7 +3,7 @@
 // retry and dead-letter topics, and the offset snapshots with Undo. "Reset offsets" opens the reset.
 import { Alert, Badge, Button, Code, Drawer, Group, Modal, ScrollArea, SimpleGrid, Stack, Table, Text, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconArrowBackUp, IconRotate } from '@tabler/icons-react';
+import { IconArrowBackUp, IconEdit, IconRotate, IconTrash } from '@tabler/icons-react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { commands, type ConnectionProfile, type GroupQueue, type OffsetPlan, type OffsetSnapshot, type ResetResult } from '../../../bindings';
@@ -15,6 +15,8 @@ import { formatOffset, formatTime, formatTps } from '../../../lib/format';
 import { PreviewDialog } from '../../safety/PreviewDialog';
 import { groupDetailQuery, groupKeys, groupSnapshotsQuery } from '../api';
 import { LagCell } from '../routes/GroupsScreen';
+import { DeleteGroupModal } from './DeleteGroupModal';
+import { type GroupFormInitial, GroupFormModal } from './GroupFormModal';
 import { QueuePlanTable, ResetOffsetsModal, ResetResultModal } from './ResetOffsetsModal';
 
 function Stat({ label, children }: { label: string; children: React.ReactNode }) {
@@ -33,17 +35,19 @@ function Stat({ label, children }: { label: string; children: React.ReactNode })
 export function GroupDetailDrawer({ connection, group, onClose }: { connection: ConnectionProfile; group: string | null; onClose: () => void }) {
   return (
     <Drawer opened={group !== null} onClose={onClose} position="right" size="75%" title={<Text fw={700} ff="monospace">{group}</Text>}>
-      {group ? <Body connection={connection} group={group} /> : null}
+      {group ? <Body connection={connection} group={group} onGone={onClose} /> : null}
     </Drawer>
   );
 }
 
-function Body({ connection, group }: { connection: ConnectionProfile; group: string }) {
+function Body({ connection, group, onGone }: { connection: ConnectionProfile; group: string; onGone: () => void }) {
   const id = connection.id;
   const q = useQuery(groupDetailQuery(id, group));
   const snaps = useQuery(groupSnapshotsQuery(id, group));
   const qc = useQueryClient();
   const [resetting, setResetting] = useState(false);
+  const [editing, setEditing] = useState<GroupFormInitial | null>(null);
+  const [deleting, setDeleting] = useState(false);
   const [client, setClient] = useState<{ id: string; jstack: boolean } | null>(null);
   const [undo, setUndo] = useState<OffsetSnapshot | null>(null);
   const [undoPlan, setUndoPlan] = useState<OffsetPlan | null>(null);
@@ -72,6 +76,19 @@ function Body({ connection, group }: { connection: ConnectionProfile; group: str
         <Group gap="xs">
           <Button size="xs" leftSection={<IconRotate size={14} />} onClick={() => setResetting(true)} data-testid="group-reset">
             Reset offsets
+          </Button>
+          <Button
+            size="xs"
+            variant="default"
+            leftSection={<IconEdit size={14} />}
+            disabled={!cfg}
+            onClick={() => cfg && setEditing({ spec: { group, clusters: [], brokers: d.configs.map((c) => c[0]), config: cfg }, existing: true })}
+            data-testid="group-edit"
+          >
+            Edit
+          </Button>
+          <Button size="xs" variant="light" color="red" leftSection={<IconTrash size={14} />} onClick={() => setDeleting(true)} data-testid="group-delete">
+            Delete
           </Button>
         </Group>
       </Group>
@@ -202,6 +219,18 @@ function Body({ connection, group }: { connection: ConnectionProfile; group: str
         setUndo(s ?? { id: sid, connectionId: id, group, at: Date.now(), reason: 'the last reset', offsets: [], restoredAt: null });
       }} />
       <ClientInfoModal connectionId={id} group={group} client={client} onClose={() => setClient(null)} />
+      <GroupFormModal connection={connection} initial={editing} onClose={() => setEditing(null)} />
+      {deleting ? (
+        <DeleteGroupModal
+          connection={connection}
+          detail={d}
+          onClose={() => setDeleting(false)}
+          onDeleted={() => {
+            setDeleting(false);
+            onGone();
+          }}
+        />
+      ) : null}
     </Stack>
   );
 }

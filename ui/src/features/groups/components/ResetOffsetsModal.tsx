@@ -11,7 +11,7 @@ import { PreviewDialog } from '../../safety/PreviewDialog';
 type ModeKind = ResetMode['kind'];
 
 /** Local date-time text (for an <input type="datetime-local">) of a time in ms. */
-function localInput(ms: number): string {
+export function localInput(ms: number): string {
   const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
   return d.toISOString().slice(0, 19);
 }

@@ -1,8 +1,8 @@
 // Consumer groups: every group with its online clients, consume type and model, lag, TPS and client
 // versions, from one round over the masters (broker-wide consume stats). Lag that cannot be known is
 // shown as unknown with the reason. System groups are hidden by default.
-import { Alert, Badge, Group, Stack, Switch, Text, TextInput, Tooltip, UnstyledButton } from '@mantine/core';
-import { IconArrowsSort, IconSearch } from '@tabler/icons-react';
+import { Alert, Badge, Button, Checkbox, Group, Stack, Switch, Text, TextInput, Tooltip, UnstyledButton } from '@mantine/core';
+import { IconArrowsSort, IconPlus, IconRotate, IconSearch } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import type { ConnectionProfile, GroupRow } from '../../../bindings';
@@ -13,7 +13,9 @@ import { toIpcError } from '../../../ipc/errors';
 import { formatOffset, formatTime, formatTps } from '../../../lib/format';
 import { fuzzyScore } from '../../../lib/fuzzy';
 import { groupListQuery } from '../api';
+import { BulkResetModal } from '../components/BulkResetModal';
 import { GroupDetailDrawer } from '../components/GroupDetailDrawer';
+import { DEFAULT_GROUP_CONFIG, type GroupFormInitial, GroupFormModal } from '../components/GroupFormModal';
 
 type SortKey = 'group' | 'lag' | 'clients' | 'tps';
 const collator = new Intl.Collator('en', { numeric: true });
@@ -64,6 +66,9 @@ export function GroupsScreen({ connection }: { connection: ConnectionProfile }) 
   const [showSystem, setShowSystem] = useState(false);
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'lag', desc: true });
   const [opened, setOpened] = useState<string | null>(null);
+  const [selected, setSelected] = useState<Set<string>>(() => new Set());
+  const [bulk, setBulk] = useState<string[] | null>(null);
+  const [creating, setCreating] = useState<GroupFormInitial | null>(null);
   const all = useMemo(() => q.data?.groups ?? [], [q.data]);
   const rows = useMemo(() => {
     const kept = all.filter((g) => showSystem || !g.system);
@@ -86,7 +91,50 @@ export function GroupsScreen({ connection }: { connection: ConnectionProfile }) 
       </Group>
     </UnstyledButton>
   );
+  const toggle = (group: string, on: boolean) =>
+    setSelected((s) => {
+      const next = new Set(s);
+      if (on) next.add(group);
+      else next.delete(group);
+      return next;
+    });
+  const allShown = rows.length > 0 && rows.every((g) => selected.has(g.group));
+  const chosen = all.filter((g) => selected.has(g.group)).map((g) => g.group);
   const columns: Column<GroupRow>[] = [
+    {
+      key: 'select',
+      width: 28,
+      header: (
+        <Checkbox
+          size="xs"
+          aria-label="Select every shown group"
+          checked={allShown}
+          indeterminate={!allShown && rows.some((g) => selected.has(g.group))}
+          onChange={(e) => {
+            const on = e.currentTarget.checked;
+            setSelected((s) => {
+              const next = new Set(s);
+              for (const g of rows) {
+                if (on) next.add(g.group);
+                else next.delete(g.group);
+              }
+              return next;
+            });
+          }}
+          data-testid="groups-select-all"
+        />
+      ),
+      render: (g) => (
+        <Checkbox
+          size="xs"
+          aria-label={`Select ${g.group}`}
+          checked={selected.has(g.group)}
+          onClick={(e) => e.stopPropagation()}
+          onChange={(e) => toggle(g.group, e.currentTarget.checked)}
+          data-testid="group-select"
+        />
+      ),
+    },
     {
       key: 'group',
       header: header('group', 'Group'),
@@ -173,6 +221,19 @@ export function GroupsScreen({ connection }: { connection: ConnectionProfile }) 
           {rows.length} of {all.length} groups
           {q.data && q.data.perGroupFallback.length > 0 ? ` · read one group at a time on ${q.data.perGroupFallback.join(', ')}` : ''}
         </Text>
+        <Group gap="xs" ml="auto">
+          <Button size="xs" variant="light" leftSection={<IconRotate size={14} />} disabled={chosen.length === 0} onClick={() => setBulk(chosen)} data-testid="groups-bulk-reset">
+            Reset {chosen.length || ''} selected
+          </Button>
+          <Button
+            size="xs"
+            leftSection={<IconPlus size={14} />}
+            onClick={() => setCreating({ spec: { group: '', clusters: [], brokers: [], config: DEFAULT_GROUP_CONFIG }, existing: false })}
+            data-testid="groups-create"
+          >
+            Create group
+          </Button>
+        </Group>
       </Group>
       <VirtualTable
         rows={rows}
@@ -184,6 +245,17 @@ export function GroupsScreen({ connection }: { connection: ConnectionProfile }) 
         testId="groups-table"
       />
       <GroupDetailDrawer connection={connection} group={opened} onClose={() => setOpened(null)} />
+      <GroupFormModal connection={connection} initial={creating} onClose={() => setCreating(null)} />
+      {bulk ? (
+        <BulkResetModal
+          connection={connection}
+          groups={bulk}
+          onClose={() => {
+            setBulk(null);
+            setSelected(new Set());
+          }}
+        />
+      ) : null}
     </Stack>
   );
 }
