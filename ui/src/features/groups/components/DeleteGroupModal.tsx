@@ -2,12 +2,12 @@
 // too, then the preview names every broker, the offsets and each topic with its message count; the
 // group's name must be typed to confirm.
 import { Alert, Button, Checkbox, Group, Modal, Stack, Text } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { commands, type AuditEntry, type ConnectionProfile, type GroupDeleteSpec, type GroupDetail } from '../../../bindings';
 import { formatOffset } from '../../../lib/format';
 import { PreviewDialog } from '../../safety/PreviewDialog';
+import { notifyApplied } from '../../safety/notify';
 import { groupKeys } from '../api';
 
 export function DeleteGroupModal({ connection, detail, onClose, onDeleted }: { connection: ConnectionProfile; detail: GroupDetail | null; onClose: () => void; onDeleted: () => void }) {
@@ -63,7 +63,7 @@ export function DeleteGroupModal({ connection, detail, onClose, onDeleted }: { c
         applyLabel="Delete group"
         onClose={() => setSpec(null)}
         onApplied={(e) => {
-          notifications.show({ color: e.outcome === 'ok' ? 'green' : 'orange', title: `${e.action} ${e.target}: ${e.outcome}`, message: e.error ?? 'Recorded in the audit journal.' });
+          notifyApplied(e);
           void qc.invalidateQueries({ queryKey: groupKeys.all(connection.id) });
           setSpec(null);
           onDeleted();

@@ -2,13 +2,13 @@
 // setting (consume enabled, broadcast, orderly, retry queues and max times, the broker consumers
 // read from). "Preview" shows the exact change per broker through the PreviewDialog; nothing is sent
 // before the user applies it there.
-import { Button, Checkbox, Group, Modal, MultiSelect, NumberInput, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { Button, Checkbox, Group, Modal, NumberInput, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { commands, type AuditEntry, type ConnectionProfile, type GroupConfig, type GroupSpec } from '../../../bindings';
-import { overviewQuery } from '../../cluster/api';
+import { TargetPicker, useMasterTargets, withDefaultCluster } from '../../cluster/components/TargetPicker';
 import { PreviewDialog } from '../../safety/PreviewDialog';
+import { notifyApplied } from '../../safety/notify';
 import { groupKeys } from '../api';
 
 /** Client-side name check mirroring the core's (the core checks again and has the last word). */
@@ -49,18 +49,11 @@ export function GroupFormModal({ connection, initial, onClose }: { connection: C
 
 function GroupForm({ connection, initial, onDone }: { connection: ConnectionProfile; initial: GroupFormInitial; onDone: () => void }) {
   const qc = useQueryClient();
-  const overview = useQuery(overviewQuery(connection.id));
+  const { clusters, masters } = useMasterTargets(connection.id);
   const [draft, setDraft] = useState<GroupSpec>(initial.spec);
   const [touchedTargets, setTouchedTargets] = useState(false);
   const [previewKey, setPreviewKey] = useState<readonly unknown[] | null>(null);
-  const clusters = useMemo(() => (overview.data?.clusters ?? []).map((c) => c.name), [overview.data]);
-  const masters = useMemo(
-    () => (overview.data?.clusters ?? []).flatMap((c) => c.brokers.filter((b) => b.brokerId === 0).map((b) => b.brokerName)),
-    [overview.data],
-  );
-  // A new group on a connection with one cluster goes to that whole cluster unless the user picks.
-  const spec: GroupSpec =
-    !initial.existing && !touchedTargets && !draft.clusters?.length && !draft.brokers?.length && clusters.length === 1 ? { ...draft, clusters } : draft;
+  const spec = withDefaultCluster(draft, clusters, !initial.existing && !touchedTargets);
   const set = (patch: Partial<GroupConfig>) => setDraft((s) => ({ ...s, config: { ...s.config, ...patch } }));
   const c = spec.config;
   const nameProblem = initial.existing ? null : groupNameProblem(spec.group);
@@ -88,28 +81,16 @@ function GroupForm({ connection, initial, onDone }: { connection: ConnectionProf
         data-testid="group-form-name"
         autoComplete="off"
       />
-      <Group grow align="flex-start">
-        <MultiSelect
-          label="Clusters (every master)"
-          data={clusters}
-          value={spec.clusters ?? []}
-          onChange={(v) => {
-            setTouchedTargets(true);
-            setDraft((s) => ({ ...s, clusters: v, brokers: spec.brokers }));
-          }}
-          data-testid="group-form-clusters"
-        />
-        <MultiSelect
-          label="Or single brokers"
-          data={masters}
-          value={spec.brokers ?? []}
-          onChange={(v) => {
-            setTouchedTargets(true);
-            setDraft((s) => ({ ...s, brokers: v, clusters: spec.clusters }));
-          }}
-          data-testid="group-form-brokers"
-        />
-      </Group>
+      <TargetPicker
+        clusters={clusters}
+        masters={masters}
+        value={spec}
+        onChange={(t) => {
+          setTouchedTargets(true);
+          setDraft((s) => ({ ...s, ...t }));
+        }}
+        testIdPrefix="group-form"
+      />
       <SimpleGrid cols={2} spacing="sm">
         {flag('Consume enabled', 'consumeEnable', 'Off: brokers refuse the group’s pulls.')}
         {flag('Broadcast allowed', 'consumeBroadcastEnable', 'Clients may consume in BROADCASTING mode.')}
@@ -138,7 +119,7 @@ function GroupForm({ connection, initial, onDone }: { connection: ConnectionProf
         applyLabel={initial.existing ? 'Update group' : 'Create group'}
         onClose={() => setPreviewKey(null)}
         onApplied={(e) => {
-          notifications.show({ color: e.outcome === 'ok' ? 'green' : 'orange', title: `${e.action} ${e.target}: ${e.outcome}`, message: e.error ?? 'Recorded in the audit journal.' });
+          notifyApplied(e);
           void qc.invalidateQueries({ queryKey: groupKeys.all(connection.id) });
           setPreviewKey(null);
           onDone();

@@ -1,13 +1,13 @@
 // Create or update a topic: target clusters or brokers, queue counts, permission, message type
 // (5.x) and order flag. "Preview" shows the exact change through the PreviewDialog; nothing is
 // sent before the user applies it there.
-import { Alert, Button, Checkbox, Group, Modal, MultiSelect, NumberInput, Select, Stack, Text, TextInput } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { Alert, Button, Checkbox, Group, Modal, NumberInput, Select, Stack, Text, TextInput } from '@mantine/core';
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { commands, type AuditEntry, type ConnectionProfile, type TopicMessageType, type TopicSpec } from '../../../bindings';
-import { overviewQuery } from '../../cluster/api';
+import { TargetPicker, useMasterTargets, withDefaultCluster } from '../../cluster/components/TargetPicker';
 import { PreviewDialog } from '../../safety/PreviewDialog';
+import { notifyApplied } from '../../safety/notify';
 import { topicKeys } from '../api';
 
 /** Client-side name check mirroring the core's (the core checks again and has the last word). */
@@ -57,21 +57,12 @@ export function TopicFormModal({
 
 function TopicForm({ connection, initial, onDone }: { connection: ConnectionProfile; initial: TopicFormInitial; onDone: () => void }) {
   const qc = useQueryClient();
-  const overview = useQuery(overviewQuery(connection.id));
+  const { clusters, masters } = useMasterTargets(connection.id);
   const [draft, setSpec] = useState<TopicSpec>(initial.spec);
   const [touchedTargets, setTouchedTargets] = useState(false);
   const [previewKey, setPreviewKey] = useState<readonly unknown[] | null>(null);
   const set = (patch: Partial<TopicSpec>) => setSpec((s) => ({ ...s, ...patch }));
-  const clusters = useMemo(() => (overview.data?.clusters ?? []).map((c) => c.name), [overview.data]);
-  // A new topic on a connection with one cluster goes to that whole cluster unless the user picks.
-  const spec: TopicSpec =
-    !initial.existing && !touchedTargets && !draft.clusters?.length && !draft.brokers?.length && clusters.length === 1
-      ? { ...draft, clusters }
-      : draft;
-  const masters = useMemo(
-    () => (overview.data?.clusters ?? []).flatMap((c) => c.brokers.filter((b) => b.brokerId === 0).map((b) => b.brokerName)),
-    [overview.data],
-  );
+  const spec = withDefaultCluster(draft, clusters, !initial.existing && !touchedTargets);
   const nameProblem = initial.existing ? null : topicNameProblem(spec.name);
   const noTarget = !spec.clusters?.length && !spec.brokers?.length;
   const shrink = initial.existing && (spec.readQueues < initial.spec.readQueues || spec.writeQueues < initial.spec.writeQueues);
@@ -86,28 +77,16 @@ function TopicForm({ connection, initial, onDone }: { connection: ConnectionProf
         data-testid="topic-form-name"
         autoComplete="off"
       />
-      <Group grow align="flex-start">
-        <MultiSelect
-          label="Clusters (every master)"
-          data={clusters}
-          value={spec.clusters ?? []}
-          onChange={(v) => {
-            setTouchedTargets(true);
-            set({ clusters: v, brokers: spec.brokers });
-          }}
-          data-testid="topic-form-clusters"
-        />
-        <MultiSelect
-          label="Or single brokers"
-          data={masters}
-          value={spec.brokers ?? []}
-          onChange={(v) => {
-            setTouchedTargets(true);
-            set({ brokers: v, clusters: spec.clusters });
-          }}
-          data-testid="topic-form-brokers"
-        />
-      </Group>
+      <TargetPicker
+        clusters={clusters}
+        masters={masters}
+        value={spec}
+        onChange={(t) => {
+          setTouchedTargets(true);
+          set(t);
+        }}
+        testIdPrefix="topic-form"
+      />
       <Group grow>
         <NumberInput label="Read queues" min={1} max={1024} value={spec.readQueues} onChange={(v) => set({ readQueues: Number(v) || 1 })} data-testid="topic-form-read" />
         <NumberInput label="Write queues" min={1} max={1024} value={spec.writeQueues} onChange={(v) => set({ writeQueues: Number(v) || 1 })} data-testid="topic-form-write" />
@@ -144,7 +123,7 @@ function TopicForm({ connection, initial, onDone }: { connection: ConnectionProf
         applyLabel={initial.existing ? 'Update topic' : 'Create topic'}
         onClose={() => setPreviewKey(null)}
         onApplied={(e) => {
-          notifications.show({ color: e.outcome === 'ok' ? 'green' : 'orange', title: `${e.action} ${e.target}: ${e.outcome}`, message: e.error ?? 'Recorded in the audit journal.' });
+          notifyApplied(e);
           void qc.invalidateQueries({ queryKey: topicKeys.all(connection.id) });
           setPreviewKey(null);
           onDone();
