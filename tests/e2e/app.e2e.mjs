@@ -6,7 +6,9 @@
 // message to it and sees it counted, deletes it by typing its name, and finds the three changes in
 // the audit journal. Then Consumer groups: the seeded group with a backlog (sandbox-billing) is
 // reset to the latest offset (skipping acknowledged), then to the earliest through the preview, and
-// the last reset is undone from its result; the journal has the three resets.
+// the last reset is undone from its result; the journal has the three resets. A group is created
+// through its form and deleted from its detail (typing its name), and both seeded groups are reset
+// at once as a job (progress, one result each).
 //
 // Last, when RMQ_CLUSTER names the harness cluster, it kills broker-b and checks the Overview marks
 // it down on the next refresh while the app stays responsive.
@@ -60,6 +62,21 @@ async function typeInto(browser, id, text) {
   await browser.keys(['Control', 'a']);
   await browser.keys('Delete');
   if (text) await el.addValue(text);
+}
+
+/** Ticks the preview's "I understand" box until it shows ticked (a click while the dialog is still
+ * laying out can be intercepted and lost). */
+async function acknowledge(browser) {
+  const box = await browser.$(byTestId('preview-ack'));
+  await box.waitForDisplayed({ timeout: 10_000 });
+  await browser.waitUntil(
+    async () => {
+      if (await box.isSelected()) return true;
+      await box.click().catch(() => {});
+      return box.isSelected();
+    },
+    { timeout: 10_000, interval: 300, timeoutMsg: 'the acknowledgement never took' },
+  );
 }
 
 /** The text content of every element with a test id (independent of CSS text transforms). */
@@ -323,7 +340,7 @@ try {
     return text;
   };
   await resetTo('Latest', /[1-9][\d,]* skipped/);
-  await (await browser.$(byTestId('preview-ack'))).click();
+  await acknowledge(browser);
   await (await browser.$(byTestId('preview-apply'))).click();
   await (await browser.$(byTestId('reset-outcome'))).waitForDisplayed({ timeout: 40_000 });
   check(/Every queue took/.test(String(await (await browser.$(byTestId('reset-outcome'))).getProperty('textContent'))), 'reset to latest: every queue took');
@@ -338,7 +355,7 @@ try {
   const undoQueues = await browser.$(byTestId('reset-queues'));
   await undoQueues.waitForDisplayed({ timeout: 20_000 });
   check(/[1-9][\d,]* skipped/.test(String(await undoQueues.getProperty('textContent'))), 'the undo preview moves the offsets back to where they were');
-  await (await browser.$(byTestId('preview-ack'))).click();
+  await acknowledge(browser);
   await (await browser.$(byTestId('preview-apply'))).click();
   await (await browser.$(byTestId('reset-outcome'))).waitForDisplayed({ timeout: 40_000 });
   check(/Every queue took/.test(String(await (await browser.$(byTestId('reset-outcome'))).getProperty('textContent'))), 'undo: every queue restored');
@@ -357,6 +374,65 @@ try {
     resets.join(',') === 'group.reset_offset.undo,group.reset_offset,group.reset_offset',
     `the journal has the two resets and the undo (${resets.join(', ')})`,
   );
+
+  // Create a consumer group through its form and preview; then reset both seeded groups at once
+  // as a job (progress bar, one result per group).
+  await (await browser.$(byTestId('nav-groups'))).click();
+  await (await browser.$(byTestId('groups-screen'))).waitForDisplayed({ timeout: 10_000 });
+  const newGroup = `e2e-group-${Date.now()}`;
+  await (await browser.$(byTestId('groups-create'))).click();
+  await typeInto(browser, 'group-form-name', newGroup);
+  await typeInto(browser, 'group-form-retry-max', '5');
+  await (await browser.$(byTestId('group-form-preview'))).click();
+  await (await browser.$(byTestId('preview-changes'))).waitForDisplayed({ timeout: 20_000 });
+  const createChanges = String(await (await browser.$(byTestId('preview-changes'))).getProperty('textContent'));
+  check(/retryMaxTimes/.test(createChanges) && /5/.test(createChanges), 'the create preview lists the group settings per broker');
+  await shot(browser, 'group-create-preview-light');
+  await (await browser.$(byTestId('preview-apply'))).click();
+  await typeInto(browser, 'groups-search', newGroup);
+  await browser.waitUntil(async () => (await texts(browser, 'group-name')).includes(newGroup), {
+    timeout: 20_000,
+    timeoutMsg: 'the created group never appeared in the list',
+  });
+  check(true, `the created group ${newGroup} is listed`);
+  // Delete it from its detail: the preview names each broker's config; the name must be typed.
+  await (await browser.$(`//*[@data-testid="group-name" and text()="${newGroup}"]`)).click();
+  await (await browser.$(byTestId('group-delete'))).click();
+  await (await browser.$(byTestId('group-delete-preview'))).click();
+  await (await browser.$(byTestId('preview-changes'))).waitForDisplayed({ timeout: 20_000 });
+  const deleteChanges = String(await (await browser.$(byTestId('preview-changes'))).getProperty('textContent'));
+  check(/broker-a/.test(deleteChanges) && /broker-b/.test(deleteChanges) && /subscription group/.test(deleteChanges), 'the delete preview names the group on both brokers');
+  check(!(await (await browser.$(byTestId('preview-apply'))).isEnabled()), 'deleting needs the group name typed');
+  await typeInto(browser, 'preview-typed', newGroup);
+  await shot(browser, 'group-delete-preview-light');
+  await (await browser.$(byTestId('preview-apply'))).click();
+  await browser.waitUntil(async () => !(await texts(browser, 'group-name')).includes(newGroup), {
+    timeout: 20_000,
+    timeoutMsg: 'the deleted group is still listed',
+  });
+  check(true, 'the deleted group is gone from the list');
+  await typeInto(browser, 'groups-search', 'sandbox-');
+  await browser.waitUntil(async () => (await texts(browser, 'group-name')).length === 2, { timeout: 10_000, timeoutMsg: 'the two seeded groups are not listed' });
+  await (await browser.$(byTestId('groups-select-all'))).click();
+  await (await browser.$(byTestId('groups-bulk-reset'))).click();
+  await typeInto(browser, 'bulk-topic', 'SandboxOrders');
+  await (await browser.$(byTestId('bulk-preview'))).click();
+  await (await browser.$(byTestId('bulk-plan'))).waitForDisplayed({ timeout: 20_000 });
+  const planRows = await browser.$$(byTestId('bulk-plan-row'));
+  check(planRows.length === 2, `the bulk preview lists both groups (${planRows.length})`);
+  await shot(browser, 'groups-bulk-preview-light');
+  await (await browser.$(byTestId('preview-apply'))).click();
+  await (await browser.$(byTestId('bulk-outcome'))).waitForDisplayed({ timeout: 60_000 });
+  const bulkOutcome = String(await (await browser.$(byTestId('bulk-outcome'))).getProperty('textContent'));
+  const bulkRows = await texts(browser, 'bulk-result-row');
+  // A group already where the reset would put it is reported as having nothing to change.
+  check(
+    bulkOutcome === 'completed' && bulkRows.length === 2 && bulkRows.every((r) => /ok|nothing to change/.test(r)) && bulkRows.some((r) => /ok/.test(r)),
+    `the bulk reset job completed, one result per group (${bulkOutcome}: ${bulkRows.join(' | ')})`,
+  );
+  check(/2 of 2 groups/.test(String(await (await browser.$(byTestId('bulk-progress-text'))).getProperty('textContent'))), 'the progress reads 2 of 2 groups');
+  await shot(browser, 'groups-bulk-result-light');
+  await (await browser.$(byTestId('bulk-close'))).click();
 
   if (process.env.RMQ_CLUSTER) {
     await (await browser.$(byTestId('nav-overview'))).click();

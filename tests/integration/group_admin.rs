@@ -343,15 +343,46 @@ async fn lifecycle(flavour: &str, cluster_name: &str) {
         "{:?}",
         plan.warnings
     );
+    // The whole cluster: `deleteSubGroup -c` deletes the retry and dead-letter topics itself.
+    assert_eq!(
+        plan.mqadmin,
+        [format!(
+            "mqadmin deleteSubGroup -n {ns} -c {cluster_name} -g {group} -r true"
+        )]
+    );
+    // Keeping the dead letters: broker by broker, and the retry topic deleted on its own.
+    let keep_dlq = c
+        .group_plan_delete(
+            &id,
+            &GroupDeleteSpec {
+                delete_dlq_topic: false,
+                ..del.clone()
+            },
+        )
+        .await
+        .unwrap();
     assert!(
-        plan.mqadmin
+        keep_dlq
+            .mqadmin
             .iter()
-            .any(|l| l.contains("deleteSubGroup") && l.contains("-r true"))
+            .all(|l| !l.contains(" -c ") || l.contains("deleteTopic")),
+        "{:?}",
+        keep_dlq.mqadmin
     );
     assert!(
-        plan.mqadmin
+        keep_dlq
+            .mqadmin
             .iter()
-            .any(|l| l.contains("deleteTopic") && l.contains("%DLQ%"))
+            .any(|l| l.contains("deleteTopic") && l.contains("%RETRY%"))
+    );
+    assert!(keep_dlq.mqadmin.iter().all(|l| !l.contains("%DLQ%")));
+    assert!(
+        keep_dlq
+            .warnings
+            .iter()
+            .any(|w| w.contains("is kept (2 message(s))")),
+        "{:?}",
+        keep_dlq.warnings
     );
     let e = c.group_delete(&id, &del, &acked()).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::Validation, "not typed: {e}");

@@ -416,7 +416,9 @@ pub(crate) const TOPIC_NOT_EXIST: i32 = 17;
 
 impl Console {
     /// A topic's route (brokers, queue counts, permission) and per-queue offsets and last write.
-    #[tracing::instrument(skip(self), err(Debug))]
+    // Logged at debug: a missing topic is an answer for callers such as a group's absent %DLQ%
+    // topic; the IPC command that asks for it logs its own failures.
+    #[tracing::instrument(skip(self), err(level = tracing::Level::DEBUG, Debug))]
     pub async fn topic_detail(&self, id: &ConnectionId, topic: &str) -> Result<TopicDetail> {
         let (_, client) = self.client(id).await?;
         let creds = client.creds();

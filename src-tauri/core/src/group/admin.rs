@@ -633,7 +633,11 @@ impl Console {
                 let described = match o {
                     Ok((qs, _)) => {
                         let topics: BTreeSet<&str> = qs.iter().map(|q| q.topic.as_str()).collect();
-                        format!("{} queue(s) on {} topic(s)", qs.len(), topics.len())
+                        if qs.is_empty() {
+                            "none committed".to_owned()
+                        } else {
+                            format!("{} queue(s) on {} topic(s)", qs.len(), topics.len())
+                        }
                     }
                     Err(_) => "committed offsets".into(),
                 };
@@ -652,6 +656,7 @@ impl Console {
             );
         }
         let mut topics = Vec::new();
+        let mut kept = false;
         for ((name, wanted), found) in [(&retry, spec.delete_retry_topic), (&dlq, spec.delete_dlq_topic)]
             .into_iter()
             .zip(side)
@@ -673,9 +678,12 @@ impl Console {
                 }
                 (true, Ok(None)) => warnings.push(format!("{name} does not exist: nothing to delete.")),
                 (true, Err(e)) => return Err(e),
-                (false, Ok(Some((_, messages)))) => warnings.push(format!(
-                    "{name} is kept ({messages} message(s)); delete it from the topics screen later if needed."
-                )),
+                (false, Ok(Some((_, messages)))) => {
+                    kept = true;
+                    warnings.push(format!(
+                        "{name} is kept ({messages} message(s)); delete it from the topics screen later if needed."
+                    ));
+                }
                 (false, _) => {}
             }
         }
@@ -688,8 +696,19 @@ impl Console {
         }
         let ns = mqadmin_namesrv(&client);
         let g = shell_arg(group);
-        let mut mqadmin: Vec<String> = target_flags(&routed, &hosts)
-            .into_iter()
+        // `deleteSubGroup -c` also deletes the group's retry and dead-letter topics: with one of them
+        // kept, the equivalent names the brokers one by one and deletes the chosen topic on its own.
+        let flags = if kept {
+            hosts
+                .iter()
+                .map(|h| format!("-b {}", shell_arg(&h.addr)))
+                .collect()
+        } else {
+            target_flags(&routed, &hosts)
+        };
+        let by_cluster = flags.iter().any(|f| f.starts_with("-c "));
+        let mut mqadmin: Vec<String> = flags
+            .iter()
             .map(|t| {
                 format!(
                     "mqadmin deleteSubGroup -n {ns} {t} -g {g} -r {}",
@@ -697,7 +716,7 @@ impl Console {
                 )
             })
             .collect();
-        for (t, brokers) in &topics {
+        for (t, brokers) in topics.iter().filter(|_| !by_cluster) {
             let clusters: BTreeSet<&str> = brokers.iter().map(|b| b.cluster.as_str()).collect();
             for c in clusters {
                 mqadmin.push(format!(

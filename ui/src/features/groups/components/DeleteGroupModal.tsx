@@ -64,9 +64,10 @@ export function DeleteGroupModal({ connection, detail, onClose, onDeleted }: { c
         onClose={() => setSpec(null)}
         onApplied={(e) => {
           notifyApplied(e);
-          void qc.invalidateQueries({ queryKey: groupKeys.all(connection.id) });
           setSpec(null);
+          // Close the group's detail first: refreshing it would only find the group gone.
           onDeleted();
+          void qc.invalidateQueries({ queryKey: groupKeys.all(connection.id) });
         }}
       />
     </>
