@@ -58,7 +58,7 @@ for c in java5 java4 java4open rust; do
 done
 
 step "integration tests against real clusters"
-cargo test -p rmq-console-core --test real_cluster --test topic_admin --test offset_reset --test group_admin -- --test-threads=2
+cargo test -p rmq-console-core --test real_cluster --test topic_admin --test offset_reset --test group_admin --test message_lookup -- --test-threads=2
 
 step "keychain test (gnome-keyring in a private D-Bus session)"
 dbus-run-session -- bash -c '

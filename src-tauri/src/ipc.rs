@@ -50,6 +50,9 @@ pub fn builder() -> Builder<tauri::Wry> {
             message::message_plan_send,
             message::message_send,
             message::message_by_offset_id,
+            message::message_by_key,
+            message::message_by_id,
+            message::message_scan,
             producer::producer_list,
             audit::audit_list,
             audit::audit_export,
@@ -58,6 +61,9 @@ pub fn builder() -> Builder<tauri::Wry> {
         .events(collect_events![ConnectionsChanged, ResourceInvalidated])
         // The items a bulk reset's job streams (`JobEvent::Batch` carries them untyped).
         .typ::<rmq_console_core::offset::BulkGroupResult>()
+        // A scan's batch items and its summary.
+        .typ::<rmq_console_core::message::scan::ScanItem>()
+        .typ::<rmq_console_core::message::scan::ScanSummary>()
         .error_handling(ErrorHandlingMode::Throw)
         // Every IPC type serializes and deserializes alike: one TypeScript name per Rust type.
         .disable_serde_phases()

@@ -34,7 +34,7 @@ use rocketmq_client_rust::{
 };
 use rocketmq_model::common::consumer::consume_from_where::ConsumeFromWhere;
 use rocketmq_model::common::message::message_ext::MessageExt;
-use support::{cluster, connect, console, mqadmin, uuid_like};
+use support::{cluster, connect, console, mqadmin, on_big_stack, uuid_like};
 
 fn ok() -> Confirmation {
     Confirmation {
@@ -585,33 +585,6 @@ async fn scenario(flavour: &'static str, name: &str, cluster_name: &str) {
         .count();
     assert_eq!(resets, 8, "resets journaled (the refused one included)");
     c.shutdown().await;
-}
-
-/// Runs a test's future on its own runtime, on a thread with room for it (debug-built futures of
-/// these scenarios overflow the default test thread's stack).
-fn on_big_stack<F, Fut>(make: F)
-where
-    F: FnOnce() -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = ()>,
-{
-    // RUST_LOG=rocketmq_client_rust=debug shows the consumer's side when a scenario hangs.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_test_writer()
-        .try_init();
-    std::thread::Builder::new()
-        .stack_size(32 << 20)
-        .spawn(move || {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap()
-                .block_on(make());
-        })
-        .unwrap()
-        .join()
-        .unwrap();
 }
 
 fn run(flavour: &'static str, cluster_name: &'static str) {

@@ -160,3 +160,30 @@ pub fn java_helper(flavour: &str, class: &str, args: &[&str]) -> (std::process::
         .unwrap();
     (child, dir)
 }
+
+/// Runs a test's future on its own runtime, on a thread with room for it (debug-built futures of
+/// these scenarios overflow the default test thread's stack).
+pub fn on_big_stack<F, Fut>(make: F)
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
+    // RUST_LOG=rocketmq_client_rust=debug shows the consumer's side when a scenario hangs.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+    std::thread::Builder::new()
+        .stack_size(32 << 20)
+        .spawn(move || {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(make());
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}

@@ -90,6 +90,15 @@ export const commands = {
 	messageSend: (connectionId: ConnectionId, request: SendRequest, confirmation: Confirmation) => __TAURI_INVOKE<SendOutcome>("message_send", { connectionId, request, confirmation }),
 	/**  One stored message by its offset message id (store host + commit-log offset). */
 	messageByOffsetId: (connectionId: ConnectionId, offsetMsgId: string) => __TAURI_INVOKE<MessageView>("message_by_offset_id", { connectionId, offsetMsgId }),
+	/**  Every message of a topic with a key in a time window (no per-request ceiling; capped, flagged). */
+	messageByKey: (connectionId: ConnectionId, query: KeyQuery) => __TAURI_INVOKE<KeyQueryResult>("message_by_key", { connectionId, query }),
+	/**  A message by its unique key (with its topic) or its offset id; says which matched. */
+	messageById: (connectionId: ConnectionId, query: IdQuery) => __TAURI_INVOKE<IdLookup>("message_by_id", { connectionId, query }),
+	/**
+	 *  Starts a scan of a topic over a store-time range as a job (matches and per-queue progress
+	 *  streamed, cancellable); returns the job's id at once.
+	 */
+	messageScan: (connectionId: ConnectionId, request: ScanRequest, channel: Channel<JobEvent>) => __TAURI_INVOKE<JobId>("message_scan", { connectionId, request, channel }),
 	/**  Producer groups and their online clients, on the brokers of a topic or on every master. */
 	producerList: (connectionId: ConnectionId, query: ProducerQuery) => __TAURI_INVOKE<ProducerListing>("producer_list", { connectionId, query }),
 	/**  Journal entries matching the filter, newest first. */
@@ -581,6 +590,29 @@ export type GroupTopic = {
 	lastConsume: Millis | null,
 };
 
+/**  What kind of id matched. */
+export type IdKind = 
+/**  The producer's unique key (`UNIQ_KEY`, the client-side message id). */
+"uniqueKey" | 
+/**  The broker's offset id (store host + commit-log offset). */
+"offsetId";
+
+/**  What a lookup by id found. */
+export type IdLookup = {
+	matchedAs: IdKind,
+	/**  Several for a unique key sent more than once (a retried send stores a copy each time). */
+	messages: MessageView[],
+	notes: string[],
+	elapsedMs: number | null,
+};
+
+/**  A lookup by message id. */
+export type IdQuery = {
+	id: string,
+	/**  Needed for a unique key (the index key is `topic#id`); an offset id names its broker. */
+	topic: string | null,
+};
+
 /**  What an import did. */
 export type ImportReport = {
 	/**  Names as saved (renamed when the name was taken). */
@@ -613,6 +645,38 @@ export type JobOutcome = { status: "completed"; summary: unknown } | { status: "
  */
 export type JsonText = string;
 
+/**  A lookup by key. */
+export type KeyQuery = {
+	topic: string,
+	key: string,
+	/**  Store time from (inclusive); default: three days before `end`. */
+	begin: Millis | null,
+	/**  Store time to (inclusive); default: now. */
+	end: Millis | null,
+	/**  Most hits returned (the newest); default 1,000. */
+	limit: number | null,
+};
+
+/**  What a key lookup found, and how far it looked. */
+export type KeyQueryResult = {
+	rows: MessageRow[],
+	/**  More hits than the cap: the newest `limit` are shown. */
+	truncated: boolean,
+	begin: Millis,
+	end: Millis,
+	/**  Requests sent (one per window per broker). */
+	requests: number,
+	/**  Windows split because a broker answered a full page. */
+	splits: number,
+	/**  Hits the index returned for another key with the same hash (dropped). */
+	collisions: number,
+	brokers: string[],
+	failedBrokers: BrokerFailure[],
+	/**  Things the lookup could not do (e.g. a millisecond with more hits than a page). */
+	notes: string[],
+	elapsedMs: number | null,
+};
+
 /**  One key/value of a broker's runtime stats or config. */
 export type KeyValue = {
 	key: string,
@@ -633,6 +697,26 @@ export type MessageBody =
 { kind: "text"; text: string } | 
 /**  Bytes (e.g. a file's content), base64-encoded. */
 { kind: "base64"; data: string };
+
+/**  One message of a result list. */
+export type MessageRow = {
+	topic: string,
+	msgId: string | null,
+	offsetMsgId: string,
+	tags: string | null,
+	keys: string[],
+	brokerName: string,
+	queueId: number,
+	queueOffset: Offset,
+	storeTimestamp: Millis,
+	bornTimestamp: Millis,
+	bornHost: string,
+	storeHost: string,
+	reconsumeTimes: number,
+	bodySize: number,
+	/**  The start of the body when it is text. */
+	bodyPreview: string | null,
+};
 
 /**  A stored message as read back from a broker. */
 export type MessageView = {
@@ -745,6 +829,16 @@ export type ProducerQuery = {
 	group: string | null,
 };
 
+/**  How a property is compared. */
+export type PropertyMatch = { kind: "equals"; name: string; value: string } | { kind: "contains"; name: string; value: string };
+
+/**  Where a queue's scan resumes. */
+export type QueueCursor = {
+	brokerName: string,
+	queueId: number,
+	nextOffset: Offset,
+};
+
 /**  One queue and an offset. */
 export type QueueOffset = {
 	topic: string,
@@ -784,6 +878,18 @@ export type QueueResult = {
 	/**  Read back after applying; absent when the broker did not answer. */
 	after: Offset | null,
 	took: boolean,
+	error: string | null,
+};
+
+/**  One queue's progress (a batch item of kind `queue`). */
+export type QueueScan = {
+	brokerName: string,
+	queueId: number,
+	from: Offset,
+	to: Offset,
+	scanned: Count,
+	matched: Count,
+	done: boolean,
 	error: string | null,
 };
 
@@ -856,6 +962,49 @@ export type RunningQueue = {
 	dropped: boolean | null,
 	lastPull: Millis | null,
 	lastConsume: Millis | null,
+};
+
+/**  What a message must match (every filter given). */
+export type ScanFilter = {
+	/**  Tags, `||`-separated as in a subscription (`TagA||TagB`). */
+	tags: string | null,
+	key: string | null,
+	property: PropertyMatch | null,
+	/**  The body (as UTF-8 text) contains this. */
+	bodyContains: string | null,
+	/**  The body (as UTF-8 text) matches this regular expression. */
+	bodyRegex: string | null,
+	/**  The store host (`ip:port`) is this. */
+	storeHost: string | null,
+};
+
+/**  A batch item of the scan job's stream. */
+export type ScanItem = { kind: "matches"; rows: MessageRow[] } | { kind: "queue"; queue: QueueScan };
+
+/**  A scan as the user asks for it. */
+export type ScanRequest = {
+	topic: string,
+	begin: Millis,
+	end: Millis,
+	filter?: ScanFilter,
+	/**  Most matches; default 1,000. */
+	limit: number | null,
+	/**  Continue a truncated scan: each queue resumes at its cursor (queues absent from it are done). */
+	cursor: QueueCursor[] | null,
+};
+
+/**  The job's summary. */
+export type ScanSummary = {
+	scanned: Count,
+	total: Count,
+	matched: Count,
+	/**  Stopped at the cap: `cursor` continues it. */
+	truncated: boolean,
+	cursor: QueueCursor[],
+	queues: QueueScan[],
+	failedQueues: number,
+	elapsedMs: number | null,
+	messagesPerSec: number | null,
 };
 
 /**  Where the ACL secret of a connection is. */

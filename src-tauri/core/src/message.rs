@@ -6,6 +6,9 @@
 //! The client-side message id (`UNIQ_KEY`) has the Java `MessageClientIDSetter` layout, so the
 //! broker's and other tools' id lookups work on it. Reading back uses `VIEW_MESSAGE_BY_ID` (33).
 
+pub mod query;
+pub mod scan;
+
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 

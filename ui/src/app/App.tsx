@@ -16,7 +16,7 @@ import {
   useMantineColorScheme,
 } from '@mantine/core';
 import { spotlight } from '@mantine/spotlight';
-import { IconBroadcast, IconUsersGroup, IconExternalLink, IconHistory, IconLayoutDashboard, IconListDetails, IconMoon, IconPlug, IconSearch, IconSun } from '@tabler/icons-react';
+import { IconBroadcast, IconMail, IconUsersGroup, IconExternalLink, IconHistory, IconLayoutDashboard, IconListDetails, IconMoon, IconPlug, IconSearch, IconSun } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { WebviewWindow } from '@tauri-apps/api/webviewWindow';
 import type { ConnectionProfile } from '../bindings';
@@ -25,6 +25,7 @@ import { OverviewScreen } from '../features/cluster/routes/OverviewScreen';
 import { connectionListQuery } from '../features/connections/api';
 import { ConnectionsScreen } from '../features/connections/routes/ConnectionsScreen';
 import { GroupsScreen } from '../features/groups/routes/GroupsScreen';
+import { MessagesScreen } from '../features/messages/routes/MessagesScreen';
 import { ProducersScreen } from '../features/producers/routes/ProducersScreen';
 import { TopicsScreen } from '../features/topics/routes/TopicsScreen';
 import { showError } from '../ipc/errors';
@@ -163,6 +164,13 @@ export function App() {
               data-testid="nav-groups"
             />
             <NavLink
+              label="Messages"
+              leftSection={<IconMail size={16} />}
+              active={ws.screen === 'messages'}
+              onClick={() => ws.show('messages')}
+              data-testid="nav-messages"
+            />
+            <NavLink
               label="Producers"
               leftSection={<IconBroadcast size={16} />}
               active={ws.screen === 'producers'}
@@ -200,6 +208,8 @@ export function App() {
           <TopicsScreen key={active.id} connection={active} />
         ) : ws.screen === 'groups' && active ? (
           <GroupsScreen key={active.id} connection={active} />
+        ) : ws.screen === 'messages' && active ? (
+          <MessagesScreen key={active.id} connection={active} />
         ) : ws.screen === 'producers' && active ? (
           <ProducersScreen key={active.id} connection={active} />
         ) : ws.screen === 'audit' ? (

@@ -1,6 +1,6 @@
 // Ctrl+K: reach every screen, every open connection and every broker by name.
 import { Spotlight, type SpotlightActionData } from '@mantine/spotlight';
-import { IconBroadcast, IconUsersGroup, IconDatabase, IconHistory, IconLayoutDashboard, IconListDetails, IconPlug, IconSearch, IconServer } from '@tabler/icons-react';
+import { IconBroadcast, IconMail, IconUsersGroup, IconDatabase, IconHistory, IconLayoutDashboard, IconListDetails, IconPlug, IconSearch, IconServer } from '@tabler/icons-react';
 import { useQueries, useQuery } from '@tanstack/react-query';
 import { overviewQuery } from '../features/cluster/api';
 import { connectionListQuery } from '../features/connections/api';
@@ -52,6 +52,13 @@ export function Palette() {
       description: `Consumer groups of ${byId.get(ws.activeId)?.name ?? ''}: lag, clients, offset reset`,
       leftSection: <IconUsersGroup size={16} />,
       onClick: () => ws.show('groups'),
+    });
+    actions.push({
+      id: 'screen:messages',
+      label: 'Messages',
+      description: `Find messages on ${byId.get(ws.activeId)?.name ?? ''} by id or by key`,
+      leftSection: <IconMail size={16} />,
+      onClick: () => ws.show('messages'),
     });
     actions.push({
       id: 'screen:producers',

@@ -3,7 +3,7 @@
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import type { ConnectionId } from '../bindings';
 
-export type Screen = 'overview' | 'topics' | 'groups' | 'producers' | 'connections' | 'audit';
+export type Screen = 'overview' | 'topics' | 'groups' | 'messages' | 'producers' | 'connections' | 'audit';
 
 export interface Workspace {
   openIds: ConnectionId[];

@@ -9,10 +9,11 @@ import { EnvBadge } from './EnvBadge';
 interface Props {
   title: string;
   connection: ConnectionProfile;
-  elapsedMs: number | null | undefined;
-  fetchedAt: number | null;
-  fetching: boolean;
-  onRefresh: () => void;
+  elapsedMs?: number | null;
+  fetchedAt?: number | null;
+  fetching?: boolean;
+  /** Absent: the screen has nothing to refresh (no age or Refresh button shown). */
+  onRefresh?: () => void;
 }
 
 export function ScreenHeader({ title, connection, elapsedMs, fetchedAt, fetching, onRefresh }: Props) {
@@ -31,10 +32,14 @@ export function ScreenHeader({ title, connection, elapsedMs, fetchedAt, fetching
             {elapsedMs.toFixed(0)} ms
           </Text>
         ) : null}
-        <DataAge fetchedAt={fetchedAt} fetching={fetching} />
-        <Button size="xs" variant="default" leftSection={<IconRefresh size={14} />} onClick={onRefresh}>
-          Refresh
-        </Button>
+        {onRefresh ? (
+          <>
+            <DataAge fetchedAt={fetchedAt ?? null} fetching={fetching ?? false} />
+            <Button size="xs" variant="default" leftSection={<IconRefresh size={14} />} onClick={onRefresh}>
+              Refresh
+            </Button>
+          </>
+        ) : null}
       </Group>
     </Group>
   );

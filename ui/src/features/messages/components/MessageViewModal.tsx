@@ -1,6 +1,6 @@
 // One stored message read back by its offset id: ids, queue and offsets, hosts and times, every
 // property, and the body as text, pretty JSON, hex or base64.
-import { Code, Group, Loader, Modal, SegmentedControl, SimpleGrid, Stack, Table, Text } from '@mantine/core';
+import { Button, Code, Group, Loader, Modal, SegmentedControl, SimpleGrid, Stack, Table, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { commands, type ConnectionId, type MessageView } from '../../../bindings';
@@ -10,6 +10,9 @@ import { base64ToBytes, hexDump } from '../../../lib/bytes';
 import { formatOffset, formatTime } from '../../../lib/format';
 
 type BodyView = 'text' | 'json' | 'hex' | 'base64';
+
+/** Characters (or bytes, in hex) of a body shown at first. */
+const FIRST_PART = 64 * 1024;
 
 function prettyJson(text: string | null): string | null {
   if (text === null) return null;
@@ -49,12 +52,16 @@ function Field({ label, value }: { label: string; value: string }) {
 export function MessageDetail({ m }: { m: MessageView }) {
   const json = useMemo(() => prettyJson(m.bodyText), [m.bodyText]);
   const [view, setView] = useState<BodyView>(json ? 'json' : m.bodyText !== null ? 'text' : 'hex');
-  const body = useMemo(() => {
-    if (view === 'text') return m.bodyText ?? '(not valid UTF-8: use the hex view)';
-    if (view === 'json') return json ?? '(not JSON)';
-    if (view === 'hex') return hexDump(base64ToBytes(m.bodyBase64));
-    return m.bodyBase64;
-  }, [view, m, json]);
+  // A large body (up to 4 MB) is shown a part at a time so the window never stalls on it.
+  const [shown, setShown] = useState(FIRST_PART);
+  const { body, total } = useMemo(() => {
+    if (view === 'hex') {
+      const bytes = base64ToBytes(m.bodyBase64);
+      return { body: hexDump(bytes, shown), total: bytes.length };
+    }
+    const full = view === 'text' ? (m.bodyText ?? '(not valid UTF-8: use the hex view)') : view === 'json' ? (json ?? '(not JSON)') : m.bodyBase64;
+    return { body: full.length > shown ? full.slice(0, shown) : full, total: full.length };
+  }, [view, m, json, shown]);
   return (
     <Stack gap="sm" data-testid="message-detail">
       <SimpleGrid cols={3} spacing="xs">
@@ -108,6 +115,16 @@ export function MessageDetail({ m }: { m: MessageView }) {
       <Code block data-testid="message-body" style={{ maxHeight: 320, overflow: 'auto', whiteSpace: 'pre' }}>
         {body}
       </Code>
+      {total > shown ? (
+        <Group gap="xs">
+          <Text size="xs" c="dimmed" data-testid="message-body-partial">
+            Showing the first {shown.toLocaleString('en-US')} of {total.toLocaleString('en-US')} {view === 'hex' ? 'bytes' : 'characters'}.
+          </Text>
+          <Button size="compact-xs" variant="light" onClick={() => setShown((n) => n * 4)} data-testid="message-body-more">
+            Show more
+          </Button>
+        </Group>
+      ) : null}
     </Stack>
   );
 }
