@@ -8,7 +8,8 @@
 // reset to the latest offset (skipping acknowledged), then to the earliest through the preview, and
 // the last reset is undone from its result; the journal has the three resets. A group is created
 // through its form and deleted from its detail (typing its name), and both seeded groups are reset
-// at once as a job (progress, one result each).
+// at once as a job (progress, one result each). Messages: a seeded message is found by key and
+// opened (JSON and hex views), and a time-range scan stops at its cap and says so.
 //
 // Last, when RMQ_CLUSTER names the harness cluster, it kills broker-b and checks the Overview marks
 // it down on the next refresh while the app stays responsive.
@@ -62,6 +63,24 @@ async function typeInto(browser, id, text) {
   await browser.keys(['Control', 'a']);
   await browser.keys('Delete');
   if (text) await el.addValue(text);
+}
+
+/** Clicks an element, retrying while a closing modal's overlay still covers it. */
+async function clickFree(browser, id) {
+  const el = await browser.$(byTestId(id));
+  await el.waitForDisplayed({ timeout: 10_000 });
+  await browser.waitUntil(
+    async () => {
+      try {
+        await el.click();
+        return true;
+      } catch (e) {
+        if (/intercepted/.test(String(e))) return false;
+        throw e;
+      }
+    },
+    { timeout: 10_000, interval: 250, timeoutMsg: `${id} stayed covered` },
+  );
 }
 
 /** Ticks the preview's "I understand" box until it shows ticked (a click while the dialog is still
@@ -324,7 +343,7 @@ try {
   await (await browser.$(byTestId('group-queues'))).waitForDisplayed({ timeout: 10_000 });
   await shot(browser, 'group-detail-light');
   const resetTo = async (label, expectText) => {
-    await (await browser.$(byTestId('group-reset'))).click();
+    await clickFree(browser, 'group-reset');
     await (await browser.$(byTestId('reset-form'))).waitForDisplayed({ timeout: 10_000 });
     for (const el of await browser.$$(`${byTestId('reset-mode')} label`)) {
       if ((await el.getText()).startsWith(label)) {
@@ -433,6 +452,52 @@ try {
   check(/2 of 2 groups/.test(String(await (await browser.$(byTestId('bulk-progress-text'))).getProperty('textContent'))), 'the progress reads 2 of 2 groups');
   await shot(browser, 'groups-bulk-result-light');
   await (await browser.$(byTestId('bulk-close'))).click();
+
+  // Messages: find a seeded message by key, open it, switch to the hex view; scan by time range.
+  await (await browser.$(byTestId('nav-messages'))).click();
+  await (await browser.$(byTestId('messages-screen'))).waitForDisplayed({ timeout: 10_000 });
+  await typeInto(browser, 'key-topic', 'SandboxOrders');
+  await browser.keys('Escape');
+  await typeInto(browser, 'key-key', 'orders-00001');
+  await (await browser.$(byTestId('key-search'))).click();
+  await (await browser.$(byTestId('key-count'))).waitForDisplayed({ timeout: 20_000 });
+  const keyCount = String(await (await browser.$(byTestId('key-count'))).getProperty('textContent'));
+  check(/^[1-9]\d* message/.test(keyCount), `the key search finds the seeded message (${keyCount})`);
+  await shot(browser, 'messages-key-light');
+  await (await browser.$('//*[@data-testid="key-results"]//td[contains(., "orders-00001")]')).click();
+  await (await browser.$(byTestId('message-detail'))).waitForDisplayed({ timeout: 10_000 });
+  const jsonBody = String(await (await browser.$(byTestId('message-body'))).getProperty('textContent'));
+  check(/"id": "orders-00001"/.test(jsonBody), 'the message opens with its body as pretty JSON');
+  await shot(browser, 'message-detail-json-light');
+  for (const el of await browser.$$(`${byTestId('message-body-view')} label`)) {
+    if ((await el.getText()) === 'Hex') {
+      await el.click();
+      break;
+    }
+  }
+  await browser.waitUntil(async () => /^00000000 {2}7b 22/.test(String(await (await browser.$(byTestId('message-body'))).getProperty('textContent'))), {
+    timeout: 5_000,
+    timeoutMsg: 'the hex view never showed the body bytes',
+  });
+  check(true, 'the hex view shows the body bytes');
+  await shot(browser, 'message-detail-hex-light');
+  await browser.keys('Escape');
+  for (const el of await browser.$$(`${byTestId('messages-mode')} label`)) {
+    if ((await el.getText()) === 'By time range') {
+      await el.click();
+      break;
+    }
+  }
+  await typeInto(browser, 'scan-topic', 'SandboxOrders');
+  await browser.keys('Escape');
+  await typeInto(browser, 'scan-body', 'EUR');
+  await typeInto(browser, 'scan-limit', '50');
+  await (await browser.$(byTestId('scan-start'))).click();
+  await (await browser.$(byTestId('scan-state'))).waitForDisplayed({ timeout: 30_000 });
+  const scanState = String(await (await browser.$(byTestId('scan-state'))).getProperty('textContent'));
+  const scanText = String(await (await browser.$(byTestId('scan-progress-text'))).getProperty('textContent'));
+  check(scanState === 'truncated at the cap' && /\(50 matched\)/.test(scanText), `the scan stops at the cap and says so (${scanState}: ${scanText})`);
+  await shot(browser, 'messages-scan-light');
 
   if (process.env.RMQ_CLUSTER) {
     await (await browser.$(byTestId('nav-overview'))).click();

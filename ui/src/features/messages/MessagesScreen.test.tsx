@@ -2,7 +2,8 @@ import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { IdLookup, IdQuery, KeyQuery, KeyQueryResult, MessageRow, MessageView } from '../../bindings';
+import type { Channel } from '@tauri-apps/api/core';
+import type { IdLookup, IdQuery, JobEvent, KeyQuery, KeyQueryResult, MessageRow, MessageView, ScanRequest, ScanSummary } from '../../bindings';
 import { profile } from '../../test/fixtures';
 import { renderWithApp } from '../../test/render';
 import { MessageDetail } from './components/MessageViewModal';
@@ -125,5 +126,69 @@ describe('MessageDetail', () => {
     await userEvent.click(screen.getByTestId('message-body-more'));
     expect(screen.getByTestId('message-body').textContent).toHaveLength(300_000);
     expect(screen.queryByTestId('message-body-partial')).toBeNull();
+  });
+});
+
+describe('ScanPanel', () => {
+  it('streams matches with scanned X of Y, says truncated, continues from the cursor, cancels', async () => {
+    const requests: ScanRequest[] = [];
+    let channel: Channel<JobEvent> | null = null;
+    const cancelled: string[] = [];
+    const send = (e: JobEvent) => (channel as unknown as { onmessage: (e: JobEvent) => void }).onmessage(e);
+    mockIPC((cmd, args) => {
+      const a = args as { request: ScanRequest; channel: Channel<JobEvent>; jobId: string };
+      if (cmd === 'topic_list') return { fetchedAt: Date.now(), elapsedMs: 1, topics: [], failedBrokers: [] };
+      if (cmd === 'message_scan') {
+        requests.push(a.request);
+        channel = a.channel;
+        return `job-${requests.length}`;
+      }
+      if (cmd === 'job_cancel') {
+        cancelled.push(a.jobId);
+        return true;
+      }
+      throw new Error(cmd);
+    });
+    renderWithApp(<MessagesScreen connection={profile()} />);
+    await userEvent.click(screen.getByText('By time range'));
+    await userEvent.type(await screen.findByTestId('scan-topic'), 'Orders');
+    await userEvent.type(screen.getByTestId('scan-regex'), '^order-\\d+$');
+    await userEvent.click(screen.getByTestId('scan-start'));
+    await waitFor(() => expect(channel).not.toBeNull());
+    expect(requests[0]).toMatchObject({ topic: 'Orders', limit: 1000, cursor: null, filter: { bodyRegex: '^order-\\d+$', tags: null } });
+    send({ kind: 'started', jobId: 'job-1', title: 'Scan Orders' });
+    send({ kind: 'progress', done: 0, total: 5000, note: '8 queue(s)' });
+    send({ kind: 'batch', items: [{ kind: 'matches', rows: [row(1), row(2)] }] });
+    send({ kind: 'progress', done: 2500, total: 5000, note: '2 matched' });
+    expect(await screen.findByTestId('scan-progress-text')).toHaveTextContent('scanned 2,500 of 5,000 messages (2 matched)');
+    expect(screen.getByTestId('scan-cancel')).toBeInTheDocument();
+    const queue = { brokerName: 'broker-a', queueId: 0, from: '0', to: '5000', scanned: 2500, matched: 2, done: false, error: null };
+    send({ kind: 'batch', items: [{ kind: 'queue', queue }] });
+    const summary: ScanSummary = {
+      scanned: 2500,
+      total: 5000,
+      matched: 2,
+      truncated: true,
+      cursor: [{ brokerName: 'broker-a', queueId: 0, nextOffset: '2500' }],
+      queues: [queue],
+      failedQueues: 0,
+      elapsedMs: 120,
+      messagesPerSec: 20833,
+    };
+    send({ kind: 'finished', outcome: { status: 'completed', summary } });
+    expect(await screen.findByTestId('scan-state')).toHaveTextContent('truncated');
+    expect(screen.getByTestId('scan-queues')).toHaveTextContent('stopped at the cap');
+    await userEvent.click(screen.getByTestId('scan-continue'));
+    await waitFor(() => expect(requests).toHaveLength(2));
+    expect(requests[1]?.cursor).toEqual(summary.cursor);
+    send({ kind: 'started', jobId: 'job-2', title: 'Scan Orders' });
+    send({ kind: 'batch', items: [{ kind: 'matches', rows: [row(3)] }] });
+    send({ kind: 'progress', done: 100, total: 2500, note: null });
+    expect(await screen.findByTestId('scan-progress-text')).toHaveTextContent('(3 matched)');
+    await userEvent.click(screen.getByTestId('scan-cancel'));
+    expect(cancelled).toEqual(['job-2']);
+    send({ kind: 'finished', outcome: { status: 'cancelled', done: 100 } });
+    expect(await screen.findByTestId('scan-state')).toHaveTextContent('cancelled');
+    expect(screen.getByTestId('scan-results')).toHaveTextContent('body 3');
   });
 });

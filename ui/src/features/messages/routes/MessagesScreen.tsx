@@ -16,8 +16,9 @@ import { formatOffset, formatTime } from '../../../lib/format';
 import { localInput } from '../../groups/components/ResetOffsetsModal';
 import { topicListQuery } from '../../topics/api';
 import { MessageDetail, MessageViewModal } from '../components/MessageViewModal';
+import { ScanPanel } from '../components/ScanPanel';
 
-type Mode = 'key' | 'id';
+type Mode = 'key' | 'id' | 'scan';
 
 export function MessagesScreen({ connection }: { connection: ConnectionProfile }) {
   const [mode, setMode] = useState<Mode>('key');
@@ -27,16 +28,23 @@ export function MessagesScreen({ connection }: { connection: ConnectionProfile }
     <Stack gap="sm" data-testid="messages-screen">
       <ScreenHeader title="Messages" connection={connection} />
       <SegmentedControl
-        w={260}
+        w={420}
         value={mode}
         onChange={(v) => setMode(v as Mode)}
         data={[
           { value: 'key', label: 'By key' },
           { value: 'id', label: 'By message id' },
+          { value: 'scan', label: 'By time range' },
         ]}
         data-testid="messages-mode"
       />
-      {mode === 'key' ? <ByKey connection={connection} topics={topicNames} /> : <ById connection={connection} topics={topicNames} />}
+      {mode === 'key' ? (
+        <ByKey connection={connection} topics={topicNames} />
+      ) : mode === 'id' ? (
+        <ById connection={connection} topics={topicNames} />
+      ) : (
+        <ScanPanel connection={connection} topics={topicNames} />
+      )}
     </Stack>
   );
 }
