@@ -1018,49 +1018,20 @@ impl Console {
                 }
             }
         }
-        let writes: Vec<(QueueKey, Result<()>)> = futures::stream::iter(per_queue)
-            .map(|(q, addr, online)| {
-                let (group, creds) = (group.clone(), creds_owned.clone());
-                let server = planned.server_side.contains(&q.broker_name);
-                async move {
-                    let creds = creds.as_ref().map(|(a, s)| (a.as_str(), s.as_str()));
-                    let key = queue_key(&q.topic, &q.broker_name, q.queue_id);
-                    let r = if online {
-                        reset_queue(&addr, &group, &q, creds, timeout).await
-                    } else {
-                        let ext = BTreeMap::from([
-                            ("consumerGroup".to_owned(), group.clone()),
-                            ("topic".to_owned(), q.topic.clone()),
-                            ("queueId".to_owned(), q.queue_id.to_string()),
-                            ("commitOffset".to_owned(), q.target.0.to_string()),
-                        ]);
-                        match remoting::request_with(
-                            &addr,
-                            UPDATE_CONSUMER_OFFSET,
-                            ext,
-                            "update consumer offset",
-                            creds,
-                            timeout,
-                        )
-                        .await
-                        {
-                            // A pending server-side reset makes the broker ignore the update: reset instead.
-                            Ok(r)
-                                if server
-                                    && r.remark.as_deref().is_some_and(|m| m.contains(PREVIOUSLY_RESET)) =>
-                            {
-                                reset_queue(&addr, &group, &q, creds, timeout).await
-                            }
-                            Ok(_) => Ok(()),
-                            Err(e) => Err(e),
-                        }
-                    };
-                    (key, r)
-                }
-            })
-            .buffer_unordered(CONCURRENCY)
-            .collect()
-            .await;
+        // Brokers create a (topic, group) offset table on its first commit without a lock (4.9:
+        // two first commits racing each build a table and one queue's offset is lost), so the first
+        // queue of each (broker, topic) is written alone, then the rest together.
+        let mut seen = BTreeSet::new();
+        let (first, rest): (Vec<_>, Vec<_>) = per_queue
+            .into_iter()
+            .partition(|(q, addr, _)| seen.insert((addr.clone(), q.topic.clone())));
+        let mut writes: Vec<(QueueKey, Result<()>)> = Vec::new();
+        for wave in [first, rest] {
+            writes.extend(
+                self.write_queues(wave, planned, &group, &creds_owned, timeout)
+                    .await,
+            );
+        }
         for (key, r) in writes {
             if let Err(e) = r {
                 errors.insert(key, e.to_string());
@@ -1102,6 +1073,61 @@ impl Console {
             }
         }
         (errors, confirmed)
+    }
+
+    /// One offset write per queue (222 when `online`, else 15), `CONCURRENCY` in flight.
+    async fn write_queues(
+        &self,
+        wave: Vec<(QueuePlan, String, bool)>,
+        planned: &Planned,
+        group: &str,
+        creds_owned: &Option<(String, String)>,
+        timeout: Duration,
+    ) -> Vec<(QueueKey, Result<()>)> {
+        let group = group.to_owned();
+        futures::stream::iter(wave)
+            .map(|(q, addr, online)| {
+                let (group, creds) = (group.clone(), creds_owned.clone());
+                let server = planned.server_side.contains(&q.broker_name);
+                async move {
+                    let creds = creds.as_ref().map(|(a, s)| (a.as_str(), s.as_str()));
+                    let key = queue_key(&q.topic, &q.broker_name, q.queue_id);
+                    let r = if online {
+                        reset_queue(&addr, &group, &q, creds, timeout).await
+                    } else {
+                        let ext = BTreeMap::from([
+                            ("consumerGroup".to_owned(), group.clone()),
+                            ("topic".to_owned(), q.topic.clone()),
+                            ("queueId".to_owned(), q.queue_id.to_string()),
+                            ("commitOffset".to_owned(), q.target.0.to_string()),
+                        ]);
+                        match remoting::request_with(
+                            &addr,
+                            UPDATE_CONSUMER_OFFSET,
+                            ext,
+                            "update consumer offset",
+                            creds,
+                            timeout,
+                        )
+                        .await
+                        {
+                            // A pending server-side reset makes the broker ignore the update: reset instead.
+                            Ok(r)
+                                if server
+                                    && r.remark.as_deref().is_some_and(|m| m.contains(PREVIOUSLY_RESET)) =>
+                            {
+                                reset_queue(&addr, &group, &q, creds, timeout).await
+                            }
+                            Ok(_) => Ok(()),
+                            Err(e) => Err(e),
+                        }
+                    };
+                    (key, r)
+                }
+            })
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await
     }
 
     async fn snapshot_save(
