@@ -6,8 +6,12 @@
 //! The client-side message id (`UNIQ_KEY`) has the Java `MessageClientIDSetter` layout, so the
 //! broker's and other tools' id lookups work on it. Reading back uses `VIEW_MESSAGE_BY_ID` (33).
 
+pub mod actions;
+pub mod browse;
+pub mod export;
 pub mod query;
 pub mod scan;
+pub mod seed;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -33,7 +37,7 @@ pub const PRODUCER_GROUP: &str = "rmq-console";
 pub const MAX_DELAY_LEVEL: u32 = 18;
 
 /// Properties the broker or client set themselves (`MessageConst`); user properties may not use them.
-const RESERVED_PROPERTIES: &[&str] = &[
+pub(crate) const RESERVED_PROPERTIES: &[&str] = &[
     "KEYS",
     "TAGS",
     "WAIT",
@@ -257,7 +261,7 @@ fn validate(req: &SendRequest, body: &[u8]) -> Result<()> {
     Ok(())
 }
 
-fn properties_string(props: &BTreeMap<String, String>) -> String {
+pub(crate) fn properties_string(props: &BTreeMap<String, String>) -> String {
     let mut out = String::new();
     for (k, v) in props {
         out.push_str(k);
@@ -268,7 +272,7 @@ fn properties_string(props: &BTreeMap<String, String>) -> String {
     out
 }
 
-struct Prepared {
+pub(crate) struct Prepared {
     body: Vec<u8>,
     props: BTreeMap<String, String>,
     broker_name: String,
@@ -277,7 +281,12 @@ struct Prepared {
 }
 
 impl Console {
-    async fn prepare_send(&self, id: &ConnectionId, req: &SendRequest, uniq: &str) -> Result<Prepared> {
+    pub(crate) async fn prepare_send(
+        &self,
+        id: &ConnectionId,
+        req: &SendRequest,
+        uniq: &str,
+    ) -> Result<Prepared> {
         let body = req.body.bytes()?;
         validate(req, &body)?;
         let (_, client) = self.client(id).await?;
@@ -380,45 +389,7 @@ impl Console {
             return Err(err);
         }
         let (_, client) = self.client(id).await?;
-        let creds = client.creds();
-        let ext = BTreeMap::from([
-            ("producerGroup".to_owned(), PRODUCER_GROUP.to_owned()),
-            ("topic".to_owned(), req.topic.clone()),
-            ("defaultTopic".to_owned(), "TBW102".to_owned()),
-            ("defaultTopicQueueNums".to_owned(), "4".to_owned()),
-            ("queueId".to_owned(), p.queue_id.to_string()),
-            ("sysFlag".to_owned(), "0".to_owned()),
-            ("bornTimestamp".to_owned(), Millis::now().0.to_string()),
-            ("flag".to_owned(), "0".to_owned()),
-            ("properties".to_owned(), properties_string(&p.props)),
-            ("reconsumeTimes".to_owned(), "0".to_owned()),
-            ("unitMode".to_owned(), "false".to_owned()),
-            ("batch".to_owned(), "false".to_owned()),
-        ]);
-        let sent = remoting::invoke_body(&p.addr, SEND_MESSAGE, ext, &p.body, creds, client.timeout).await;
-        let result = sent.and_then(|r| {
-            let status = match r.code {
-                0 => "SEND_OK",
-                10 => "FLUSH_DISK_TIMEOUT",
-                11 => "SLAVE_NOT_AVAILABLE",
-                12 => "FLUSH_SLAVE_TIMEOUT",
-                _ => {
-                    return Err(remoting::check(&p.addr, "send message", r)
-                        .map_or_else(|e| e, |_| Error::internal("send message: unexpected reply")));
-                }
-            };
-            let field = |k: &str| r.ext.get(k).cloned().unwrap_or_default();
-            Ok(SendResult {
-                status: status.to_owned(),
-                msg_id: uniq.clone(),
-                offset_msg_id: field("msgId"),
-                broker_name: p.broker_name.clone(),
-                broker_addr: p.addr.clone(),
-                queue_id: field("queueId").parse().unwrap_or(p.queue_id),
-                queue_offset: Offset(field("queueOffset").parse().unwrap_or(-1)),
-                body_bytes: u32::try_from(p.body.len()).unwrap_or(u32::MAX),
-            })
-        });
+        let result = send_prepared(&client, &req.topic, &p, &uniq).await;
         let (outcome, after, error) = match &result {
             Ok(r) => (AuditOutcome::Ok, serde_json::to_value(r).ok(), None),
             Err(e) => (AuditOutcome::Failed, None, Some(e)),
@@ -434,34 +405,105 @@ impl Console {
     /// Reads one message by its offset message id (store host + commit-log offset).
     #[tracing::instrument(skip(self), err(Debug))]
     pub async fn message_by_offset_id(&self, id: &ConnectionId, offset_msg_id: &str) -> Result<MessageView> {
-        let parsed =
-            rocketmq_protocol::common::message::message_decoder::decode_message_id(offset_msg_id.trim())
-                .map_err(|e| {
-                    Error::validation(format!("'{offset_msg_id}' is not an offset message id: {e}."))
-                })?;
         let (_, client) = self.client(id).await?;
-        let creds = client.creds();
-        let addr = parsed.address.to_string();
-        let ext = BTreeMap::from([("offset".to_owned(), parsed.offset.to_string())]);
-        let r = remoting::request_with(
-            &addr,
-            VIEW_MESSAGE_BY_ID,
-            ext,
-            "view message",
-            creds,
-            client.timeout,
-        )
-        .await
-        .map_err(|e| match e {
-            Error::BrokerRejected { code: 1, detail, .. }
-                if detail.contains("not found") || detail.is_empty() =>
-            {
-                Error::not_found(format!("message {offset_msg_id}"))
-            }
-            other => other,
-        })?;
-        decode_view(&r.body)
+        let known = known_brokers(&client).await?;
+        read_offset_id(&client, &known, offset_msg_id).await
     }
+}
+
+/// Every broker address (masters and slaves) of the connection's cluster.
+pub(crate) async fn known_brokers(
+    client: &crate::registry::LiveClient,
+) -> Result<std::collections::BTreeSet<String>> {
+    Ok(crate::cluster::routed_brokers(client)
+        .await?
+        .into_iter()
+        .map(|b| b.addr)
+        .collect())
+}
+
+/// Reads a message by offset id from its broker, which must be one of `known`: an id is only
+/// text, and the address it decodes to is never dialled unless it is a broker of this cluster.
+pub(crate) async fn read_offset_id(
+    client: &crate::registry::LiveClient,
+    known: &std::collections::BTreeSet<String>,
+    offset_msg_id: &str,
+) -> Result<MessageView> {
+    let parsed = rocketmq_protocol::common::message::message_decoder::decode_message_id(offset_msg_id.trim())
+        .map_err(|e| Error::validation(format!("'{offset_msg_id}' is not an offset message id: {e}.")))?;
+    let addr = parsed.address.to_string();
+    if !known.contains(&addr) {
+        return Err(Error::validation(format!(
+            "'{offset_msg_id}' names {addr}, which is not a broker of this cluster."
+        )));
+    }
+    let ext = BTreeMap::from([("offset".to_owned(), parsed.offset.to_string())]);
+    let r = remoting::request_with(
+        &addr,
+        VIEW_MESSAGE_BY_ID,
+        ext,
+        "view message",
+        client.creds(),
+        client.timeout,
+    )
+    .await
+    .map_err(|e| match e {
+        Error::BrokerRejected { code: 1, detail, .. }
+            if detail.contains("not found") || detail.is_empty() =>
+        {
+            Error::not_found(format!("message {offset_msg_id}"))
+        }
+        other => other,
+    })?;
+    decode_view(&r.body)
+}
+
+/// Sends a prepared message (`SEND_MESSAGE` straight to the chosen queue's master).
+pub(crate) async fn send_prepared(
+    client: &crate::registry::LiveClient,
+    topic: &str,
+    p: &Prepared,
+    uniq: &str,
+) -> Result<SendResult> {
+    let creds = client.creds();
+    let ext = BTreeMap::from([
+        ("producerGroup".to_owned(), PRODUCER_GROUP.to_owned()),
+        ("topic".to_owned(), topic.to_owned()),
+        ("defaultTopic".to_owned(), "TBW102".to_owned()),
+        ("defaultTopicQueueNums".to_owned(), "4".to_owned()),
+        ("queueId".to_owned(), p.queue_id.to_string()),
+        ("sysFlag".to_owned(), "0".to_owned()),
+        ("bornTimestamp".to_owned(), Millis::now().0.to_string()),
+        ("flag".to_owned(), "0".to_owned()),
+        ("properties".to_owned(), properties_string(&p.props)),
+        ("reconsumeTimes".to_owned(), "0".to_owned()),
+        ("unitMode".to_owned(), "false".to_owned()),
+        ("batch".to_owned(), "false".to_owned()),
+    ]);
+    let sent = remoting::invoke_body(&p.addr, SEND_MESSAGE, ext, &p.body, creds, client.timeout).await;
+    sent.and_then(|r| {
+        let status = match r.code {
+            0 => "SEND_OK",
+            10 => "FLUSH_DISK_TIMEOUT",
+            11 => "SLAVE_NOT_AVAILABLE",
+            12 => "FLUSH_SLAVE_TIMEOUT",
+            _ => {
+                return Err(remoting::check(&p.addr, "send message", r)
+                    .map_or_else(|e| e, |_| Error::internal("send message: unexpected reply")));
+            }
+        };
+        let field = |k: &str| r.ext.get(k).cloned().unwrap_or_default();
+        Ok(SendResult {
+            status: status.to_owned(),
+            msg_id: uniq.to_owned(),
+            offset_msg_id: field("msgId"),
+            broker_name: p.broker_name.clone(),
+            broker_addr: p.addr.clone(),
+            queue_id: field("queueId").parse().unwrap_or(p.queue_id),
+            queue_offset: Offset(field("queueOffset").parse().unwrap_or(-1)),
+            body_bytes: u32::try_from(p.body.len()).unwrap_or(u32::MAX),
+        })
+    })
 }
 
 /// Decodes a stored message (the commit-log layout) into a view.

@@ -26,7 +26,8 @@ use crate::topic::topic_route;
 
 const PULL_MESSAGE: i32 = 11;
 const SEARCH_OFFSET_BY_TIMESTAMP: i32 = 29;
-const GET_MAX_OFFSET: i32 = 30;
+pub(crate) const GET_MAX_OFFSET: i32 = 30;
+pub(crate) const GET_MIN_OFFSET: i32 = 31;
 const PULL_NOT_FOUND: i32 = 19;
 const PULL_RETRY_IMMEDIATELY: i32 = 20;
 const PULL_OFFSET_MOVED: i32 = 21;
@@ -131,7 +132,7 @@ pub enum ScanItem {
 }
 
 /// The compiled filter.
-struct Matcher {
+pub(crate) struct Matcher {
     tags: Option<Vec<String>>,
     key: Option<String>,
     property: Option<PropertyMatch>,
@@ -141,7 +142,7 @@ struct Matcher {
 }
 
 impl Matcher {
-    fn new(f: &ScanFilter) -> Result<Self> {
+    pub(crate) fn new(f: &ScanFilter) -> Result<Self> {
         let some = |s: &Option<String>| {
             s.as_deref()
                 .map(str::trim)
@@ -174,7 +175,7 @@ impl Matcher {
         })
     }
 
-    fn matches(&self, m: &MessageView) -> bool {
+    pub(crate) fn matches(&self, m: &MessageView) -> bool {
         if let Some(tags) = self.tags.as_ref().filter(|t| !t.is_empty())
             && !m.tags.as_ref().is_some_and(|t| tags.contains(t))
         {
@@ -222,15 +223,15 @@ impl Matcher {
 
 /// One queue to scan: (broker name, master address, queue id, from, to).
 #[derive(Debug, Clone)]
-struct Range {
-    broker_name: String,
-    addr: String,
-    queue_id: u32,
-    from: i64,
-    to: i64,
+pub(crate) struct Range {
+    pub(crate) broker_name: String,
+    pub(crate) addr: String,
+    pub(crate) queue_id: u32,
+    pub(crate) from: i64,
+    pub(crate) to: i64,
 }
 
-async fn ext_offset(
+pub(crate) async fn ext_offset(
     client: &LiveClient,
     addr: &str,
     code: i32,
@@ -317,7 +318,7 @@ async fn range_of(
 }
 
 /// One pull: the messages at `offset` and the next offset to ask for.
-async fn pull(
+pub(crate) async fn pull(
     client: &LiveClient,
     topic: &str,
     r: &Range,
@@ -384,7 +385,11 @@ impl Shared {
     }
 }
 
+/// Where a scan's matches go, a batch at a time, with the broker they came from.
+pub(crate) type Emit<'a> = &'a (dyn Fn(&str, Vec<MessageView>) + Sync);
+
 /// Scans one queue; returns its progress and where it stopped.
+#[allow(clippy::too_many_arguments)]
 async fn scan_queue(
     client: &LiveClient,
     topic: &str,
@@ -393,6 +398,7 @@ async fn scan_queue(
     matcher: &Matcher,
     shared: &Shared,
     ctx: &JobContext,
+    emit: Emit<'_>,
 ) -> (QueueScan, i64) {
     let mut q = QueueScan {
         broker_name: r.broker_name.clone(),
@@ -405,13 +411,10 @@ async fn scan_queue(
         error: None,
     };
     let mut at = r.from;
-    let mut pending: Vec<MessageRow> = Vec::new();
-    let flush = |rows: &mut Vec<MessageRow>| {
-        if !rows.is_empty() {
-            let item = ScanItem::Matches {
-                rows: std::mem::take(rows),
-            };
-            ctx.batch(vec![serde_json::to_value(item).unwrap_or_default()]);
+    let mut pending: Vec<MessageView> = Vec::new();
+    let flush = |views: &mut Vec<MessageView>| {
+        if !views.is_empty() {
+            emit(&r.broker_name, std::mem::take(views));
         }
     };
     while at < r.to {
@@ -432,6 +435,7 @@ async fn scan_queue(
                     q.scanned.0 += 1;
                     shared.scanned.fetch_add(1, Ordering::Relaxed);
                     let ts = v.store_timestamp.0;
+                    let after = v.queue_offset.0 + 1;
                     if ts >= begin && ts <= end && matcher.matches(&v) {
                         // Claim a slot under the cap; past it, this message is where a continue resumes.
                         if shared.matched.fetch_add(1, Ordering::Relaxed) >= shared.limit {
@@ -441,12 +445,12 @@ async fn scan_queue(
                             return (q, at);
                         }
                         q.matched.0 += 1;
-                        pending.push(row_of(v.clone(), &r.broker_name));
+                        pending.push(v);
                         if pending.len() >= BATCH {
                             flush(&mut pending);
                         }
                     }
-                    at = v.queue_offset.0 + 1;
+                    at = after;
                 }
                 at = at.max(next.min(r.to));
                 shared.report(ctx, false);
@@ -499,179 +503,207 @@ pub(crate) async fn key_in_range(
     Ok(out)
 }
 
+/// Checks a scan request: its cap and compiled filter.
+pub(crate) fn check_scan(req: &ScanRequest) -> Result<(u32, Matcher)> {
+    if req.topic.trim().is_empty() {
+        return Err(Error::validation("Give the topic to scan."));
+    }
+    if req.begin.0 > req.end.0 {
+        return Err(Error::validation("The range starts after it ends."));
+    }
+    let limit = req.limit.unwrap_or(DEFAULT_SCAN_LIMIT);
+    if limit == 0 || limit > MAX_SCAN_LIMIT {
+        return Err(Error::validation(format!(
+            "The cap must be between 1 and {MAX_SCAN_LIMIT} (got {limit})."
+        )));
+    }
+    Ok((limit, Matcher::new(&req.filter)?))
+}
+
+/// The readable queues of `topic` on live masters, as (broker name, address, queue id), sorted.
+pub(crate) async fn master_queues(client: &LiveClient, topic: &str) -> Result<Vec<(String, String, u32)>> {
+    let route = topic_route(client, topic).await?;
+    let mut queues: Vec<(String, String, u32)> = Vec::new();
+    for qd in &route.queue_datas {
+        if let Some(addr) = route
+            .broker_datas
+            .iter()
+            .find(|b| b.broker_name == qd.broker_name)
+            .and_then(|b| b.broker_addrs.get("0"))
+        {
+            for q in 0..qd.read_queue_nums {
+                queues.push((qd.broker_name.clone(), addr.clone(), q));
+            }
+        }
+    }
+    queues.sort();
+    if queues.is_empty() {
+        return Err(Error::not_found(format!("a master broker of topic '{topic}'")));
+    }
+    Ok(queues)
+}
+
+/// Runs a scan inside a job: matches go to `emit` as they are found; returns the summary
+/// (`Err(Cancelled)` once the job is cancelled).
+pub(crate) async fn run_scan(
+    ctx: &JobContext,
+    client: &LiveClient,
+    queues: Vec<(String, String, u32)>,
+    req: &ScanRequest,
+    limit: u32,
+    matcher: &Matcher,
+    emit: Emit<'_>,
+) -> Result<ScanSummary> {
+    let start = Instant::now();
+    let (begin, end) = (req.begin.0, req.end.0);
+    // Ranges first (cheap), so the total is known from the start.
+    let resume: Option<BTreeMap<(String, u32), i64>> = req.cursor.as_ref().map(|c| {
+        c.iter()
+            .map(|x| ((x.broker_name.clone(), x.queue_id), x.next_offset.0))
+            .collect()
+    });
+    let ranged: Vec<(Range, Option<String>)> = futures::stream::iter(queues)
+        .map(|(broker_name, addr, queue_id)| {
+            let (topic, resume) = (&req.topic, &resume);
+            async move {
+                let mut r = Range {
+                    broker_name,
+                    addr,
+                    queue_id,
+                    from: 0,
+                    to: 0,
+                };
+                match range_of(client, topic, &r.addr, queue_id, begin, end).await {
+                    Ok((from, to)) => {
+                        r.from = from;
+                        r.to = to;
+                        if let Some(resume) = resume {
+                            match resume.get(&(r.broker_name.clone(), queue_id)) {
+                                Some(at) => r.from = (*at).clamp(from, to),
+                                None => r.from = to,
+                            }
+                        }
+                        (r, None)
+                    }
+                    Err(e) => (r, Some(format!("{}: {e}", e.code().as_str()))),
+                }
+            }
+        })
+        .buffered(SCAN_CONCURRENCY)
+        .collect()
+        .await;
+    let total: u64 = ranged
+        .iter()
+        .map(|(r, _)| u64::try_from(r.to - r.from).unwrap_or(0))
+        .sum();
+    let shared = Arc::new(Shared {
+        matched: AtomicU64::new(0),
+        scanned: AtomicU64::new(0),
+        limit: u64::from(limit),
+        total,
+        started: start,
+        reported: AtomicU64::new(0),
+    });
+    ctx.progress(0, Some(total), Some(format!("{} queue(s)", ranged.len())));
+    let mut queues_out: Vec<QueueScan> = Vec::new();
+    let mut cursor = Vec::new();
+    let mut scans = Vec::new();
+    for (r, err) in ranged {
+        match err {
+            Some(e) => {
+                let q = QueueScan {
+                    broker_name: r.broker_name.clone(),
+                    queue_id: r.queue_id,
+                    from: Offset(0),
+                    to: Offset(0),
+                    scanned: Count(0),
+                    matched: Count(0),
+                    done: false,
+                    error: Some(e),
+                };
+                ctx.batch(vec![
+                    serde_json::to_value(ScanItem::Queue { queue: q.clone() }).unwrap_or_default(),
+                ]);
+                queues_out.push(q);
+            }
+            None => scans.push(r),
+        }
+    }
+    let (ctx_ref, client_ref, matcher_ref, shared_ref, topic) = (ctx, client, matcher, &*shared, &req.topic);
+    let mut running = futures::stream::iter(scans)
+        .map(|r| async move {
+            let to = r.to;
+            let (q, at) = scan_queue(
+                client_ref,
+                topic,
+                (begin, end),
+                r,
+                matcher_ref,
+                shared_ref,
+                ctx_ref,
+                emit,
+            )
+            .await;
+            (q, at, to)
+        })
+        .buffer_unordered(SCAN_CONCURRENCY);
+    let ticker = Arc::clone(&shared);
+    while let Some((q, at, to)) = running.next().await {
+        ctx.batch(vec![
+            serde_json::to_value(ScanItem::Queue { queue: q.clone() }).unwrap_or_default(),
+        ]);
+        if at < to && q.error.is_none() {
+            cursor.push(QueueCursor {
+                broker_name: q.broker_name.clone(),
+                queue_id: q.queue_id,
+                next_offset: Offset(at),
+            });
+        }
+        queues_out.push(q);
+        ticker.report(ctx, false);
+    }
+    drop(running);
+    ticker.report(ctx, true);
+    if ctx.is_cancelled() {
+        return Err(Error::Cancelled);
+    }
+    let matched = shared.matched.load(Ordering::Relaxed);
+    let scanned = shared.scanned.load(Ordering::Relaxed);
+    queues_out.sort_by(|a, b| (&a.broker_name, a.queue_id).cmp(&(&b.broker_name, b.queue_id)));
+    cursor.sort_by(|a, b| (&a.broker_name, a.queue_id).cmp(&(&b.broker_name, b.queue_id)));
+    let secs = start.elapsed().as_secs_f64();
+    let summary = ScanSummary {
+        scanned: Count(scanned),
+        total: Count(total),
+        matched: Count(matched),
+        truncated: matched >= u64::from(limit) && !cursor.is_empty(),
+        failed_queues: u32::try_from(queues_out.iter().filter(|q| q.error.is_some()).count())
+            .unwrap_or(u32::MAX),
+        cursor,
+        queues: queues_out,
+        elapsed_ms: secs * 1000.0,
+        messages_per_sec: if secs > 0.0 { scanned as f64 / secs } else { 0.0 },
+    };
+    Ok(summary)
+}
+
 impl Console {
     /// Starts a scan of `topic` over a store-time range as a job; returns its id at once. Batch
     /// items are [`ScanItem`]s; the summary is a [`ScanSummary`].
     #[tracing::instrument(skip(self, sink), err(Debug))]
     pub async fn message_scan(&self, id: &ConnectionId, req: &ScanRequest, sink: JobSink) -> Result<JobId> {
-        if req.topic.trim().is_empty() {
-            return Err(Error::validation("Give the topic to scan."));
-        }
-        if req.begin.0 > req.end.0 {
-            return Err(Error::validation("The range starts after it ends."));
-        }
-        let limit = req.limit.unwrap_or(DEFAULT_SCAN_LIMIT);
-        if limit == 0 || limit > MAX_SCAN_LIMIT {
-            return Err(Error::validation(format!(
-                "The cap must be between 1 and {MAX_SCAN_LIMIT} (got {limit})."
-            )));
-        }
-        let matcher = Matcher::new(&req.filter)?;
+        let (limit, matcher) = check_scan(req)?;
         let (_, client) = self.client(id).await?;
-        let route = topic_route(&client, &req.topic).await?;
-        let mut queues: Vec<(String, String, u32)> = Vec::new();
-        for qd in &route.queue_datas {
-            if let Some(addr) = route
-                .broker_datas
-                .iter()
-                .find(|b| b.broker_name == qd.broker_name)
-                .and_then(|b| b.broker_addrs.get("0"))
-            {
-                for q in 0..qd.read_queue_nums {
-                    queues.push((qd.broker_name.clone(), addr.clone(), q));
-                }
-            }
-        }
-        queues.sort();
-        if queues.is_empty() {
-            return Err(Error::not_found(format!(
-                "a master broker of topic '{}'",
-                req.topic
-            )));
-        }
+        let queues = master_queues(&client, &req.topic).await?;
         let req = req.clone();
         let title = format!("Scan {}", req.topic);
         Ok(self.jobs().start(&title, sink, move |ctx| async move {
-            let start = Instant::now();
-            let (begin, end) = (req.begin.0, req.end.0);
-            // Ranges first (cheap), so the total is known from the start.
-            let resume: Option<BTreeMap<(String, u32), i64>> = req.cursor.as_ref().map(|c| {
-                c.iter()
-                    .map(|x| ((x.broker_name.clone(), x.queue_id), x.next_offset.0))
-                    .collect()
-            });
-            let ranged: Vec<(Range, Option<String>)> = futures::stream::iter(queues)
-                .map(|(broker_name, addr, queue_id)| {
-                    let (client, topic, resume) = (&client, &req.topic, &resume);
-                    async move {
-                        let mut r = Range {
-                            broker_name,
-                            addr,
-                            queue_id,
-                            from: 0,
-                            to: 0,
-                        };
-                        match range_of(client, topic, &r.addr, queue_id, begin, end).await {
-                            Ok((from, to)) => {
-                                r.from = from;
-                                r.to = to;
-                                if let Some(resume) = resume {
-                                    match resume.get(&(r.broker_name.clone(), queue_id)) {
-                                        Some(at) => r.from = (*at).clamp(from, to),
-                                        None => r.from = to,
-                                    }
-                                }
-                                (r, None)
-                            }
-                            Err(e) => (r, Some(format!("{}: {e}", e.code().as_str()))),
-                        }
-                    }
-                })
-                .buffered(SCAN_CONCURRENCY)
-                .collect()
-                .await;
-            let total: u64 = ranged
-                .iter()
-                .map(|(r, _)| u64::try_from(r.to - r.from).unwrap_or(0))
-                .sum();
-            let shared = Arc::new(Shared {
-                matched: AtomicU64::new(0),
-                scanned: AtomicU64::new(0),
-                limit: u64::from(limit),
-                total,
-                started: start,
-                reported: AtomicU64::new(0),
-            });
-            ctx.progress(0, Some(total), Some(format!("{} queue(s)", ranged.len())));
-            let mut queues_out: Vec<QueueScan> = Vec::new();
-            let mut cursor = Vec::new();
-            let mut scans = Vec::new();
-            for (r, err) in ranged {
-                match err {
-                    Some(e) => {
-                        let q = QueueScan {
-                            broker_name: r.broker_name.clone(),
-                            queue_id: r.queue_id,
-                            from: Offset(0),
-                            to: Offset(0),
-                            scanned: Count(0),
-                            matched: Count(0),
-                            done: false,
-                            error: Some(e),
-                        };
-                        ctx.batch(vec![
-                            serde_json::to_value(ScanItem::Queue { queue: q.clone() }).unwrap_or_default(),
-                        ]);
-                        queues_out.push(q);
-                    }
-                    None => scans.push(r),
-                }
-            }
-            let (ctx_ref, client_ref, matcher_ref, shared_ref, topic) =
-                (&ctx, &client, &matcher, &*shared, &req.topic);
-            let mut running = futures::stream::iter(scans)
-                .map(|r| async move {
-                    let to = r.to;
-                    let (q, at) = scan_queue(
-                        client_ref,
-                        topic,
-                        (begin, end),
-                        r,
-                        matcher_ref,
-                        shared_ref,
-                        ctx_ref,
-                    )
-                    .await;
-                    (q, at, to)
-                })
-                .buffer_unordered(SCAN_CONCURRENCY);
-            let ticker = Arc::clone(&shared);
-            while let Some((q, at, to)) = running.next().await {
-                ctx.batch(vec![
-                    serde_json::to_value(ScanItem::Queue { queue: q.clone() }).unwrap_or_default(),
-                ]);
-                if at < to && q.error.is_none() {
-                    cursor.push(QueueCursor {
-                        broker_name: q.broker_name.clone(),
-                        queue_id: q.queue_id,
-                        next_offset: Offset(at),
-                    });
-                }
-                queues_out.push(q);
-                ticker.report(&ctx, false);
-            }
-            drop(running);
-            ticker.report(&ctx, true);
-            if ctx.is_cancelled() {
-                return Err(Error::Cancelled);
-            }
-            let matched = shared.matched.load(Ordering::Relaxed);
-            let scanned = shared.scanned.load(Ordering::Relaxed);
-            queues_out.sort_by(|a, b| (&a.broker_name, a.queue_id).cmp(&(&b.broker_name, b.queue_id)));
-            cursor.sort_by(|a, b| (&a.broker_name, a.queue_id).cmp(&(&b.broker_name, b.queue_id)));
-            let secs = start.elapsed().as_secs_f64();
-            let summary = ScanSummary {
-                scanned: Count(scanned),
-                total: Count(total),
-                matched: Count(matched),
-                truncated: matched >= u64::from(limit) && !cursor.is_empty(),
-                failed_queues: u32::try_from(queues_out.iter().filter(|q| q.error.is_some()).count())
-                    .unwrap_or(u32::MAX),
-                cursor,
-                queues: queues_out,
-                elapsed_ms: secs * 1000.0,
-                messages_per_sec: if secs > 0.0 { scanned as f64 / secs } else { 0.0 },
+            let emit = |broker: &str, views: Vec<MessageView>| {
+                let rows = views.into_iter().map(|v| row_of(v, broker)).collect();
+                let item = ScanItem::Matches { rows };
+                ctx.batch(vec![serde_json::to_value(item).unwrap_or_default()]);
             };
+            let summary = run_scan(&ctx, &client, queues, &req, limit, &matcher, &emit).await?;
             serde_json::to_value(summary).map_err(|e| Error::internal(e.to_string()))
         }))
     }

@@ -1,0 +1,145 @@
+//! Filling a topic fast, for the sandbox, the benchmark and the large-topic tests: batches of
+//! messages (`SEND_BATCH_MESSAGE`, 320) straight to each writable queue of every master, several
+//! batches in flight. Not an operator action (no preview, no journal) and not exposed to the UI.
+//!
+//! Each message gets a unique key (`UNIQ_KEY`), tag `seed`, key `<prefix>-<n>` and a body of the
+//! asked size starting with `<prefix>-<n> `.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use futures::StreamExt as _;
+use serde::Serialize;
+
+use super::{PRODUCER_GROUP, new_uniq_id, properties_string};
+use crate::console::Console;
+use crate::error::{Error, Result};
+use crate::model::{ConnectionId, Millis};
+use crate::remoting;
+
+const SEND_BATCH_MESSAGE: i32 = 320;
+/// Bytes per batch (brokers refuse batches over their 4 MiB message limit).
+const BATCH_BYTES: usize = 1 << 20;
+const IN_FLIGHT: usize = 8;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeedReport {
+    pub topic: String,
+    pub sent: u64,
+    pub batches: u64,
+    pub elapsed_ms: f64,
+    pub messages_per_sec: f64,
+}
+
+/// One message in the batch layout (`MessageDecoder.encodeMessage`).
+fn encode(out: &mut Vec<u8>, body: &[u8], props: &str) {
+    let props = props.as_bytes();
+    let size = 4 + 4 + 4 + 4 + 4 + body.len() + 2 + props.len();
+    out.extend_from_slice(&i32::try_from(size).unwrap_or(i32::MAX).to_be_bytes());
+    out.extend_from_slice(&0i32.to_be_bytes()); // magic code (unused in batches)
+    out.extend_from_slice(&0i32.to_be_bytes()); // body CRC (computed by the broker)
+    out.extend_from_slice(&0i32.to_be_bytes()); // flag
+    out.extend_from_slice(&i32::try_from(body.len()).unwrap_or(i32::MAX).to_be_bytes());
+    out.extend_from_slice(body);
+    out.extend_from_slice(&u16::try_from(props.len()).unwrap_or(u16::MAX).to_be_bytes());
+    out.extend_from_slice(props);
+}
+
+impl Console {
+    /// Sends `count` messages of `body_size` bytes to `topic`, spread over its writable queues.
+    #[tracing::instrument(skip(self), err(Debug))]
+    pub async fn seed_messages(
+        &self,
+        id: &ConnectionId,
+        topic: &str,
+        count: u64,
+        body_size: usize,
+        prefix: &str,
+    ) -> Result<SeedReport> {
+        let start = Instant::now();
+        let (_, client) = self.client(id).await?;
+        let route = crate::topic::topic_route(&client, topic).await?;
+        let mut queues: Vec<(String, u32)> = Vec::new();
+        for q in &route.queue_datas {
+            if q.perm & 2 == 0 {
+                continue;
+            }
+            if let Some(addr) = route
+                .broker_datas
+                .iter()
+                .find(|b| b.broker_name == q.broker_name)
+                .and_then(|b| b.broker_addrs.get("0"))
+            {
+                for qid in 0..q.write_queue_nums {
+                    queues.push((addr.clone(), qid));
+                }
+            }
+        }
+        queues.sort();
+        if queues.is_empty() {
+            return Err(Error::validation(format!(
+                "Topic '{topic}' has no writable queue."
+            )));
+        }
+        let per_batch = (BATCH_BYTES / (body_size + 120)).max(1) as u64;
+        let mut batches: Vec<(usize, u64, u64)> = Vec::new();
+        let mut n = 0u64;
+        let mut i = 0usize;
+        while n < count {
+            let k = per_batch.min(count - n);
+            batches.push((i % queues.len(), n, k));
+            n += k;
+            i += 1;
+        }
+        let total_batches = batches.len() as u64;
+        let (queues, creds, timeout) = (&queues, client.creds(), client.timeout);
+        let results: Vec<Result<()>> = futures::stream::iter(batches)
+            .map(|(q, from, k)| async move {
+                let (addr, queue_id) = &queues[q];
+                let mut body = Vec::new();
+                for j in from..from + k {
+                    let key = format!("{prefix}-{j}");
+                    let mut b = format!("{key} ").into_bytes();
+                    b.resize(body_size.max(b.len()), b'x');
+                    let props = BTreeMap::from([
+                        ("KEYS".to_owned(), key),
+                        ("TAGS".to_owned(), "seed".to_owned()),
+                        ("UNIQ_KEY".to_owned(), new_uniq_id(Millis::now())),
+                    ]);
+                    encode(&mut body, &b, &properties_string(&props));
+                }
+                // Brokers read a batch's header as `SendMessageRequestHeaderV2` (one-letter names).
+                let ext = BTreeMap::from([
+                    ("a".to_owned(), PRODUCER_GROUP.to_owned()),
+                    ("b".to_owned(), topic.to_owned()),
+                    ("c".to_owned(), "TBW102".to_owned()),
+                    ("d".to_owned(), "4".to_owned()),
+                    ("e".to_owned(), queue_id.to_string()),
+                    ("f".to_owned(), "0".to_owned()),
+                    ("g".to_owned(), Millis::now().0.to_string()),
+                    ("h".to_owned(), "0".to_owned()),
+                    ("i".to_owned(), "WAIT\u{1}true\u{2}".to_owned()),
+                    ("j".to_owned(), "0".to_owned()),
+                    ("k".to_owned(), "false".to_owned()),
+                    ("m".to_owned(), "true".to_owned()),
+                ]);
+                let r = remoting::invoke_body(addr, SEND_BATCH_MESSAGE, ext, &body, creds, timeout).await?;
+                remoting::check(addr, "send batch", r).map(drop)
+            })
+            .buffer_unordered(IN_FLIGHT)
+            .collect()
+            .await;
+        if let Some(Err(e)) = results.into_iter().find(Result::is_err) {
+            return Err(e);
+        }
+        let secs = start.elapsed().as_secs_f64();
+        Ok(SeedReport {
+            topic: topic.to_owned(),
+            sent: count,
+            batches: total_batches,
+            elapsed_ms: secs * 1000.0,
+            messages_per_sec: if secs > 0.0 { count as f64 / secs } else { 0.0 },
+        })
+    }
+}
