@@ -12,5 +12,7 @@ export default defineConfig({
     setupFiles: ['./src/test/setup.ts'],
     css: false,
     include: ['src/**/*.test.{ts,tsx}'],
+    // Shared 2-core machines: a user-event-heavy test can take several seconds.
+    testTimeout: 20_000,
   },
 });

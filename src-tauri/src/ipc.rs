@@ -53,6 +53,15 @@ pub fn builder() -> Builder<tauri::Wry> {
             message::message_by_key,
             message::message_by_id,
             message::message_scan,
+            message::message_browse,
+            message::message_tail,
+            message::message_export_path,
+            message::message_export,
+            message::message_plan_resend,
+            message::message_resend,
+            message::message_plan_republish,
+            message::message_republish,
+            message::message_track,
             producer::producer_list,
             audit::audit_list,
             audit::audit_export,
@@ -64,6 +73,10 @@ pub fn builder() -> Builder<tauri::Wry> {
         // A scan's batch items and its summary.
         .typ::<rmq_console_core::message::scan::ScanItem>()
         .typ::<rmq_console_core::message::scan::ScanSummary>()
+        .typ::<rmq_console_core::message::browse::TailBatch>()
+        .typ::<rmq_console_core::message::export::ExportSummary>()
+        .typ::<rmq_console_core::message::actions::RepublishItem>()
+        .typ::<rmq_console_core::message::actions::RepublishSummary>()
         .error_handling(ErrorHandlingMode::Throw)
         // Every IPC type serializes and deserializes alike: one TypeScript name per Rust type.
         .disable_serde_phases()

@@ -99,6 +99,24 @@ export const commands = {
 	 *  streamed, cancellable); returns the job's id at once.
 	 */
 	messageScan: (connectionId: ConnectionId, request: ScanRequest, channel: Channel<JobEvent>) => __TAURI_INVOKE<JobId>("message_scan", { connectionId, request, channel }),
+	/**  One page of one queue, forwards or backwards from an offset. */
+	messageBrowse: (connectionId: ConnectionId, request: BrowseRequest) => __TAURI_INVOKE<BrowsePage>("message_browse", { connectionId, request }),
+	/**  Starts a live tail of a topic as a job (batches of new messages with the rate); Cancel stops it. */
+	messageTail: (connectionId: ConnectionId, request: TailRequest, channel: Channel<JobEvent>) => __TAURI_INVOKE<JobId>("message_tail", { connectionId, request, channel }),
+	/**  A file name for an export in the user's downloads folder (else the home folder). */
+	messageExportPath: (stem: string, format: ExportFormat) => __TAURI_INVOKE<string>("message_export_path", { stem, format }),
+	/**  Starts an export (a scan's matches or chosen messages) to a JSON or CSV file as a job. */
+	messageExport: (connectionId: ConnectionId, request: ExportRequest, channel: Channel<JobEvent>) => __TAURI_INVOKE<JobId>("message_export", { connectionId, request, channel }),
+	/**  The preview of resending a message to a consumer group's online client. */
+	messagePlanResend: (connectionId: ConnectionId, request: ResendRequest) => __TAURI_INVOKE<ResendPlan>("message_plan_resend", { connectionId, request }),
+	/**  Has a group's client consume a message now (consume-directly); returns the client's result. */
+	messageResend: (connectionId: ConnectionId, request: ResendRequest, confirmation: Confirmation) => __TAURI_INVOKE<ResendResult>("message_resend", { connectionId, request, confirmation }),
+	/**  The preview of re-publishing copies of messages to a topic. */
+	messagePlanRepublish: (connectionId: ConnectionId, request: RepublishRequest) => __TAURI_INVOKE<ChangePlan>("message_plan_republish", { connectionId, request }),
+	/**  Starts re-publishing copies as a job (one outcome per message). */
+	messageRepublish: (connectionId: ConnectionId, request: RepublishRequest, confirmation: Confirmation, channel: Channel<JobEvent>) => __TAURI_INVOKE<JobId>("message_republish", { connectionId, request, confirmation, channel }),
+	/**  Which consumer groups of its topic have consumed a message. */
+	messageTrack: (connectionId: ConnectionId, offsetMsgId: string) => __TAURI_INVOKE<MessageTrack>("message_track", { connectionId, offsetMsgId }),
 	/**  Producer groups and their online clients, on the brokers of a topic or on every master. */
 	producerList: (connectionId: ConnectionId, query: ProducerQuery) => __TAURI_INVOKE<ProducerListing>("producer_list", { connectionId, query }),
 	/**  Journal entries matching the filter, newest first. */
@@ -229,6 +247,38 @@ export type BrokerTopicConfig = {
 	topicSysFlag: number,
 	order: boolean,
 	attributes: { [key in string]: string },
+};
+
+export type BrowseDirection = 
+/**  From `from` on. */
+"forward" | 
+/**  The page ending just before `from`. */
+"backward";
+
+/**  One page of a queue, oldest first. */
+export type BrowsePage = {
+	topic: string,
+	brokerName: string,
+	queueId: number,
+	minOffset: Offset,
+	maxOffset: Offset,
+	rows: MessageRow[],
+	/**  The page covers `[first, end)`: Backward from `first` and Forward from `end` page on. */
+	first: Offset,
+	end: Offset,
+};
+
+export type BrowseRequest = {
+	topic: string,
+	brokerName: string,
+	queueId: number,
+	/**
+	 *  Forward: the first offset (default: the queue's min). Backward: the page ends before it
+	 *  (default: the queue's max, i.e. the newest page).
+	 */
+	from: Offset | null,
+	direction: BrowseDirection,
+	pageSize: number | null,
 };
 
 /**  One group of the bulk preview. */
@@ -422,6 +472,35 @@ export type ErrorCode =
 "Storage" | 
 /**  A bug or an unexpected condition; the detail says more. */
 "Internal";
+
+export type ExportFormat = "json" | "csv";
+
+export type ExportRequest = {
+	source: ExportSource,
+	format: ExportFormat,
+	/**  The file to write (replaced when it exists). */
+	path: string,
+};
+
+/**  What to export. */
+export type ExportSource = 
+/**  Every message this scan matches (up to its cap). */
+{ kind: "scan"; request: ScanRequest } | 
+/**  These messages, by offset message id, in this order. */
+{ kind: "messages"; offsetMsgIds: string[] };
+
+/**  The export job's summary. */
+export type ExportSummary = {
+	path: string,
+	format: ExportFormat,
+	written: Count,
+	bytes: Count,
+	/**  Ids that could not be read, with why. */
+	failed: string[],
+	/**  The scan behind a scan export. */
+	scan: ScanSummary | null,
+	elapsedMs: number | null,
+};
 
 /**  One changed value. `before` absent: created; `after` absent: removed. */
 export type FieldChange = {
@@ -718,6 +797,15 @@ export type MessageRow = {
 	bodyPreview: string | null,
 };
 
+export type MessageTrack = {
+	offsetMsgId: string,
+	topic: string,
+	brokerName: string,
+	queueId: number,
+	queueOffset: Offset,
+	rows: TrackRow[],
+};
+
 /**  A stored message as read back from a broker. */
 export type MessageView = {
 	topic: string,
@@ -904,6 +992,56 @@ export type QueueStat = {
 	lastUpdate: Millis | null,
 };
 
+/**  One message's outcome (a batch item of the re-publish job). */
+export type RepublishItem = {
+	offsetMsgId: string,
+	ok: boolean,
+	sent: SendResult | null,
+	error: string | null,
+};
+
+/**  Re-publish copies of messages to a topic. */
+export type RepublishRequest = {
+	offsetMsgIds: string[],
+	targetTopic: string,
+};
+
+/**  The re-publish job's summary. */
+export type RepublishSummary = {
+	targetTopic: string,
+	ok: number,
+	failed: number,
+	/**  Not attempted (the job was cancelled first). */
+	notRun: number,
+	auditId: Count,
+};
+
+/**  The preview of a resend, with what it would act on. */
+export type ResendPlan = {
+	plan: ChangePlan,
+	clientId: string,
+	/**  Every online client of the group. */
+	clients: string[],
+};
+
+/**  Resend one message to a consumer group's client. */
+export type ResendRequest = {
+	offsetMsgId: string,
+	group: string,
+	/**  The client to consume it (default: the group's first online client). */
+	clientId: string | null,
+};
+
+/**  What the client answered (`ConsumeMessageDirectlyResult`). */
+export type ResendResult = {
+	clientId: string,
+	/**  `CR_SUCCESS`, `CR_LATER`, `CR_ROLLBACK`, `CR_COMMIT`, `CR_THROW_EXCEPTION`, `CR_RETURN_NULL`. */
+	consumeResult: string | null,
+	remark: string | null,
+	spentTimeMs: number | null,
+	order: boolean,
+};
+
 /**  Where to move the group's offsets. */
 export type ResetMode = 
 /**  Re-read everything still stored. */
@@ -1064,6 +1202,28 @@ export type Subscription = {
 	expression: string,
 };
 
+/**  One batch of the tail job's stream. */
+export type TailBatch = {
+	/**  The newest arrivals since the last batch, oldest first. */
+	rows: MessageRow[],
+	/**  Matching messages seen since the tail started. */
+	received: Count,
+	/**  Arrivals since the last batch that were not sent (more than a batch holds). */
+	dropped: Count,
+	/**  Matching messages per second over the last batch interval. */
+	ratePerSec: number | null,
+	/**  Queues tailed, and those whose broker failed (they are retried). */
+	queues: number,
+	failingQueues: number,
+};
+
+/**  A live tail as the user asks for it. */
+export type TailRequest = {
+	topic: string,
+	/**  Tags, `||`-separated (`A||B`); none: every message. */
+	tags: string | null,
+};
+
 /**  A broker as reported by the connection test. */
 export type TestedBroker = {
 	cluster: string,
@@ -1176,6 +1336,23 @@ export type TopicStatsRow = {
 
 /**  What kind of topic this is, from its name, its flags and (5.x) its `message.type` attribute. */
 export type TopicType = "normal" | "fifo" | "delay" | "transaction" | "retry" | "dlq" | "system";
+
+export type TrackRow = {
+	group: string,
+	status: TrackStatus,
+	online: boolean,
+	/**  The group's committed offset on the message's queue (none: never committed). */
+	consumerOffset: Offset | null,
+	subscription: string | null,
+	note: string | null,
+};
+
+/**  How far a consumer group has got with one message. */
+export type TrackStatus = "consumed" | 
+/**  Past it, but the group's subscription does not take its tag. */
+"consumedButFiltered" | "notConsumedYet" | 
+/**  Broadcast groups keep their offsets on the clients; the broker cannot tell. */
+"unknown";
 
 /* Tauri Specta runtime */
 type EventEmit<T> = [T] extends [null] ? () => Promise<void> : (payload: T) => Promise<void>;

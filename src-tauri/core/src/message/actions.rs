@@ -53,7 +53,7 @@ pub struct ResendResult {
     /// `CR_SUCCESS`, `CR_LATER`, `CR_ROLLBACK`, `CR_COMMIT`, `CR_THROW_EXCEPTION`, `CR_RETURN_NULL`.
     pub consume_result: Option<String>,
     pub remark: Option<String>,
-    pub spent_time_ms: Option<i64>,
+    pub spent_time_ms: Option<f64>,
     pub order: bool,
 }
 
@@ -351,7 +351,7 @@ impl Console {
             client_id: planned.client_id.clone(),
             consume_result: b.consume_result,
             remark: b.remark,
-            spent_time_ms: b.spent_time_mills,
+            spent_time_ms: b.spent_time_mills.map(|v| v as f64),
             order: b.order,
         });
         let (outcome, after, error) = match &result {

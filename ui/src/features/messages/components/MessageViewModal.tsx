@@ -1,9 +1,16 @@
 // One stored message read back by its offset id: ids, queue and offsets, hosts and times, every
-// property, and the body as text, pretty JSON, hex or base64.
-import { Button, Code, Group, Loader, Modal, SegmentedControl, SimpleGrid, Stack, Table, Text } from '@mantine/core';
+// property, the body as text (in a chosen charset), pretty JSON, hex or base64; and what can be
+// done with it: resend to a group, re-publish a copy, export, and which groups consumed it.
+import { Button, Code, Group, Loader, Modal, SegmentedControl, Select, SimpleGrid, Stack, Table, Text } from '@mantine/core';
+import { IconCopy, IconDownload, IconSend } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { commands, type ConnectionId, type MessageView } from '../../../bindings';
+import { topicListQuery } from '../../topics/api';
+import { type ExportTarget, ExportModal } from './ExportModal';
+import { RepublishModal } from './RepublishModal';
+import { ResendModal } from './ResendModal';
+import { TrackPanel } from './TrackPanel';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { toIpcError } from '../../../ipc/errors';
 import { base64ToBytes, hexDump } from '../../../lib/bytes';
@@ -13,6 +20,18 @@ type BodyView = 'text' | 'json' | 'hex' | 'base64';
 
 /** Characters (or bytes, in hex) of a body shown at first. */
 const FIRST_PART = 64 * 1024;
+
+/** Charsets offered for the text view (UTF-8 is what RocketMQ clients send by default). */
+const CHARSETS = ['utf-8', 'gb18030', 'gbk', 'big5', 'shift_jis', 'euc-kr', 'iso-8859-1', 'windows-1252', 'utf-16le', 'utf-16be'];
+
+/** The body decoded with `charset`; null when the charset is not known to this browser. */
+export function decodeBody(base64: string, charset: string): string | null {
+  try {
+    return new TextDecoder(charset).decode(base64ToBytes(base64));
+  } catch {
+    return null;
+  }
+}
 
 function prettyJson(text: string | null): string | null {
   if (text === null) return null;
@@ -31,7 +50,7 @@ export function MessageViewModal({ connectionId, offsetMsgId, onClose }: { conne
   });
   return (
     <Modal opened={offsetMsgId !== null} onClose={onClose} size="xl" title={<Text fw={700}>Message {offsetMsgId}</Text>}>
-      {q.isLoading ? <Loader size="sm" /> : q.error ? <ErrorAlert error={toIpcError(q.error)} /> : q.data ? <MessageDetail m={q.data} /> : null}
+      {q.isLoading ? <Loader size="sm" /> : q.error ? <ErrorAlert error={toIpcError(q.error)} /> : q.data ? <MessageDetail m={q.data} connectionId={connectionId} /> : null}
     </Modal>
   );
 }
@@ -49,9 +68,44 @@ function Field({ label, value }: { label: string; value: string }) {
   );
 }
 
-export function MessageDetail({ m }: { m: MessageView }) {
+/** Resend, re-publish, export and track for one message. */
+function MessageActions({ connectionId, m }: { connectionId: ConnectionId; m: MessageView }) {
+  const [resend, setResend] = useState(false);
+  const [republish, setRepublish] = useState(false);
+  const [exporting, setExporting] = useState<ExportTarget | null>(null);
+  const topics = useQuery({ ...topicListQuery(connectionId), enabled: republish });
+  const names = (topics.data?.topics ?? []).map((t) => t.name);
+  return (
+    <Stack gap={6}>
+      <Group gap="xs">
+        <Button size="compact-xs" variant="light" leftSection={<IconSend size={12} />} onClick={() => setResend(true)} data-testid="message-resend">
+          Resend to group…
+        </Button>
+        <Button size="compact-xs" variant="light" leftSection={<IconCopy size={12} />} onClick={() => setRepublish(true)} data-testid="message-republish">
+          Re-publish copy…
+        </Button>
+        <Button
+          size="compact-xs"
+          variant="light"
+          leftSection={<IconDownload size={12} />}
+          onClick={() => setExporting({ source: { kind: 'messages', offsetMsgIds: [m.offsetMsgId] }, stem: m.topic, count: 1 })}
+          data-testid="message-export"
+        >
+          Export…
+        </Button>
+      </Group>
+      <TrackPanel connectionId={connectionId} offsetMsgId={m.offsetMsgId} />
+      <ResendModal connectionId={connectionId} offsetMsgId={resend ? m.offsetMsgId : null} topic={m.topic} onClose={() => setResend(false)} />
+      <RepublishModal connectionId={connectionId} ids={republish ? [m.offsetMsgId] : null} topics={names} onClose={() => setRepublish(false)} />
+      <ExportModal connectionId={connectionId} target={exporting} onClose={() => setExporting(null)} />
+    </Stack>
+  );
+}
+
+export function MessageDetail({ m, connectionId }: { m: MessageView; connectionId?: ConnectionId }) {
   const json = useMemo(() => prettyJson(m.bodyText), [m.bodyText]);
   const [view, setView] = useState<BodyView>(json ? 'json' : m.bodyText !== null ? 'text' : 'hex');
+  const [charset, setCharset] = useState('utf-8');
   // A large body (up to 4 MB) is shown a part at a time so the window never stalls on it.
   const [shown, setShown] = useState(FIRST_PART);
   const { body, total } = useMemo(() => {
@@ -59,9 +113,10 @@ export function MessageDetail({ m }: { m: MessageView }) {
       const bytes = base64ToBytes(m.bodyBase64);
       return { body: hexDump(bytes, shown), total: bytes.length };
     }
-    const full = view === 'text' ? (m.bodyText ?? '(not valid UTF-8: use the hex view)') : view === 'json' ? (json ?? '(not JSON)') : m.bodyBase64;
+    const text = charset === 'utf-8' ? (m.bodyText ?? '(not valid UTF-8: choose its charset or use the hex view)') : (decodeBody(m.bodyBase64, charset) ?? `(${charset} is not supported here)`);
+    const full = view === 'text' ? text : view === 'json' ? (json ?? '(not JSON)') : m.bodyBase64;
     return { body: full.length > shown ? full.slice(0, shown) : full, total: full.length };
-  }, [view, m, json, shown]);
+  }, [view, m, json, shown, charset]);
   return (
     <Stack gap="sm" data-testid="message-detail">
       <SimpleGrid cols={3} spacing="xs">
@@ -95,10 +150,24 @@ export function MessageDetail({ m }: { m: MessageView }) {
           ))}
         </Table.Tbody>
       </Table>
+      {connectionId ? <MessageActions connectionId={connectionId} m={m} /> : null}
       <Group justify="space-between">
-        <Text size="xs" fw={700}>
-          Body
-        </Text>
+        <Group gap="xs">
+          <Text size="xs" fw={700}>
+            Body
+          </Text>
+          {view === 'text' ? (
+            <Select
+              size="xs"
+              w={140}
+              data={CHARSETS.map((c) => ({ value: c, label: c === 'utf-8' ? `utf-8${m.bodyText !== null ? ' (detected)' : ''}` : c }))}
+              value={charset}
+              onChange={(v) => setCharset(v ?? 'utf-8')}
+              allowDeselect={false}
+              data-testid="message-charset"
+            />
+          ) : null}
+        </Group>
         <SegmentedControl
           size="xs"
           value={view}

@@ -12,6 +12,7 @@ import { formatOffset, formatTime } from '../../../lib/format';
 import { type Column, VirtualTable } from '../../../components/VirtualTable';
 import { localInput } from '../../groups/components/ResetOffsetsModal';
 import { MessageViewModal } from './MessageViewModal';
+import { ResultActions, useRowSelection } from './ResultActions';
 
 const blank = (s: string) => (s.trim() ? s.trim() : null);
 
@@ -72,7 +73,9 @@ export function ScanPanel({ connection, topics }: { connection: ConnectionProfil
   };
   const elapsed = startedAt === null ? 0 : (summary?.elapsedMs ?? Math.max(0, now - startedAt));
   const pct = s.total ? Math.min(100, (100 * s.done) / s.total) : 0;
+  const pick = useRowSelection(rows);
   const columns: Column<MessageRow>[] = [
+    pick.column,
     { key: 'time', header: 'Stored', width: 150, render: (m) => formatTime(m.storeTimestamp) },
     { key: 'tag', header: 'Tag', width: 90, render: (m) => m.tags ?? '—' },
     { key: 'keys', header: 'Keys', width: 150, render: (m) => <Text size="xs" span truncate>{m.keys.join(' ')}</Text> },
@@ -157,6 +160,7 @@ export function ScanPanel({ connection, topics }: { connection: ConnectionProfil
           ) : null}
         </Stack>
       ) : null}
+      {rows.length || summary ? <ResultActions connectionId={connection.id} stem={last?.topic ?? 'scan'} selected={pick.selected} ids={pick.ids} scan={last} /> : null}
       {rows.length || summary ? (
         <VirtualTable rows={rows} columns={columns} rowKey={(m) => m.offsetMsgId} onRowClick={(m) => setOpened(m.offsetMsgId)} height={360} testId="scan-results" empty="No message matched" />
       ) : null}

@@ -16,9 +16,12 @@ import { formatOffset, formatTime } from '../../../lib/format';
 import { localInput } from '../../groups/components/ResetOffsetsModal';
 import { topicListQuery } from '../../topics/api';
 import { MessageDetail, MessageViewModal } from '../components/MessageViewModal';
+import { BrowsePanel } from '../components/BrowsePanel';
+import { ResultActions, useRowSelection } from '../components/ResultActions';
 import { ScanPanel } from '../components/ScanPanel';
+import { TailPanel } from '../components/TailPanel';
 
-type Mode = 'key' | 'id' | 'scan';
+type Mode = 'key' | 'id' | 'scan' | 'browse' | 'tail';
 
 export function MessagesScreen({ connection }: { connection: ConnectionProfile }) {
   const [mode, setMode] = useState<Mode>('key');
@@ -28,13 +31,15 @@ export function MessagesScreen({ connection }: { connection: ConnectionProfile }
     <Stack gap="sm" data-testid="messages-screen">
       <ScreenHeader title="Messages" connection={connection} />
       <SegmentedControl
-        w={420}
+        w={640}
         value={mode}
         onChange={(v) => setMode(v as Mode)}
         data={[
           { value: 'key', label: 'By key' },
           { value: 'id', label: 'By message id' },
           { value: 'scan', label: 'By time range' },
+          { value: 'browse', label: 'Queue browse' },
+          { value: 'tail', label: 'Live tail' },
         ]}
         data-testid="messages-mode"
       />
@@ -42,8 +47,12 @@ export function MessagesScreen({ connection }: { connection: ConnectionProfile }
         <ByKey connection={connection} topics={topicNames} />
       ) : mode === 'id' ? (
         <ById connection={connection} topics={topicNames} />
-      ) : (
+      ) : mode === 'scan' ? (
         <ScanPanel connection={connection} topics={topicNames} />
+      ) : mode === 'browse' ? (
+        <BrowsePanel connection={connection} topics={topicNames} />
+      ) : (
+        <TailPanel connection={connection} topics={topicNames} />
       )}
     </Stack>
   );
@@ -70,7 +79,9 @@ function ByKey({ connection, topics }: { connection: ConnectionProfile; topics: 
     setAsked({ topic: topic.trim(), key: key.trim(), begin: Number.isNaN(begin) ? null : begin, end: end === null || Number.isNaN(end) ? null : end, limit });
   };
   const r = q.data;
+  const pick = useRowSelection(r?.rows ?? []);
   const columns: Column<MessageRow>[] = [
+    pick.column,
     { key: 'time', header: 'Stored', width: 150, render: (m) => formatTime(m.storeTimestamp) },
     { key: 'tag', header: 'Tag', width: 90, render: (m) => m.tags ?? '—' },
     { key: 'keys', header: 'Keys', width: 160, render: (m) => <Text size="xs" span truncate>{m.keys.join(' ')}</Text> },
@@ -120,7 +131,8 @@ function ByKey({ connection, topics }: { connection: ConnectionProfile; topics: 
               {n}
             </Text>
           ))}
-          <VirtualTable rows={r.rows} columns={columns} rowKey={(m) => m.offsetMsgId} onRowClick={(m) => setOpened(m.offsetMsgId)} height="calc(100vh - 320px)" testId="key-results" empty="No message with this key in the window" />
+          <ResultActions connectionId={connection.id} stem={`${asked?.topic ?? 'messages'}-${asked?.key ?? ''}`} selected={pick.selected} ids={pick.ids} />
+          <VirtualTable rows={r.rows} columns={columns} rowKey={(m) => m.offsetMsgId} onRowClick={(m) => setOpened(m.offsetMsgId)} height="calc(100vh - 350px)" testId="key-results" empty="No message with this key in the window" />
         </>
       ) : null}
       <MessageViewModal connectionId={connection.id} offsetMsgId={opened} onClose={() => setOpened(null)} />
@@ -164,7 +176,7 @@ function ById({ connection, topics }: { connection: ConnectionProfile; topics: s
             </Text>
           ))}
           {q.data.messages.map((m) => (
-            <MessageDetail key={m.offsetMsgId} m={m} />
+            <MessageDetail key={m.offsetMsgId} m={m} connectionId={connection.id} />
           ))}
         </Stack>
       ) : null}
