@@ -8,10 +8,11 @@ import { useEffect, useMemo, useState } from 'react';
 import { commands, type ConnectionProfile, type MessageRow, type QueueScan, type ScanFilter, type ScanItem, type ScanRequest, type ScanSummary } from '../../../bindings';
 import { useJobRunner } from '../../../ipc/jobs';
 import { showError } from '../../../ipc/errors';
-import { formatOffset, formatTime } from '../../../lib/format';
+import { formatOffset } from '../../../lib/format';
 import { type Column, VirtualTable } from '../../../components/VirtualTable';
 import { localInput } from '../../groups/components/ResetOffsetsModal';
 import { MessageViewModal } from './MessageViewModal';
+import { MESSAGE_COLUMNS } from './messageColumns';
 import { ResultActions, useRowSelection } from './ResultActions';
 
 const blank = (s: string) => (s.trim() ? s.trim() : null);
@@ -76,12 +77,7 @@ export function ScanPanel({ connection, topics }: { connection: ConnectionProfil
   const pick = useRowSelection(rows);
   const columns: Column<MessageRow>[] = [
     pick.column,
-    { key: 'time', header: 'Stored', width: 150, render: (m) => formatTime(m.storeTimestamp) },
-    { key: 'tag', header: 'Tag', width: 90, render: (m) => m.tags ?? '—' },
-    { key: 'keys', header: 'Keys', width: 150, render: (m) => <Text size="xs" span truncate>{m.keys.join(' ')}</Text> },
-    { key: 'where', header: 'Broker · queue · offset', width: 170, render: (m) => `${m.brokerName} · ${m.queueId} · ${formatOffset(m.queueOffset)}` },
-    { key: 'size', header: 'Size', width: 70, align: 'right', render: (m) => m.bodySize.toLocaleString('en-US') },
-    { key: 'body', header: 'Body', render: (m) => <Text size="xs" span c={m.bodyPreview === null ? 'dimmed' : undefined} truncate>{m.bodyPreview ?? '(binary)'}</Text> },
+    ...MESSAGE_COLUMNS,
   ];
   return (
     <Stack gap="sm">

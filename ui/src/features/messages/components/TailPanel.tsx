@@ -9,8 +9,8 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { commands, type ConnectionProfile, type JobEvent, type JobId, type MessageRow, type TailBatch } from '../../../bindings';
 import { type Column, VirtualTable } from '../../../components/VirtualTable';
 import { showError } from '../../../ipc/errors';
-import { formatOffset, formatTime } from '../../../lib/format';
 import { MessageViewModal } from './MessageViewModal';
+import { MESSAGE_COLUMNS } from './messageColumns';
 
 /** Rows kept on screen; older ones fall off. */
 export const TAIL_BUFFER = 5_000;
@@ -79,12 +79,7 @@ export function TailPanel({ connection, topics }: { connection: ConnectionProfil
     if (!pausedRef.current) setState((s) => ({ ...s, hidden: 0 }));
   };
   const columns: Column<MessageRow>[] = [
-    { key: 'time', header: 'Stored', width: 150, render: (m) => formatTime(m.storeTimestamp) },
-    { key: 'tag', header: 'Tag', width: 90, render: (m) => m.tags ?? '—' },
-    { key: 'keys', header: 'Keys', width: 150, render: (m) => <Text size="xs" span truncate>{m.keys.join(' ')}</Text> },
-    { key: 'where', header: 'Broker · queue · offset', width: 170, render: (m) => `${m.brokerName} · ${m.queueId} · ${formatOffset(m.queueOffset)}` },
-    { key: 'size', header: 'Size', width: 70, align: 'right', render: (m) => m.bodySize.toLocaleString('en-US') },
-    { key: 'body', header: 'Body', render: (m) => <Text size="xs" span c={m.bodyPreview === null ? 'dimmed' : undefined} truncate>{m.bodyPreview ?? '(binary)'}</Text> },
+    ...MESSAGE_COLUMNS,
   ];
   const running = job !== null;
   return (
