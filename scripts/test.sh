@@ -77,7 +77,7 @@ cargo build -p rmq-console-cli
 cargo build -p rmq-console --features tauri/custom-protocol
 Xvfb :97 -screen 0 1440x900x24 >/dev/null 2>&1 &
 XVFB_PID=$!
-DISPLAY=:97 RMQ_APP="$BIN/rmq-console" RMQ_NAMESRV="$(tests/cluster addr java5)" RMQ_CLUSTER=java5 \
+DISPLAY=:97 RMQ_APP="$BIN/rmq-console" RMQ_NAMESRV="$(tests/cluster addr java5)" RMQ_CLUSTER=java5 RMQ_CLI="$BIN/rmq-console-cli" \
   RMQ_CONSOLE_DATA_DIR="$WORK/e2e-data" RMQ_CONSOLE_LOG_DIR="$WORK/e2e-logs" RMQ_CONSOLE_NO_KEYCHAIN=1 \
   SCREENSHOT_DIR="${SCREENSHOT_DIR:-$WORK/screenshots}" node tests/e2e/app.e2e.mjs
 

@@ -9,15 +9,17 @@
 // the last reset is undone from its result; the journal has the three resets. A group is created
 // through its form and deleted from its detail (typing its name), and both seeded groups are reset
 // at once as a job (progress, one result each). Messages: a seeded message is found by key and
-// opened (JSON and hex views), and a time-range scan stops at its cap and says so.
+// opened (JSON and hex views) and exported to a JSON file (read back here), a time-range scan stops
+// at its cap and says so, and a live tail shows messages sent while it runs (RMQ_CLI sends them).
 //
 // Last, when RMQ_CLUSTER names the harness cluster, it kills broker-b and checks the Overview marks
 // it down on the next refresh while the app stays responsive.
 //
 // Env: RMQ_APP (the app binary), RMQ_NAMESRV (the java5 name server), RMQ_CLUSTER (optional),
-// SCREENSHOT_DIR (optional).
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+// RMQ_CLI (the rmq-console-cli binary, for the live tail), SCREENSHOT_DIR (optional).
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
@@ -481,6 +483,26 @@ try {
   });
   check(true, 'the hex view shows the body bytes');
   await shot(browser, 'message-detail-hex-light');
+  // Export the open message to a JSON file and read the file back.
+  const exportPath = join(tmpdir(), `rmq-e2e-export-${process.pid}.json`);
+  rmSync(exportPath, { force: true });
+  await (await browser.$(byTestId('message-export'))).click();
+  await (await browser.$(byTestId('export-modal'))).waitForDisplayed({ timeout: 5_000 });
+  await browser.waitUntil(async () => String(await (await browser.$(byTestId('export-path'))).getValue()).endsWith('.json'), {
+    timeout: 5_000,
+    timeoutMsg: 'no export path was suggested',
+  });
+  await typeInto(browser, 'export-path', exportPath);
+  await (await browser.$(byTestId('export-start'))).click();
+  await (await browser.$(byTestId('export-done'))).waitForDisplayed({ timeout: 20_000 });
+  const exported = existsSync(exportPath) ? JSON.parse(readFileSync(exportPath, 'utf8')) : [];
+  check(
+    exported.length === 1 && exported[0].keys.includes('orders-00001') && typeof exported[0].bodyBase64 === 'string',
+    `the export wrote the message to ${exportPath} (${exported.length} message)`,
+  );
+  await shot(browser, 'message-export-light');
+  rmSync(exportPath, { force: true });
+  await browser.keys('Escape');
   await browser.keys('Escape');
   for (const el of await browser.$$(`${byTestId('messages-mode')} label`)) {
     if ((await el.getText()) === 'By time range') {
@@ -498,6 +520,49 @@ try {
   const scanText = String(await (await browser.$(byTestId('scan-progress-text'))).getProperty('textContent'));
   check(scanState === 'truncated at the cap' && /\(50 matched\)/.test(scanText), `the scan stops at the cap and says so (${scanState}: ${scanText})`);
   await shot(browser, 'messages-scan-light');
+
+  // Live tail, filtered by tag: messages sent while it runs appear, with the rate.
+  if (process.env.RMQ_CLI) {
+    for (const el of await browser.$$(`${byTestId('messages-mode')} label`)) {
+      if ((await el.getText()) === 'Live tail') {
+        await el.click();
+        break;
+      }
+    }
+    await typeInto(browser, 'tail-topic', 'SandboxOrders');
+    await browser.keys('Escape');
+    await typeInto(browser, 'tail-tags', 'seed');
+    await (await browser.$(byTestId('tail-start'))).click();
+    await (await browser.$(byTestId('tail-stop'))).waitForDisplayed({ timeout: 10_000 });
+    let sending = true;
+    const sender = (async () => {
+      for (let i = 0; sending && i < 40; i++) {
+        await new Promise((resolve) => {
+          execFile(process.env.RMQ_CLI, ['seed-messages', '--namesrv', namesrv, '--topic', 'SandboxOrders', '--count', '150', '--body-size', '80', '--prefix', `tail${i}`], () => resolve());
+        });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    })();
+    await browser.waitUntil(async () => /[1-9][\d,]* received/.test(String(await (await browser.$(byTestId('tail-rate'))).getProperty('textContent'))), {
+      timeout: 30_000,
+      timeoutMsg: 'the tail never showed a message',
+    });
+    await browser.waitUntil(async () => /^[1-9][\d,]* msg\/s/.test(String(await (await browser.$(byTestId('tail-rate'))).getProperty('textContent'))), {
+      timeout: 15_000,
+      timeoutMsg: 'the tail never showed a rate',
+    });
+    await shot(browser, 'messages-tail-light');
+    const tailText = String(await (await browser.$(byTestId('tail-rate'))).getProperty('textContent'));
+    const tags = await browser.$$('//*[@data-testid="tail-results"]//tbody/tr/td[2]');
+    const shown = [];
+    for (const t of tags.slice(0, 10)) shown.push(await t.getText());
+    check(shown.length > 0 && shown.every((t) => t === 'seed'), `the live tail shows the new messages with their rate (${tailText}; tags ${[...new Set(shown)].join(',')})`);
+    sending = false;
+    await sender;
+    await (await browser.$(byTestId('tail-stop'))).click();
+    await (await browser.$(byTestId('tail-start'))).waitForDisplayed({ timeout: 10_000 });
+    check(true, 'the tail stops');
+  }
 
   if (process.env.RMQ_CLUSTER) {
     await (await browser.$(byTestId('nav-overview'))).click();

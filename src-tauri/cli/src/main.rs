@@ -103,6 +103,20 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         fill: Vec<String>,
     },
+    /// Fill an existing topic fast (batch sends over every writable queue): COUNT messages of
+    /// BODY_SIZE bytes, tag `seed`, key `PREFIX-n`.
+    SeedMessages {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        topic: String,
+        #[arg(long)]
+        count: u64,
+        #[arg(long, default_value_t = 100)]
+        body_size: usize,
+        #[arg(long, default_value = "seed")]
+        prefix: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -261,6 +275,18 @@ async fn run(command: Command) -> Result<String, Error> {
         Command::SeedSandbox { namesrv } => json(&seed::seed(&namesrv).await?),
         Command::SeedGroups { namesrv, count, fill } => {
             json(&seed::seed_groups(&namesrv, count, &fill).await?)
+        }
+        Command::SeedMessages {
+            target,
+            topic,
+            count,
+            body_size,
+            prefix,
+        } => {
+            with_console(&target, |c, id| async move {
+                c.seed_messages(&id, &topic, count, body_size, &prefix).await
+            })
+            .await
         }
     }
 }

@@ -32,6 +32,8 @@ pub const MAX_PAGE: u32 = 500;
 pub const TAIL_BATCH_MAX: usize = 2_000;
 /// How often the tail sends a batch.
 const TAIL_FLUSH: Duration = Duration::from_millis(250);
+/// The window the tail's rate is averaged over.
+const RATE_WINDOW: Duration = Duration::from_secs(5);
 /// How long a queue with nothing new waits before asking again.
 const TAIL_IDLE: Duration = Duration::from_millis(300);
 
@@ -91,7 +93,7 @@ pub struct TailBatch {
     pub received: Count,
     /// Arrivals since the last batch that were not sent (more than a batch holds).
     pub dropped: Count,
-    /// Matching messages per second over the last batch interval.
+    /// Matching messages per second over the last five seconds.
     pub rate_per_sec: f64,
     /// Queues tailed, and those whose broker failed (they are retried).
     pub queues: u32,
@@ -261,17 +263,23 @@ impl Console {
                 }
             });
             let flusher = async {
-                let mut last = Instant::now();
-                let mut last_received = 0u64;
+                // (when, received) over the last RATE_WINDOW: the rate is smoothed over it.
+                let mut samples: std::collections::VecDeque<(Instant, u64)> =
+                    std::collections::VecDeque::from([(Instant::now(), 0)]);
                 let mut sent_dropped = 0u64;
                 let mut tick = tokio::time::interval(TAIL_FLUSH);
                 loop {
                     tick.tick().await;
                     let rows = pending.lock().map(|mut p| std::mem::take(&mut *p)).unwrap_or_default();
                     let total = received.load(Ordering::Relaxed);
-                    let secs = last.elapsed().as_secs_f64();
-                    let rate = if secs > 0.0 { (total - last_received) as f64 / secs } else { 0.0 };
-                    (last, last_received) = (Instant::now(), total);
+                    let now = Instant::now();
+                    samples.push_back((now, total));
+                    while samples.len() > 2 && samples.front().is_some_and(|(t, _)| now - *t > RATE_WINDOW) {
+                        samples.pop_front();
+                    }
+                    let (t0, n0) = samples.front().copied().unwrap_or((now, total));
+                    let secs = (now - t0).as_secs_f64();
+                    let rate = if secs > 0.0 { (total - n0) as f64 / secs } else { 0.0 };
                     let all_dropped = dropped.load(Ordering::Relaxed);
                     let batch = TailBatch {
                         rows,

@@ -85,7 +85,10 @@ impl Console {
         let per_batch = (BATCH_BYTES / (body_size + 120)).max(1) as u64;
         let mut batches: Vec<(usize, u64, u64)> = Vec::new();
         let mut n = 0u64;
-        let mut i = 0usize;
+        // Start on a queue chosen by the prefix, so small seeds spread over the queues.
+        let mut i = prefix
+            .bytes()
+            .fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(usize::from(b)));
         while n < count {
             let k = per_batch.min(count - n);
             batches.push((i % queues.len(), n, k));

@@ -26,9 +26,11 @@ export function TrackPanel({ connectionId, offsetMsgId }: { connectionId: Connec
   });
   if (!asked) {
     return (
-      <Button size="compact-xs" variant="light" onClick={() => setAsked(true)} data-testid="track-show">
-        Which groups consumed it?
-      </Button>
+      <Group>
+        <Button size="compact-xs" variant="light" onClick={() => setAsked(true)} data-testid="track-show">
+          Which groups consumed it?
+        </Button>
+      </Group>
     );
   }
   if (q.isLoading) return <Loader size="xs" />;
