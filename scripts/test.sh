@@ -88,7 +88,7 @@ step "benchmark at 1,000 topics (short run): ours vs the Java admin client"
 # 16 queues in all: 8 on each of the two brokers.
 tests/cluster mqadmin java5 updateTopic -c java5-cluster -t BenchDetail16 -r 8 -w 8 >/dev/null
 tests/cluster seed-topics java5 1000
-cargo build -p rmq-console-cli --release --bin rmq-bench
+cargo build -p rmq-console-cli --release --bin rmq-bench --bin rmq-console-cli
 "$CARGO_TARGET_DIR/release/rmq-bench" --namesrv "$(tests/cluster addr java5)" --iterations 30 \
   --ops cluster-overview,topic-list,topic-detail --detail-topic BenchDetail16 \
   --java-classpath "$(tests/cluster classpath java5)"
@@ -105,6 +105,21 @@ done
 echo "the same 1,000 groups on the rocketmq-rust broker:"
 "$CARGO_TARGET_DIR/release/rmq-bench" --namesrv "$(tests/cluster addr rust)" --iterations 20 \
   --ops group-lag,group-list --java-classpath "$(tests/cluster classpath java5)"
+
+step "benchmark of messages: key lookup (200 hits), scan of 1,000,000 with a body filter vs a raw pull loop and the Java client, export of 100,000"
+# 16 queues (8 per broker); 200 messages sharing a key, sent over ten seconds.
+tests/cluster mqadmin java5 updateTopic -c java5-cluster -t BenchScan -r 8 -w 8 >/dev/null
+tests/cluster mqadmin java5 updateTopic -c java5-cluster -t BenchKey -r 4 -w 4 >/dev/null
+sleep 3 # the brokers register the new routes with the name server
+"$CARGO_TARGET_DIR/release/rmq-console-cli" seed-messages --namesrv "$(tests/cluster addr java5)" --topic BenchScan \
+  --count 1000000 --body-size 100 --prefix scan >/dev/null
+for i in 0 1 2 3 4 5 6 7 8 9; do
+  "$CARGO_TARGET_DIR/release/rmq-console-cli" seed-messages --namesrv "$(tests/cluster addr java5)" --topic BenchKey \
+    --count 20 --body-size 100 --prefix "k$i" --key bench-key >/dev/null
+  sleep 1
+done
+"$CARGO_TARGET_DIR/release/rmq-bench" --namesrv "$(tests/cluster addr java5)" --iterations 20 --heavy-iterations 3 \
+  --ops key-lookup,scan,raw-pull,export --java-classpath "$(tests/cluster classpath java5)"
 
 step "1,000 groups on java5: complete, broker-wide lag equals per-group lag"
 cargo test -p rmq-console-core --test offset_reset -- --ignored thousand_groups_are_listed_with_lag_matching_per_group_stats

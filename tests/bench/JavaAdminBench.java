@@ -19,6 +19,14 @@ import org.apache.rocketmq.remoting.protocol.body.TopicList;
 import org.apache.rocketmq.remoting.protocol.route.BrokerData;
 import org.apache.rocketmq.remoting.protocol.route.TopicRouteData;
 import org.apache.rocketmq.tools.admin.DefaultMQAdminExt;
+import org.apache.rocketmq.client.QueryResult;
+import org.apache.rocketmq.client.consumer.DefaultMQPullConsumer;
+import org.apache.rocketmq.client.consumer.PullResult;
+import org.apache.rocketmq.client.consumer.PullStatus;
+import org.apache.rocketmq.common.message.MessageExt;
+import org.apache.rocketmq.common.message.MessageQueue;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicLong;
 
 public class JavaAdminBench {
     interface Op {
@@ -37,6 +45,17 @@ public class JavaAdminBench {
         }
     }
 
+    static boolean contains(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) continue outer;
+            }
+            return true;
+        }
+        return false;
+    }
+
     public static void main(String[] args) throws Exception {
         String namesrv = args[0];
         int iterations = Integer.parseInt(args[1]);
@@ -47,6 +66,8 @@ public class JavaAdminBench {
         admin.setInstanceName("rmq-bench-java-" + System.nanoTime());
         admin.start();
         ExecutorService pool = Executors.newFixedThreadPool(16);
+        String[] note = {null};
+        List<DefaultMQPullConsumer> pullers = new ArrayList<>();
         try {
             for (int a = 3; a < args.length; a++) {
                 String name = args[a];
@@ -187,22 +208,78 @@ public class JavaAdminBench {
                         op = () -> admin.resetOffsetByTimestamp(detailTopic, group, n[0]++ % 2 == 0 ? 0L : System.currentTimeMillis(), true);
                         break;
                     }
+                    case "key-lookup": {
+                        // The admin client's key query (every broker; it keeps hits whose keys match).
+                        String topic = System.getProperty("bench.msgTopic");
+                        String key = System.getProperty("bench.msgKey");
+                        op = () -> {
+                            QueryResult r = admin.queryMessage(topic, key, 1000, 0, Long.MAX_VALUE);
+                            note[0] = r.getMessageList().size() + " hits";
+                        };
+                        break;
+                    }
+                    case "scan": {
+                        // What a Java tool does to scan a topic: a pull consumer over every queue, 16
+                        // queues at a time, 32 messages a pull, the body filter applied to each message.
+                        String topic = System.getProperty("bench.scanTopic");
+                        byte[] needle = System.getProperty("bench.bodyFilter").getBytes(StandardCharsets.UTF_8);
+                        DefaultMQPullConsumer pull = new DefaultMQPullConsumer("TOOLS_CONSUMER");
+                        pull.setNamesrvAddr(namesrv);
+                        pull.setInstanceName("rmq-bench-pull-" + System.nanoTime());
+                        pull.start();
+                        pullers.add(pull);
+                        op = () -> {
+                            AtomicLong scanned = new AtomicLong();
+                            AtomicLong matched = new AtomicLong();
+                            List<CompletableFuture<?>> all = new ArrayList<>();
+                            for (MessageQueue mq : pull.fetchSubscribeMessageQueues(topic)) {
+                                all.add(CompletableFuture.runAsync(() -> {
+                                    try {
+                                        long at = pull.minOffset(mq);
+                                        long max = pull.maxOffset(mq);
+                                        while (at < max) {
+                                            PullResult r = pull.pull(mq, "*", at, 32);
+                                            if (r.getPullStatus() == PullStatus.FOUND) {
+                                                for (MessageExt m : r.getMsgFoundList()) {
+                                                    scanned.incrementAndGet();
+                                                    if (contains(m.getBody(), needle)) matched.incrementAndGet();
+                                                }
+                                            }
+                                            if (r.getNextBeginOffset() <= at) break;
+                                            at = r.getNextBeginOffset();
+                                        }
+                                    } catch (Exception e) {
+                                        throw new RuntimeException(e);
+                                    }
+                                }, pool));
+                            }
+                            CompletableFuture.allOf(all.toArray(new CompletableFuture[0])).join();
+                            note[0] = scanned.get() + " messages, " + matched.get() + " matched";
+                        };
+                        break;
+                    }
                     default:
                         throw new IllegalArgumentException("unknown operation " + name);
                 }
-                for (int i = 0; i < Math.max(3, iterations / 5); i++) {
+                boolean heavy = name.equals("scan");
+                int runs = heavy ? Integer.getInteger("bench.heavyIterations", 3) : iterations;
+                for (int i = 0; i < (heavy ? 1 : Math.max(3, iterations / 5)); i++) {
                     op.run(); // warm-up: JIT, connections
                 }
                 StringBuilder sb = new StringBuilder("{\"op\":\"" + name + "\",\"samplesMs\":[");
-                for (int i = 0; i < iterations; i++) {
+                for (int i = 0; i < runs; i++) {
                     long t = System.nanoTime();
                     op.run();
                     double ms = (System.nanoTime() - t) / 1e6;
                     sb.append(i == 0 ? "" : ",").append(String.format(java.util.Locale.ROOT, "%.3f", ms));
                 }
-                System.out.println(sb.append("]}"));
+                sb.append("]");
+                if (note[0] != null) sb.append(",\"note\":\"").append(note[0]).append("\"");
+                note[0] = null;
+                System.out.println(sb.append("}"));
             }
         } finally {
+            for (DefaultMQPullConsumer p : pullers) p.shutdown();
             pool.shutdownNow();
             admin.shutdown();
         }

@@ -656,7 +656,10 @@ async fn cancel_large_scan(flavour: &str, cluster_name: &str) {
     let topic = format!("ItBig{}", uuid_like());
     create_topic(&c, &id, cluster_name, &topic, 8).await;
     let started = Millis::now();
-    let seeded = c.seed_messages(&id, &topic, 150_000, 100, "big").await.unwrap();
+    let seeded = c
+        .seed_messages(&id, &topic, 150_000, 100, "big", None)
+        .await
+        .unwrap();
     assert_eq!(seeded.sent, 150_000);
     let req = scan_request(
         &topic,
@@ -731,7 +734,9 @@ fn a_broker_killed_mid_scan_fails_its_queues_only() {
         let topic = format!("ItKill{}", uuid_like());
         create_topic(&c, &id, "java5-cluster", &topic, 4).await;
         let started = Millis::now();
-        c.seed_messages(&id, &topic, 400_000, 100, "kill").await.unwrap();
+        c.seed_messages(&id, &topic, 400_000, 100, "kill", None)
+            .await
+            .unwrap();
         let req = scan_request(
             &topic,
             started,

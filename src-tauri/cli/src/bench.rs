@@ -3,8 +3,15 @@
 //! table of medians and the ratio ours / Java (below 1 = we are faster).
 //!
 //! usage: rmq-bench --namesrv ADDR [--iterations N]
-//!                  [--ops cluster-overview,topic-list,topic-detail,group-list,group-lag,group-detail,offset-reset]
-//!                  [--detail-topic NAME] [--detail-group NAME] --java-classpath 'lib/*'
+//!                  [--ops cluster-overview,topic-list,topic-detail,group-list,group-lag,group-detail,offset-reset,
+//!                         key-lookup,scan,raw-pull,export]
+//!                  [--detail-topic NAME] [--detail-group NAME] [--msg-topic NAME --msg-key KEY --body-filter TEXT]
+//!                  --java-classpath 'lib/*'
+//!
+//! The message rows: `key-lookup` (every message of --msg-topic with --msg-key), `scan` (the whole
+//! of --scan-topic with a body-substring filter, as messages/s), `raw-pull` (the same topic pulled
+//! end to end without decoding: the physical limit), `export` (the first --export-count messages
+//! of --scan-topic to a JSON file). Scan, raw-pull and export run --heavy-iterations times.
 
 #![recursion_limit = "512"]
 
@@ -43,6 +50,47 @@ struct Args {
     /// The group `group-detail` reads and `offset-reset` resets (on `--detail-topic`).
     #[arg(long, default_value = "BenchG00000")]
     detail_group: String,
+    /// The topic and key `key-lookup` searches.
+    #[arg(long, default_value = "BenchKey")]
+    msg_topic: String,
+    #[arg(long, default_value = "bench-key")]
+    msg_key: String,
+    /// The topic `scan`, `raw-pull` and `export` read end to end.
+    #[arg(long, default_value = "BenchScan")]
+    scan_topic: String,
+    /// The body substring `scan` filters on.
+    #[arg(long, default_value = "scan-424242 ")]
+    body_filter: String,
+    #[arg(long, default_value_t = 100_000)]
+    export_count: u32,
+    /// Iterations of the heavy operations (scan, raw-pull, export).
+    #[arg(long, default_value_t = 3)]
+    heavy_iterations: usize,
+}
+
+/// Runs a job to its end; returns its summary.
+async fn job_summary<F, Fut>(start: F) -> Result<serde_json::Value, Error>
+where
+    F: FnOnce(rmq_console_core::jobs::JobSink) -> Fut,
+    Fut: std::future::Future<Output = Result<rmq_console_core::jobs::JobId, Error>>,
+{
+    use rmq_console_core::jobs::{JobEvent, JobOutcome};
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let sink: rmq_console_core::jobs::JobSink = std::sync::Arc::new(move |e| {
+        if let JobEvent::Finished { outcome } = e {
+            let _ = tx.send(outcome);
+        }
+    });
+    start(sink).await?;
+    match rx.recv().await {
+        Some(JobOutcome::Completed { summary }) => Ok(summary),
+        Some(other) => Err(Error::internal(format!("job ended {other:?}"))),
+        None => Err(Error::internal("job vanished")),
+    }
+}
+
+fn heavy(op: &str) -> bool {
+    matches!(op, "scan" | "raw-pull" | "export")
 }
 
 /// What an operation returned, for the row label (e.g. how many topics were listed).
@@ -74,11 +122,16 @@ async fn ours(args: &Args) -> Result<Vec<Run>, Error> {
     };
     let id = console.connection_create(&draft).await?.id;
     let mut out = Vec::new();
+    let export_dir = tempfile::tempdir().map_err(|e| Error::internal(e.to_string()))?;
     for op in &args.ops {
-        let warmup = (args.iterations / 5).max(3);
-        let mut samples = Vec::with_capacity(args.iterations);
+        let (warmup, iterations) = if heavy(op) {
+            (1, args.heavy_iterations)
+        } else {
+            ((args.iterations / 5).max(3), args.iterations)
+        };
+        let mut samples = Vec::with_capacity(iterations);
         let mut note = String::new();
-        for i in 0..warmup + args.iterations {
+        for i in 0..warmup + iterations {
             let t = Instant::now();
             match op.as_str() {
                 "cluster-overview" => {
@@ -131,6 +184,79 @@ async fn ours(args: &Args) -> Result<Vec<Run>, Error> {
                         r.queues.len()
                     );
                 }
+                "key-lookup" => {
+                    let q = rmq_console_core::message::query::KeyQuery {
+                        topic: args.msg_topic.clone(),
+                        key: args.msg_key.clone(),
+                        begin: Some(rmq_console_core::model::Millis(0)),
+                        end: None,
+                        limit: Some(1000),
+                    };
+                    let r = console.message_by_key(&id, &q).await?;
+                    note = format!(
+                        "{} hits, {} requests, {} pages continued",
+                        r.rows.len(),
+                        r.requests,
+                        r.splits
+                    );
+                }
+                "scan" => {
+                    let req = rmq_console_core::message::scan::ScanRequest {
+                        topic: args.scan_topic.clone(),
+                        begin: rmq_console_core::model::Millis(0),
+                        end: rmq_console_core::model::Millis::now(),
+                        filter: rmq_console_core::message::scan::ScanFilter {
+                            body_contains: Some(args.body_filter.clone()),
+                            ..Default::default()
+                        },
+                        limit: Some(1000),
+                        cursor: None,
+                    };
+                    let t = Instant::now();
+                    let v = job_summary(|sink| console.message_scan(&id, &req, sink)).await?;
+                    let secs = t.elapsed().as_secs_f64();
+                    let scanned = v["scanned"].as_u64().unwrap_or(0);
+                    note = format!(
+                        "{scanned} messages, {} matched, {:.0} messages/s",
+                        v["matched"].as_u64().unwrap_or(0),
+                        scanned as f64 / secs
+                    );
+                }
+                "raw-pull" => {
+                    let (_, client) = console.client(&id).await?;
+                    let t = Instant::now();
+                    let n = rmq_console_core::message::scan::pull_baseline(&client, &args.scan_topic).await?;
+                    note = format!(
+                        "{n} messages, {:.0} messages/s",
+                        n as f64 / t.elapsed().as_secs_f64()
+                    );
+                }
+                "export" => {
+                    let path = export_dir.path().join(format!("export-{i}.json"));
+                    let req = rmq_console_core::message::export::ExportRequest {
+                        source: rmq_console_core::message::export::ExportSource::Scan {
+                            request: Box::new(rmq_console_core::message::scan::ScanRequest {
+                                topic: args.scan_topic.clone(),
+                                begin: rmq_console_core::model::Millis(0),
+                                end: rmq_console_core::model::Millis::now(),
+                                filter: rmq_console_core::message::scan::ScanFilter::default(),
+                                limit: Some(args.export_count),
+                                cursor: None,
+                            }),
+                        },
+                        format: rmq_console_core::message::export::ExportFormat::Json,
+                        path: path.display().to_string(),
+                    };
+                    let t = Instant::now();
+                    let v = job_summary(|sink| console.message_export(&id, &req, sink)).await?;
+                    let written = v["written"].as_u64().unwrap_or(0);
+                    note = format!(
+                        "{written} messages, {:.1} MB JSON, {:.0} messages/s",
+                        v["bytes"].as_f64().unwrap_or(0.0) / 1e6,
+                        written as f64 / t.elapsed().as_secs_f64()
+                    );
+                    let _ = std::fs::remove_file(&path);
+                }
                 other => return Err(Error::validation(format!("unknown operation {other}"))),
             }
             if i >= warmup {
@@ -148,7 +274,7 @@ async fn ours(args: &Args) -> Result<Vec<Run>, Error> {
 }
 
 /// Compiles and runs tests/bench/JavaAdminBench.java; returns samples per operation.
-fn java(args: &Args, classpath: &str) -> Result<Vec<(String, Vec<f64>)>, String> {
+fn java(args: &Args, classpath: &str) -> Result<Vec<(String, Vec<f64>, String)>, String> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/bench/JavaAdminBench.java");
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let javac = Command::new("javac")
@@ -172,6 +298,11 @@ fn java(args: &Args, classpath: &str) -> Result<Vec<(String, Vec<f64>)>, String>
             "-Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener",
         ])
         .arg(format!("-Dbench.group={}", args.detail_group))
+        .arg(format!("-Dbench.msgTopic={}", args.msg_topic))
+        .arg(format!("-Dbench.msgKey={}", args.msg_key))
+        .arg(format!("-Dbench.scanTopic={}", args.scan_topic))
+        .arg(format!("-Dbench.bodyFilter={}", args.body_filter))
+        .arg(format!("-Dbench.heavyIterations={}", args.heavy_iterations))
         .arg(format!("-Duser.home={}", home.display()))
         .args([
             "-cp",
@@ -181,7 +312,12 @@ fn java(args: &Args, classpath: &str) -> Result<Vec<(String, Vec<f64>)>, String>
             &args.iterations.to_string(),
             &args.detail_topic,
         ])
-        .args(&args.ops)
+        // The Java side has no raw pull loop (ours is the baseline) and no export.
+        .args(
+            args.ops
+                .iter()
+                .filter(|o| !matches!(o.as_str(), "raw-pull" | "export")),
+        )
         .output()
         .map_err(|e| format!("java: {e}"))?;
     if !run.status.success() {
@@ -197,7 +333,8 @@ fn java(args: &Args, classpath: &str) -> Result<Vec<(String, Vec<f64>)>, String>
         let samples = v["samplesMs"]
             .as_array()
             .map(|a| a.iter().filter_map(serde_json::Value::as_f64).collect());
-        out.push((op, samples.unwrap_or_default()));
+        let note = v["note"].as_str().unwrap_or_default().to_owned();
+        out.push((op, samples.unwrap_or_default(), note));
     }
     Ok(out)
 }
@@ -257,10 +394,13 @@ fn main() -> std::process::ExitCode {
         };
         let java = theirs
             .iter()
-            .find(|(o, _)| *o == op)
-            .map(|(_, s)| median(&mut s.clone()));
+            .find(|(o, _, _)| *o == op)
+            .map(|(_, s, n)| (median(&mut s.clone()), n.clone()));
         match java {
-            Some(j) => println!("| {label} | {m:.2} ms | {j:.2} ms | {:.2} |", m / j),
+            Some((j, n)) if !n.is_empty() => {
+                println!("| {label}; Java: {n} | {m:.2} ms | {j:.2} ms | {:.2} |", m / j);
+            }
+            Some((j, _)) => println!("| {label} | {m:.2} ms | {j:.2} ms | {:.2} |", m / j),
             None => println!("| {label} | {m:.2} ms | — | — |"),
         }
     }

@@ -116,6 +116,9 @@ enum Command {
         body_size: usize,
         #[arg(long, default_value = "seed")]
         prefix: String,
+        /// A key every message also carries (for key-lookup benchmarks).
+        #[arg(long)]
+        key: Option<String>,
     },
 }
 
@@ -282,9 +285,11 @@ async fn run(command: Command) -> Result<String, Error> {
             count,
             body_size,
             prefix,
+            key,
         } => {
             with_console(&target, |c, id| async move {
-                c.seed_messages(&id, &topic, count, body_size, &prefix).await
+                c.seed_messages(&id, &topic, count, body_size, &prefix, key.as_deref())
+                    .await
             })
             .await
         }

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt as _;
 use serde::{Deserialize, Serialize};
 
-use super::query::{MessageRow, row_of};
+use super::query::MessageRow;
 use super::scan::{
     GET_MAX_OFFSET, GET_MIN_OFFSET, Matcher, Range, ScanFilter, ext_offset, master_queues, pull,
 };
@@ -168,11 +168,11 @@ impl Console {
                 break;
             }
             for v in views {
-                if v.queue_offset.0 >= to {
+                if v.queue_offset() >= to {
                     break;
                 }
-                at = at.max(v.queue_offset.0 + 1);
-                rows.push(row_of(v, &req.broker_name));
+                at = at.max(v.queue_offset() + 1);
+                rows.push(v.row(&req.broker_name));
             }
             at = at.max(next.min(to));
         }
@@ -231,9 +231,9 @@ impl Console {
                             let got = !views.is_empty();
                             let mut rows: Vec<MessageRow> = views
                                 .into_iter()
-                                .filter(|v| v.queue_offset.0 >= r.from)
+                                .filter(|v| v.queue_offset() >= r.from)
                                 .filter(|v| matcher_ref.matches(v))
-                                .map(|v| row_of(v, &r.broker_name))
+                                .map(|v| v.row(&r.broker_name))
                                 .collect();
                             r.from = r.from.max(next);
                             if !rows.is_empty() {

@@ -255,7 +255,8 @@ impl Console {
                     .jobs()
                     .start_cooperative(&title, sink, move |ctx| async move {
                         let start = Instant::now();
-                        let emit = |broker: &str, views: Vec<MessageView>| {
+                        let emit = |broker: &str, stored: Vec<super::Stored>| {
+                            let views: Vec<MessageView> = stored.iter().map(super::Stored::view).collect();
                             if let Ok(mut w) = writer.lock() {
                                 w.write(broker, &views);
                             }

@@ -15,7 +15,7 @@ use std::time::Instant;
 use futures::future::join_all;
 use serde::{Deserialize, Serialize};
 
-use super::{MessageView, VIEW_MESSAGE_BY_ID, decode_view};
+use super::{MessageView, Stored, VIEW_MESSAGE_BY_ID, decode_view};
 use crate::cluster::routed_brokers;
 use crate::console::Console;
 use crate::error::{Error, Result};
@@ -88,7 +88,7 @@ pub struct KeyQueryResult {
     pub end: Millis,
     /// Requests sent (one per window per broker).
     pub requests: u32,
-    /// Windows split because a broker answered a full page.
+    /// Windows narrowed because a broker answered a full page (the walk went on before its oldest hit).
     pub splits: u32,
     /// Hits the index returned for another key with the same hash (dropped).
     pub collisions: u32,
@@ -129,8 +129,9 @@ pub struct IdLookup {
     pub elapsed_ms: f64,
 }
 
-/// Splits a `QUERY_MESSAGE` body (stored messages one after another, each led by its total size).
-pub fn decode_views(body: &[u8]) -> Result<Vec<MessageView>> {
+/// Splits a reply body of stored messages (each prefixed by its total size) into [`Stored`]
+/// messages, without copying their bodies.
+pub(crate) fn decode_stored(body: bytes::Bytes) -> Result<Vec<Stored>> {
     let mut out = Vec::new();
     let mut at = 0usize;
     while at + 4 <= body.len() {
@@ -147,10 +148,23 @@ pub fn decode_views(body: &[u8]) -> Result<Vec<MessageView>> {
                 ),
             });
         }
-        out.push(decode_view(&body[at..at + size])?);
+        out.push(Stored::decode(body.slice(at..at + size))?);
         at += size;
     }
     Ok(out)
+}
+
+/// [`decode_stored`] made views.
+pub fn decode_views(body: &[u8]) -> Result<Vec<MessageView>> {
+    Ok(decode_stored(bytes::Bytes::copy_from_slice(body))?
+        .iter()
+        .map(Stored::view)
+        .collect())
+}
+
+/// The start of a text body, for list rows.
+pub(crate) fn preview(text: &str) -> String {
+    text.chars().take(PREVIEW_CHARS).collect()
 }
 
 pub(crate) fn row_of(m: MessageView, broker_name: &str) -> MessageRow {
@@ -243,10 +257,12 @@ struct BrokerHits {
     notes: Vec<String>,
 }
 
-/// Walks `window` on one broker newest first, splitting full windows, until more than `limit`
-/// hits. The index keeps store times to the second (relative to its file's start), so windows are
-/// split on second boundaries; a window of one second that is still full (more than a page of hits
-/// for the key in one second) is read by scanning that second of the broker's queues instead.
+/// Walks `window` on one broker newest first, a page of index hits at a time, until there are no
+/// more or more than `limit`. A broker answers the newest hits of a window (it walks its index
+/// files and their hash chains newest first), so after a full page the next window ends at the
+/// oldest hit returned. The index keeps store times to the second (relative to its file's start):
+/// when a page brings nothing new, more hits share one index second than a page holds, and that
+/// second is read by pulling the broker's queues over it instead; the walk goes on before it.
 async fn key_hits(
     client: &LiveClient,
     broker: &TopicMaster,
@@ -262,61 +278,68 @@ async fn key_hits(
         capped: false,
         notes: Vec::new(),
     };
-    // Newest window last, so it is popped first.
-    let mut stack = vec![window];
     let mut seen_collisions = BTreeSet::new();
-    let mut keep = |m: MessageView, out: &mut BrokerHits| {
+    let mut keep = |m: MessageView, out: &mut BrokerHits| -> bool {
         let ts = m.store_timestamp.0;
         if m.topic != q.topic || !m.keys.iter().any(|k| k == &q.key) {
-            if seen_collisions.insert(m.offset_msg_id.clone()) {
-                out.collisions += 1;
-            }
+            seen_collisions.insert(m.offset_msg_id.clone())
         } else if ts >= window.0 && ts <= window.1 {
+            let id = m.offset_msg_id.clone();
+            let fresh = !out.rows.contains_key(&id);
             out.rows
-                .entry(m.offset_msg_id.clone())
+                .entry(id)
                 .or_insert_with(|| row_of(m, &broker.broker_name));
+            fresh
+        } else {
+            false
         }
     };
-    while let Some((b, e)) = stack.pop() {
+    let mut end = window.1;
+    while end >= window.0 {
         if out.rows.len() > limit {
-            out.capped = true;
             break;
         }
-        let found = query(client, &broker.addr, &q.topic, &q.key, (b, e), false).await?;
+        // The index compares its second-rounded times: start a second early, filter exactly.
+        let found = query(
+            client,
+            &broker.addr,
+            &q.topic,
+            &q.key,
+            (window.0 - 999, end),
+            false,
+        )
+        .await?;
         out.requests += 1;
         let full = found.len() >= SPLIT_AT;
+        let oldest = found.iter().map(|m| m.store_timestamp.0).min();
+        let mut fresh = 0usize;
         for m in found {
-            keep(m, &mut out);
-        }
-        if !full {
-            continue;
-        }
-        let (bs, es) = (b.div_euclid(1000), e.div_euclid(1000));
-        if es > bs {
-            let mid = (bs + (es - bs) / 2) * 1000 + 999;
-            out.splits += 1;
-            stack.push((b, mid));
-            stack.push((mid + 1, e));
-        } else {
-            // One second, still a full page: read that second (and the index's rounding of it).
-            let scanned = crate::message::scan::key_in_range(
-                client,
-                &q.topic,
-                broker,
-                (b, e.saturating_add(999)),
-                &q.key,
-            )
-            .await?;
-            out.notes.push(format!(
-                "{}: more hits in the second {} than the index returns at once; that second was scanned.",
-                broker.broker_name,
-                crate::audit::iso8601(Millis(b))
-            ));
-            for m in scanned {
-                keep(m, &mut out);
+            if keep(m, &mut out) {
+                fresh += 1;
             }
         }
+        let Some(oldest) = oldest.filter(|_| full) else {
+            break;
+        };
+        if fresh > 0 && oldest < end {
+            out.splits += 1;
+            end = oldest;
+            continue;
+        }
+        // A full page and nothing new: one index second holds more hits than a page. Pull it.
+        let second = (oldest.saturating_sub(999).max(window.0), oldest.min(window.1));
+        let scanned = crate::message::scan::key_in_range(client, &q.topic, broker, second, &q.key).await?;
+        out.notes.push(format!(
+            "{}: more hits in the second before {} than the index returns at once; that second was scanned.",
+            broker.broker_name,
+            crate::audit::iso8601(Millis(oldest))
+        ));
+        for m in scanned {
+            keep(m, &mut out);
+        }
+        end = second.0 - 1;
     }
+    out.collisions = u32::try_from(seen_collisions.len()).unwrap_or(u32::MAX);
     if out.rows.len() > limit {
         out.capped = true;
     }

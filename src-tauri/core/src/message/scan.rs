@@ -14,8 +14,8 @@ use std::time::Instant;
 use futures::StreamExt as _;
 use serde::{Deserialize, Serialize};
 
-use super::MessageView;
-use super::query::{MessageRow, decode_views, row_of};
+use super::query::{MessageRow, decode_stored};
+use super::{MessageView, Stored};
 use crate::console::Console;
 use crate::error::{Error, Result};
 use crate::jobs::{JobContext, JobId, JobSink};
@@ -136,7 +136,8 @@ pub(crate) struct Matcher {
     tags: Option<Vec<String>>,
     key: Option<String>,
     property: Option<PropertyMatch>,
-    body_contains: Option<String>,
+    /// The body substring, searched as bytes.
+    body_finder: Option<memchr::memmem::Finder<'static>>,
     body_regex: Option<regex::Regex>,
     store_host: Option<String>,
 }
@@ -169,48 +170,53 @@ impl Matcher {
             }),
             key: some(&f.key),
             property: f.property.clone(),
-            body_contains: f.body_contains.clone().filter(|s| !s.is_empty()),
+            body_finder: f
+                .body_contains
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(|s| memchr::memmem::Finder::new(s.as_bytes()).into_owned()),
             body_regex,
             store_host: some(&f.store_host),
         })
     }
 
-    pub(crate) fn matches(&self, m: &MessageView) -> bool {
+    pub(crate) fn matches(&self, m: &impl Probe) -> bool {
         if let Some(tags) = self.tags.as_ref().filter(|t| !t.is_empty())
-            && !m.tags.as_ref().is_some_and(|t| tags.contains(t))
+            && !m.tag().is_some_and(|t| tags.iter().any(|x| x == t))
         {
             return false;
         }
         if let Some(k) = &self.key
-            && !m.keys.contains(k)
+            && !m.has_key(k)
         {
             return false;
         }
         match &self.property {
-            Some(PropertyMatch::Equals { name, value }) if m.properties.get(name) != Some(value) => {
+            Some(PropertyMatch::Equals { name, value }) if m.prop(name) != Some(value.as_str()) => {
                 return false;
             }
             Some(PropertyMatch::Contains { name, value })
-                if !m.properties.get(name).is_some_and(|v| v.contains(value.as_str())) =>
+                if !m.prop(name).is_some_and(|v| v.contains(value.as_str())) =>
             {
                 return false;
             }
             _ => {}
         }
         if let Some(h) = &self.store_host
-            && &m.store_host != h
+            && !m.host_is(h)
         {
             return false;
         }
-        if self.body_contains.is_some() || self.body_regex.is_some() {
-            let Some(text) = m.body_text.as_deref() else {
+        if let Some(f) = &self.body_finder
+            && f.find(m.bytes()).is_none()
+        {
+            return false;
+        }
+        if self.body_finder.is_some() || self.body_regex.is_some() {
+            // Only text bodies match a body filter (checked after the byte search: most fail it).
+            let Some(text) = m.text() else {
                 return false;
             };
-            if let Some(c) = &self.body_contains
-                && !text.contains(c.as_str())
-            {
-                return false;
-            }
             if let Some(r) = &self.body_regex
                 && !r.is_match(text)
             {
@@ -218,6 +224,61 @@ impl Matcher {
             }
         }
         true
+    }
+}
+
+/// What a filter looks at in a message, decoded ([`Stored`]) or viewed ([`MessageView`]).
+pub(crate) trait Probe {
+    fn tag(&self) -> Option<&str>;
+    fn has_key(&self, key: &str) -> bool;
+    fn prop(&self, name: &str) -> Option<&str>;
+    fn host_is(&self, host: &str) -> bool;
+    fn text(&self) -> Option<&str>;
+    fn bytes(&self) -> &[u8];
+}
+
+impl Probe for Stored {
+    fn tag(&self) -> Option<&str> {
+        self.tags()
+    }
+    fn has_key(&self, key: &str) -> bool {
+        Stored::has_key(self, key)
+    }
+    fn prop(&self, name: &str) -> Option<&str> {
+        Stored::prop(self, name)
+    }
+    fn host_is(&self, host: &str) -> bool {
+        host.parse::<std::net::SocketAddr>().map_or_else(
+            |_| self.store_host().to_string() == host,
+            |h| h == self.store_host(),
+        )
+    }
+    fn text(&self) -> Option<&str> {
+        Stored::text(self)
+    }
+    fn bytes(&self) -> &[u8] {
+        self.body()
+    }
+}
+
+impl Probe for MessageView {
+    fn tag(&self) -> Option<&str> {
+        self.tags.as_deref()
+    }
+    fn has_key(&self, key: &str) -> bool {
+        self.keys.iter().any(|k| k == key)
+    }
+    fn prop(&self, name: &str) -> Option<&str> {
+        self.properties.get(name).map(String::as_str)
+    }
+    fn host_is(&self, host: &str) -> bool {
+        self.store_host == host
+    }
+    fn text(&self) -> Option<&str> {
+        self.body_text.as_deref()
+    }
+    fn bytes(&self) -> &[u8] {
+        self.body_text.as_deref().map_or(&[], str::as_bytes)
     }
 }
 
@@ -299,7 +360,7 @@ async fn range_of(
                 return Ok(None);
             }
             let (views, _) = pull(client, topic, probe, offset, 1).await?;
-            Ok::<_, Error>(views.first().map(|v| v.store_timestamp.0))
+            Ok::<_, Error>(views.first().map(Stored::store_timestamp))
         }
     };
     let (from, to) = (from.clamp(0, max), to.clamp(0, max));
@@ -317,18 +378,12 @@ async fn range_of(
     Ok((from, to.max(from)))
 }
 
-/// One pull: the messages at `offset` and the next offset to ask for.
-pub(crate) async fn pull(
-    client: &LiveClient,
-    topic: &str,
-    r: &Range,
-    offset: i64,
-    max: u32,
-) -> Result<(Vec<MessageView>, i64)> {
-    let ext = BTreeMap::from([
+/// The header of a pull as `TOOLS_CONSUMER`, the subscription (`*`) in the request.
+fn pull_header(topic: &str, queue_id: u32, offset: i64, max: u32) -> BTreeMap<String, String> {
+    BTreeMap::from([
         ("consumerGroup".to_owned(), SCAN_GROUP.to_owned()),
         ("topic".to_owned(), topic.to_owned()),
-        ("queueId".to_owned(), r.queue_id.to_string()),
+        ("queueId".to_owned(), queue_id.to_string()),
         ("queueOffset".to_owned(), offset.to_string()),
         ("maxMsgNums".to_owned(), max.to_string()),
         ("sysFlag".to_owned(), FLAG_SUBSCRIPTION.to_string()),
@@ -337,7 +392,18 @@ pub(crate) async fn pull(
         ("subscription".to_owned(), "*".to_owned()),
         ("subVersion".to_owned(), "0".to_owned()),
         ("expressionType".to_owned(), "TAG".to_owned()),
-    ]);
+    ])
+}
+
+/// One pull: the messages at `offset` and the next offset to ask for.
+pub(crate) async fn pull(
+    client: &LiveClient,
+    topic: &str,
+    r: &Range,
+    offset: i64,
+    max: u32,
+) -> Result<(Vec<Stored>, i64)> {
+    let ext = pull_header(topic, r.queue_id, offset, max);
     let reply = remoting::invoke(&r.addr, PULL_MESSAGE, ext, client.creds(), client.timeout).await?;
     let next = reply
         .ext
@@ -345,8 +411,8 @@ pub(crate) async fn pull(
         .and_then(|v| v.parse::<i64>().ok());
     match reply.code {
         0 => {
-            let views = decode_views(&reply.body)?;
-            let after = views.last().map_or(offset, |v| v.queue_offset.0 + 1);
+            let views = decode_stored(bytes::Bytes::from(reply.body))?;
+            let after = views.last().map_or(offset, |v| v.queue_offset() + 1);
             Ok((views, next.unwrap_or(after).max(after)))
         }
         PULL_NOT_FOUND | PULL_RETRY_IMMEDIATELY => Ok((Vec::new(), next.unwrap_or(offset))),
@@ -386,7 +452,7 @@ impl Shared {
 }
 
 /// Where a scan's matches go, a batch at a time, with the broker they came from.
-pub(crate) type Emit<'a> = &'a (dyn Fn(&str, Vec<MessageView>) + Sync);
+pub(crate) type Emit<'a> = &'a (dyn Fn(&str, Vec<Stored>) + Sync);
 
 /// Scans one queue; returns its progress and where it stopped.
 #[allow(clippy::too_many_arguments)]
@@ -411,8 +477,8 @@ async fn scan_queue(
         error: None,
     };
     let mut at = r.from;
-    let mut pending: Vec<MessageView> = Vec::new();
-    let flush = |views: &mut Vec<MessageView>| {
+    let mut pending: Vec<Stored> = Vec::new();
+    let flush = |views: &mut Vec<Stored>| {
         if !views.is_empty() {
             emit(&r.broker_name, std::mem::take(views));
         }
@@ -427,20 +493,24 @@ async fn scan_queue(
                     // Nothing more to read here (a hole the broker will not skip).
                     break;
                 }
+                // Counted once per pull: the counter is shared by every queue's task.
+                let before = q.scanned.0;
                 for v in views {
-                    if v.queue_offset.0 >= r.to {
+                    if v.queue_offset() >= r.to {
                         at = r.to;
                         break;
                     }
                     q.scanned.0 += 1;
-                    shared.scanned.fetch_add(1, Ordering::Relaxed);
-                    let ts = v.store_timestamp.0;
-                    let after = v.queue_offset.0 + 1;
+                    let ts = v.store_timestamp();
+                    let after = v.queue_offset() + 1;
                     if ts >= begin && ts <= end && matcher.matches(&v) {
                         // Claim a slot under the cap; past it, this message is where a continue resumes.
                         if shared.matched.fetch_add(1, Ordering::Relaxed) >= shared.limit {
                             shared.matched.fetch_sub(1, Ordering::Relaxed);
-                            at = v.queue_offset.0;
+                            // This one is not scanned: a continue starts at it.
+                            q.scanned.0 -= 1;
+                            shared.scanned.fetch_add(q.scanned.0 - before, Ordering::Relaxed);
+                            at = v.queue_offset();
                             flush(&mut pending);
                             return (q, at);
                         }
@@ -452,6 +522,7 @@ async fn scan_queue(
                     }
                     at = after;
                 }
+                shared.scanned.fetch_add(q.scanned.0 - before, Ordering::Relaxed);
                 at = at.max(next.min(r.to));
                 shared.report(ctx, false);
             }
@@ -492,9 +563,9 @@ pub(crate) async fn key_in_range(
                 break;
             }
             for v in views {
-                at = at.max(v.queue_offset.0 + 1);
-                if v.queue_offset.0 < to && v.keys.iter().any(|k| k == key) {
-                    out.push(v);
+                at = at.max(v.queue_offset() + 1);
+                if v.queue_offset() < to && v.has_key(key) {
+                    out.push(v.view());
                 }
             }
             at = at.max(next.min(to));
@@ -687,6 +758,50 @@ pub(crate) async fn run_scan(
     Ok(summary)
 }
 
+/// The benchmark's baseline for a scan: every queue of `topic` pulled from its min to its max offset
+/// with [`SCAN_CONCURRENCY`] queues in flight, messages counted by their size fields and not decoded
+/// or filtered (the physical limit of pulling on this cluster). Returns the messages counted.
+pub async fn pull_baseline(client: &LiveClient, topic: &str) -> Result<u64> {
+    let queues = master_queues(client, topic).await?;
+    let counts: Vec<Result<u64>> = futures::stream::iter(queues)
+        .map(|(broker_name, addr, queue_id)| async move {
+            let ext = || {
+                BTreeMap::from([
+                    ("topic".to_owned(), topic.to_owned()),
+                    ("queueId".to_owned(), queue_id.to_string()),
+                ])
+            };
+            let max = ext_offset(client, &addr, GET_MAX_OFFSET, ext(), "max offset").await?;
+            let mut at = ext_offset(client, &addr, GET_MIN_OFFSET, ext(), "min offset").await?;
+            let mut n = 0u64;
+            while at < max {
+                let q = pull_header(topic, queue_id, at, PULL_BATCH);
+                let r = remoting::invoke(&addr, PULL_MESSAGE, q, client.creds(), client.timeout).await?;
+                let next = r
+                    .ext
+                    .get("nextBeginOffset")
+                    .and_then(|v| v.parse::<i64>().ok())
+                    .unwrap_or(at);
+                let mut i = 0usize;
+                while i + 4 <= r.body.len() {
+                    let size = i32::from_be_bytes([r.body[i], r.body[i + 1], r.body[i + 2], r.body[i + 3]]);
+                    i += usize::try_from(size).unwrap_or(usize::MAX).max(4);
+                    n += 1;
+                }
+                if next <= at {
+                    tracing::warn!(broker = %broker_name, queue = queue_id, "pull baseline stuck at {at}");
+                    break;
+                }
+                at = next;
+            }
+            Ok(n)
+        })
+        .buffer_unordered(SCAN_CONCURRENCY)
+        .collect()
+        .await;
+    counts.into_iter().sum()
+}
+
 impl Console {
     /// Starts a scan of `topic` over a store-time range as a job; returns its id at once. Batch
     /// items are [`ScanItem`]s; the summary is a [`ScanSummary`].
@@ -698,8 +813,8 @@ impl Console {
         let req = req.clone();
         let title = format!("Scan {}", req.topic);
         Ok(self.jobs().start(&title, sink, move |ctx| async move {
-            let emit = |broker: &str, views: Vec<MessageView>| {
-                let rows = views.into_iter().map(|v| row_of(v, broker)).collect();
+            let emit = |broker: &str, views: Vec<Stored>| {
+                let rows = views.iter().map(|v| v.row(broker)).collect();
                 let item = ScanItem::Matches { rows };
                 ctx.batch(vec![serde_json::to_value(item).unwrap_or_default()]);
             };

@@ -2,8 +2,8 @@
 //! messages (`SEND_BATCH_MESSAGE`, 320) straight to each writable queue of every master, several
 //! batches in flight. Not an operator action (no preview, no journal) and not exposed to the UI.
 //!
-//! Each message gets a unique key (`UNIQ_KEY`), tag `seed`, key `<prefix>-<n>` and a body of the
-//! asked size starting with `<prefix>-<n> `.
+//! Each message gets a unique key (`UNIQ_KEY`), tag `seed`, key `<prefix>-<n>` (and a shared key
+//! when asked) and a body of the asked size starting with `<prefix>-<n> `.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -56,6 +56,7 @@ impl Console {
         count: u64,
         body_size: usize,
         prefix: &str,
+        shared_key: Option<&str>,
     ) -> Result<SeedReport> {
         let start = Instant::now();
         let (_, client) = self.client(id).await?;
@@ -105,8 +106,12 @@ impl Console {
                     let key = format!("{prefix}-{j}");
                     let mut b = format!("{key} ").into_bytes();
                     b.resize(body_size.max(b.len()), b'x');
+                    let keys = match shared_key {
+                        Some(k) => format!("{k} {key}"),
+                        None => key,
+                    };
                     let props = BTreeMap::from([
-                        ("KEYS".to_owned(), key),
+                        ("KEYS".to_owned(), keys),
                         ("TAGS".to_owned(), "seed".to_owned()),
                         ("UNIQ_KEY".to_owned(), new_uniq_id(Millis::now())),
                     ]);

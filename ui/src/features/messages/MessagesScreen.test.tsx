@@ -84,7 +84,7 @@ describe('MessagesScreen', () => {
     await userEvent.click(screen.getByTestId('key-search'));
     expect(await screen.findByTestId('key-count')).toHaveTextContent('150 message(s)');
     expect(screen.getByTestId('key-truncated')).toHaveTextContent('truncated');
-    expect(screen.getByTestId('key-summary')).toHaveTextContent('4 window split(s)');
+    expect(screen.getByTestId('key-summary')).toHaveTextContent('4 full page(s) continued');
     expect(screen.getByTestId('key-failed')).toHaveTextContent('broker-b');
     expect(asked[0]).toMatchObject({ topic: 'Orders', key: 'order-1', limit: 250, end: null });
     expect(screen.getAllByText(/^body \d+$/)).toHaveLength(149);

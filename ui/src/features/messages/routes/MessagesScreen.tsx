@@ -117,7 +117,7 @@ function ByKey({ connection, topics }: { connection: ConnectionProfile; topics: 
               <Badge color="green" variant="light">complete</Badge>
             )}
             <Text size="xs" c="dimmed">
-              {formatTime(r.begin)} – {formatTime(r.end)} · {r.brokers.length} broker(s) · {r.requests} request(s){r.splits ? `, ${r.splits} window split(s)` : ''}
+              {formatTime(r.begin)} – {formatTime(r.end)} · {r.brokers.length} broker(s) · {r.requests} request(s){r.splits ? `, ${r.splits} full page(s) continued` : ''}
               {r.collisions ? ` · ${r.collisions} index hit(s) for other keys dropped` : ''} · {Math.round(r.elapsedMs ?? 0)} ms
             </Text>
           </Group>
