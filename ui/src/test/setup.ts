@@ -1,8 +1,12 @@
 import '@testing-library/jest-dom/vitest';
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterEach } from 'vitest';
 
 afterEach(() => cleanup());
+
+// The test command runs these while real clusters start beside them on 2 cores: give findBy* and
+// waitFor time to see a modal's content render instead of failing at the default second.
+configure({ asyncUtilTimeout: 10_000 });
 
 // jsdom lacks these; Mantine and the virtualizer use them.
 Object.defineProperty(window, 'matchMedia', {

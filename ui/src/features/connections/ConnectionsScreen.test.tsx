@@ -61,7 +61,7 @@ describe('ConnectionsScreen', () => {
     });
     renderWithApp(<ConnectionsScreen />);
     await userEvent.click(await screen.findByTestId('conn-new'));
-    await userEvent.type(screen.getByTestId('conn-name'), 'staging');
+    await userEvent.type(await screen.findByTestId('conn-name'), 'staging');
     await userEvent.type(screen.getByTestId('conn-namesrv'), 'localhost');
     await userEvent.click(screen.getByTestId('conn-save'));
     expect(await screen.findByText(/Invalid input \[Validation\]/)).toBeInTheDocument();

@@ -91,7 +91,7 @@ describe('consumer group administration', () => {
     });
     renderWithApp(<GroupsScreen connection={profile()} />);
     await userEvent.click(await screen.findByTestId('groups-create'));
-    await userEvent.type(screen.getByTestId('group-form-name'), 'g new');
+    await userEvent.type(await screen.findByTestId('group-form-name'), 'g new');
     expect(await screen.findByText(/' ' is not allowed/)).toBeInTheDocument();
     expect(screen.getByTestId('group-form-preview')).toBeDisabled();
     await userEvent.clear(screen.getByTestId('group-form-name'));
