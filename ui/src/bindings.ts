@@ -745,7 +745,7 @@ export type KeyQueryResult = {
 	end: Millis,
 	/**  Requests sent (one per window per broker). */
 	requests: number,
-	/**  Windows split because a broker answered a full page. */
+	/**  Windows narrowed because a broker answered a full page (the walk went on before its oldest hit). */
 	splits: number,
 	/**  Hits the index returned for another key with the same hash (dropped). */
 	collisions: number,
@@ -1210,7 +1210,7 @@ export type TailBatch = {
 	received: Count,
 	/**  Arrivals since the last batch that were not sent (more than a batch holds). */
 	dropped: Count,
-	/**  Matching messages per second over the last batch interval. */
+	/**  Matching messages per second over the last five seconds. */
 	ratePerSec: number | null,
 	/**  Queues tailed, and those whose broker failed (they are retried). */
 	queues: number,
