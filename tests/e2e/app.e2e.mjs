@@ -553,6 +553,9 @@ try {
     });
     await shot(browser, 'messages-tail-light');
     const tailText = String(await (await browser.$(byTestId('tail-rate'))).getProperty('textContent'));
+    // Paused, the rows stay put while they are read (arrivals are only counted).
+    await (await browser.$(byTestId('tail-pause'))).click();
+    await browser.pause(300);
     const tags = await browser.$$('//*[@data-testid="tail-results"]//tbody/tr/td[2]');
     const shown = [];
     for (const t of tags.slice(0, 10)) shown.push(await t.getText());
