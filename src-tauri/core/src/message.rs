@@ -287,10 +287,17 @@ impl Console {
         req: &SendRequest,
         uniq: &str,
     ) -> Result<Prepared> {
-        let body = req.body.bytes()?;
-        validate(req, &body)?;
         let (_, client) = self.client(id).await?;
         let route = topic_route(&client, &req.topic).await?;
+        prepare_on(&route, req, uniq)
+    }
+}
+
+/// [`Console::prepare_send`] on a route already read (a job sending many messages reads it once).
+pub(crate) fn prepare_on(route: &crate::topic::RouteBody, req: &SendRequest, uniq: &str) -> Result<Prepared> {
+    {
+        let body = req.body.bytes()?;
+        validate(req, &body)?;
         // Writable (broker, queue) pairs of masters.
         let mut slots: Vec<(String, String, u32)> = Vec::new();
         for q in &route.queue_datas {
@@ -353,7 +360,9 @@ impl Console {
             queue_id,
         })
     }
+}
 
+impl Console {
     /// The preview of sending a message.
     pub async fn message_plan_send(&self, id: &ConnectionId, req: &SendRequest) -> Result<ChangePlan> {
         let profile = self.connection_get(id).await?;

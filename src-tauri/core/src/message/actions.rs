@@ -482,6 +482,8 @@ impl Console {
         let console = self.clone();
         let (_, client) = self.client(id).await?;
         let known = super::known_brokers(&client).await?;
+        // The target's route once for the whole job, not once per message.
+        let route = crate::topic::topic_route(&client, req.target_topic.trim()).await?;
         let (id, req) = (id.clone(), req.clone());
         let title = format!(
             "Re-publish {} message(s) to {}",
@@ -496,12 +498,13 @@ impl Console {
                 let mut items: Vec<RepublishItem> = Vec::new();
                 let mut sends = futures::stream::iter(req.offset_msg_ids.clone())
                     .map(|mid| {
-                        let (console, id, target, ctx, known) = (&console, &id, &target, &ctx, &known);
+                        let (console, id, target, ctx, known, route) =
+                            (&console, &id, &target, &ctx, &known, &route);
                         async move {
                             if ctx.is_cancelled() {
                                 return None;
                             }
-                            let r = console.republish_one(id, known, &mid, target).await;
+                            let r = console.republish_one(id, known, route, &mid, target).await;
                             Some(match r {
                                 Ok(sent) => RepublishItem {
                                     offset_msg_id: mid,
@@ -573,6 +576,7 @@ impl Console {
         &self,
         id: &ConnectionId,
         known: &std::collections::BTreeSet<String>,
+        route: &crate::topic::RouteBody,
         offset_msg_id: &str,
         target: &str,
     ) -> Result<SendResult> {
@@ -592,7 +596,7 @@ impl Console {
             queue_id: None,
         };
         let uniq = new_uniq_id(Millis::now());
-        let p = self.prepare_send(id, &req, &uniq).await?;
+        let p = super::prepare_on(route, &req, &uniq)?;
         super::send_prepared(&client, target, &p, &uniq).await
     }
 
