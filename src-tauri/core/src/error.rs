@@ -142,10 +142,22 @@ impl Error {
 
     /// Whether trying the same thing again later may succeed.
     pub fn retryable(&self) -> bool {
-        matches!(
-            self,
-            Self::Unreachable { .. } | Self::Timeout { .. } | Self::Storage(_)
-        )
+        self.is_broker_busy()
+            || matches!(
+                self,
+                Self::Unreachable { .. } | Self::Timeout { .. } | Self::Storage(_)
+            )
+    }
+
+    /// A broker's flow control: it refused the request unprocessed (`SYSTEM_BUSY`, 2, or a
+    /// `SYSTEM_ERROR` carrying one of its busy markers), so sending it again later is safe.
+    pub fn is_broker_busy(&self) -> bool {
+        match self {
+            Self::BrokerRejected { code, detail, .. } => {
+                *code == SYSTEM_BUSY || BUSY_MARKERS.iter().any(|m| detail.contains(m))
+            }
+            _ => false,
+        }
     }
 
     /// Technical detail for the "details" part of an error toast and the log.
@@ -224,6 +236,19 @@ impl Error {
     }
 }
 
+/// `ResponseCode.SYSTEM_BUSY`.
+const SYSTEM_BUSY: i32 = 2;
+
+/// The remarks of a broker's flow control (`BrokerFastFailure`, the commit log lock, a full
+/// request queue).
+const BUSY_MARKERS: [&str; 5] = [
+    "[TIMEOUT_CLEAN_QUEUE]",
+    "[PCBUSY_CLEAN_QUEUE]",
+    "[PC_SYNCHRONIZED]",
+    "[REJECTREQUEST]",
+    "broker busy",
+];
+
 /// Words of a broker's ACL rejection (4.x plain ACL, 5.x authentication) in its error remark.
 const ACL_MARKERS: [&str; 4] = [
     "AclException",
@@ -281,5 +306,26 @@ mod tests {
         );
         assert_eq!(response_code_in("x CODE: 1  DESC: y"), Some(1));
         assert_eq!(response_code_in("no code"), None);
+    }
+
+    #[test]
+    fn broker_flow_control_is_busy_and_retryable() {
+        let busy = |code: i32, detail: &str| Error::BrokerRejected {
+            target: "b".into(),
+            operation: "send batch".into(),
+            code,
+            detail: detail.into(),
+        };
+        let clean_queue = busy(
+            2,
+            "[TIMEOUT_CLEAN_QUEUE]broker busy, start flow control for a while, period in queue: 228ms",
+        );
+        assert!(clean_queue.is_broker_busy());
+        assert!(clean_queue.retryable());
+        assert!(busy(1, "[PC_SYNCHRONIZED]broker busy, start flow control").is_broker_busy());
+        let other = busy(1, "topic not allowed");
+        assert!(!other.is_broker_busy());
+        assert!(!other.retryable());
+        assert!(!Error::validation("x").is_broker_busy());
     }
 }

@@ -474,6 +474,19 @@ pub(crate) async fn send_prepared(
     p: &Prepared,
     uniq: &str,
 ) -> Result<SendResult> {
+    // A busy broker refused the message unstored; the Java producer also sends it again.
+    remoting::while_busy(SEND_BUSY_TRIES, || send_prepared_once(client, topic, p, uniq)).await
+}
+
+/// Sends of one message while its broker is busy.
+const SEND_BUSY_TRIES: u32 = 4;
+
+async fn send_prepared_once(
+    client: &crate::registry::LiveClient,
+    topic: &str,
+    p: &Prepared,
+    uniq: &str,
+) -> Result<SendResult> {
     let creds = client.creds();
     let ext = BTreeMap::from([
         ("producerGroup".to_owned(), PRODUCER_GROUP.to_owned()),

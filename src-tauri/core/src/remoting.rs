@@ -257,6 +257,29 @@ pub async fn invoke_body(
     }
 }
 
+/// Runs `attempt` again while the broker answers with flow control ([`Error::is_broker_busy`]:
+/// the request was refused unprocessed), waiting 50 ms, 100 ms, … up to 1 s between tries, at most
+/// `tries` in all. Any other outcome is returned as it is.
+pub async fn while_busy<T, F, Fut>(tries: u32, mut attempt: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut pause = Duration::from_millis(50);
+    let mut tried = 1;
+    loop {
+        match attempt().await {
+            Err(e) if e.is_broker_busy() && tried < tries => {
+                tracing::debug!(error = %e, tried, "broker busy, trying again");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(1));
+                tried += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// A header-only request: its code and header fields.
 pub type Request = (i32, BTreeMap<String, String>);
 
@@ -689,6 +712,48 @@ pub async fn cluster_table(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn busy() -> Error {
+        Error::BrokerRejected {
+            target: "b".into(),
+            operation: "send".into(),
+            code: 2,
+            detail: "[TIMEOUT_CLEAN_QUEUE]broker busy".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn busy_answers_are_tried_again_and_other_failures_are_not() {
+        let tries = std::cell::Cell::new(0);
+        let r = while_busy(5, || async {
+            tries.set(tries.get() + 1);
+            if tries.get() < 3 {
+                Err(busy())
+            } else {
+                Ok(tries.get())
+            }
+        })
+        .await;
+        assert_eq!(r.unwrap(), 3);
+
+        tries.set(0);
+        let r: Result<()> = while_busy(2, || async {
+            tries.set(tries.get() + 1);
+            Err(busy())
+        })
+        .await;
+        assert!(r.unwrap_err().is_broker_busy());
+        assert_eq!(tries.get(), 2, "gives up after its tries");
+
+        tries.set(0);
+        let r: Result<()> = while_busy(5, || async {
+            tries.set(tries.get() + 1);
+            Err(Error::validation("bad name"))
+        })
+        .await;
+        assert!(matches!(r, Err(Error::Validation { .. })));
+        assert_eq!(tries.get(), 1, "a refusal that is not flow control is final");
+    }
 
     #[test]
     fn fastjson_numeric_keys_are_quoted_but_strings_untouched() {

@@ -21,6 +21,8 @@ const SEND_BATCH_MESSAGE: i32 = 320;
 /// Bytes per batch (brokers refuse batches over their 4 MiB message limit).
 const BATCH_BYTES: usize = 1 << 20;
 const IN_FLIGHT: usize = 8;
+/// Sends of one batch while the broker is busy (about 40 s of waiting at most).
+const BUSY_TRIES: u32 = 45;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -132,8 +134,15 @@ impl Console {
                     ("k".to_owned(), "false".to_owned()),
                     ("m".to_owned(), "true".to_owned()),
                 ]);
-                let r = remoting::invoke_body(addr, SEND_BATCH_MESSAGE, ext, &body, creds, timeout).await?;
-                remoting::check(addr, "send batch", r).map(drop)
+                // A broker under flow control refuses the batch unstored: wait and send it again
+                // (a million-message seed on a loaded machine meets it).
+                remoting::while_busy(BUSY_TRIES, || async {
+                    let r =
+                        remoting::invoke_body(addr, SEND_BATCH_MESSAGE, ext.clone(), &body, creds, timeout)
+                            .await?;
+                    remoting::check(addr, "send batch", r).map(drop)
+                })
+                .await
             })
             .buffer_unordered(IN_FLIGHT)
             .collect()
