@@ -306,6 +306,17 @@ async fn lifecycle(flavour: &str, cluster_name: &str) {
         );
     }
     send(&c, &id, &topic, 3).await;
+    // A broker indexes a stored message into its queue a moment after the send returns (the
+    // rocketmq-rust broker can lag here): until then "latest" is one short.
+    let mut indexed = 0;
+    for _ in 0..300 {
+        indexed = c.topic_detail(&id, &topic).await.unwrap().total_messages.0;
+        if indexed == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(indexed, 3, "the three messages in the topic's queues");
     let reset = ResetRequest {
         group: group.clone(),
         topic: Some(topic.clone()),
