@@ -275,16 +275,21 @@ async fn actions(flavour: &str, cluster_name: &str) {
     .await;
 
     // The 4 MB body: by unique key, by offset id, by scan (its last bytes), byte for byte.
-    let by_uniq = c
-        .message_by_id(
-            &id,
-            &IdQuery {
-                id: big.msg_id.clone(),
-                topic: Some(topic.clone()),
-            },
-        )
-        .await
-        .unwrap();
+    // The broker indexes the key a moment after the send returns (a 4 MB message takes longest).
+    let query = IdQuery {
+        id: big.msg_id.clone(),
+        topic: Some(topic.clone()),
+    };
+    let mut found = None;
+    eventually("the 4 MB message in the broker's index", 30, async || {
+        match c.message_by_id(&id, &query).await {
+            Ok(r) => found = Some(r),
+            Err(e) => assert_eq!(e.code(), ErrorCode::NotFound, "{e}"),
+        }
+        found.is_some()
+    })
+    .await;
+    let by_uniq = found.unwrap();
     assert_eq!(by_uniq.matched_as, IdKind::UniqueKey);
     let m = &by_uniq.messages[0];
     assert_eq!(m.body_size, 4_000_000);

@@ -48,6 +48,7 @@ async fn send(
     n: usize,
     queues: u32,
 ) -> Vec<String> {
+    let before = c.topic_detail(id, topic).await.unwrap().total_messages.0;
     let mut bodies = Vec::new();
     for i in 0..n {
         let body = format!("{prefix}-{i}");
@@ -66,6 +67,13 @@ async fn send(
         c.message_send(id, &req, &ok()).await.unwrap();
         bodies.push(body);
     }
+    // A broker indexes a stored message into its queue a moment after the send returns: wait
+    // until every one counts, or a plan made now would see the queues one short.
+    let want = before + i64::try_from(n).unwrap();
+    eventually("the sent messages in the topic's queues", 30, async || {
+        c.topic_detail(id, topic).await.unwrap().total_messages.0 >= want
+    })
+    .await;
     bodies
 }
 
