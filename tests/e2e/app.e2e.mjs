@@ -85,6 +85,46 @@ async function clickFree(browser, id) {
   );
 }
 
+/** Waits until an element stops moving: a click computed while a drawer still slides in lands
+ * where the button was, which can be the drawer's overlay (and closes the drawer). */
+async function settled(browser, el) {
+  let last = '';
+  let still = 0;
+  await browser.waitUntil(
+    async () => {
+      const r = await el.getLocation();
+      const now = `${Math.round(r.x)},${Math.round(r.y)}`;
+      still = now === last ? still + 1 : 0;
+      last = now;
+      return still >= 2;
+    },
+    { timeout: 10_000, interval: 150, timeoutMsg: 'the element kept moving' },
+  );
+}
+
+/** Clicks `id` until `shownId` is displayed: a click that lands while a drawer slides in or a toast
+ * covers the button is lost or intercepted, so it is tried again (the opened dialog's overlay then
+ * covers the button, so a second click cannot close what the first opened). */
+async function openBy(browser, id, shownId) {
+  const el = await browser.$(byTestId(id));
+  const shown = await browser.$(byTestId(shownId));
+  await el.waitForDisplayed({ timeout: 10_000 });
+  await settled(browser, el);
+  await browser.waitUntil(
+    async () => {
+      if (await shown.isDisplayed()) return true;
+      await el.click().catch((e) => {
+        if (!/intercepted|stale/.test(String(e))) throw e;
+      });
+      return shown.waitForDisplayed({ timeout: 2_000 }).then(
+        () => true,
+        () => false,
+      );
+    },
+    { timeout: 20_000, interval: 100, timeoutMsg: `${id} never opened ${shownId}` },
+  );
+}
+
 /** Ticks the preview's "I understand" box until it shows ticked (a click while the dialog is still
  * laying out can be intercepted and lost). */
 async function acknowledge(browser) {
@@ -130,7 +170,7 @@ try {
   check(true, 'the app starts on the Connections screen');
 
   // Save a connection to the java5 cluster, testing it first.
-  await (await browser.$(byTestId('conn-new'))).click();
+  await openBy(browser, 'conn-new', 'conn-name');
   await typeInto(browser, 'conn-name', 'E2E java5');
   await typeInto(browser, 'conn-namesrv', namesrv);
   await typeInto(browser, 'conn-env-label', 'staging');
@@ -235,7 +275,7 @@ try {
 
   // A writable connection: create a topic, send a message, see it counted, delete it.
   const topic = `E2eTopic${Date.now()}`;
-  await (await browser.$(byTestId('conn-new'))).click();
+  await openBy(browser, 'conn-new', 'conn-name');
   await typeInto(browser, 'conn-name', 'E2E java5 rw');
   await typeInto(browser, 'conn-namesrv', namesrv);
   await typeInto(browser, 'conn-env-label', 'dev');
@@ -243,7 +283,7 @@ try {
   await (await browser.$(byTestId('overview-screen'))).waitForDisplayed({ timeout: 20_000 });
   await browser.waitUntil(async () => (await browser.$$(byTestId('broker-name'))).length === 2, { timeout: 20_000 });
   await (await browser.$(byTestId('nav-topics'))).click();
-  await (await browser.$(byTestId('topic-create'))).click();
+  await openBy(browser, 'topic-create', 'topic-form-name');
   await typeInto(browser, 'topic-form-name', topic);
   await (await browser.$(byTestId('topic-form-preview'))).click();
   const mq = await browser.$(byTestId('preview-mqadmin'));
@@ -268,7 +308,7 @@ try {
     }
   }
   await (await browser.$(byTestId('topic-total'))).waitForDisplayed({ timeout: 10_000 });
-  await (await browser.$(byTestId('topic-send'))).click();
+  await openBy(browser, 'topic-send', 'send-tag');
   await typeInto(browser, 'send-tag', 'TagE2E');
   await typeInto(browser, 'send-keys', 'e2e-key-1');
   await typeInto(browser, 'send-body', '{"hello":"e2e"}');
@@ -278,8 +318,7 @@ try {
   const sent = await browser.$(byTestId('send-result-msgid'));
   await sent.waitForDisplayed({ timeout: 15_000 });
   check(/^[0-9A-F]{32}$/.test(String(await sent.getProperty('textContent'))), 'the send result shows the message id');
-  await (await browser.$(byTestId('send-open-message'))).click();
-  await (await browser.$(byTestId('message-detail'))).waitForDisplayed({ timeout: 10_000 });
+  await openBy(browser, 'send-open-message', 'message-detail');
   const body = String(await (await browser.$(byTestId('message-body'))).getProperty('textContent'));
   check(body.includes('"hello": "e2e"'), 'the sent message opens, body shown as pretty JSON');
   // Close the message, then the send form; the topic's drawer stays (reopened if Escape closed it).
@@ -306,7 +345,7 @@ try {
     timeoutMsg: 'the topic never counted the sent message',
   });
   check(true, 'the topic detail counts the sent message');
-  await (await browser.$(byTestId('topic-delete'))).click();
+  await openBy(browser, 'topic-delete', 'preview-typed');
   await typeInto(browser, 'preview-typed', topic);
   await shot(browser, 'topic-delete-preview-light');
   await (await browser.$(byTestId('preview-apply'))).click();
@@ -401,7 +440,7 @@ try {
   await (await browser.$(byTestId('nav-groups'))).click();
   await (await browser.$(byTestId('groups-screen'))).waitForDisplayed({ timeout: 10_000 });
   const newGroup = `e2e-group-${Date.now()}`;
-  await (await browser.$(byTestId('groups-create'))).click();
+  await openBy(browser, 'groups-create', 'group-form-name');
   await typeInto(browser, 'group-form-name', newGroup);
   await typeInto(browser, 'group-form-retry-max', '5');
   await (await browser.$(byTestId('group-form-preview'))).click();
