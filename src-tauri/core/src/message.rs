@@ -295,71 +295,69 @@ impl Console {
 
 /// [`Console::prepare_send`] on a route already read (a job sending many messages reads it once).
 pub(crate) fn prepare_on(route: &crate::topic::RouteBody, req: &SendRequest, uniq: &str) -> Result<Prepared> {
-    {
-        let body = req.body.bytes()?;
-        validate(req, &body)?;
-        // Writable (broker, queue) pairs of masters.
-        let mut slots: Vec<(String, String, u32)> = Vec::new();
-        for q in &route.queue_datas {
-            if q.perm & 2 == 0 {
-                continue;
-            }
-            let Some(addr) = route
-                .broker_datas
-                .iter()
-                .find(|b| b.broker_name == q.broker_name)
-                .and_then(|b| b.broker_addrs.get("0"))
-            else {
-                continue;
-            };
-            for qid in 0..q.write_queue_nums {
-                slots.push((q.broker_name.clone(), addr.clone(), qid));
-            }
+    let body = req.body.bytes()?;
+    validate(req, &body)?;
+    // Writable (broker, queue) pairs of masters.
+    let mut slots: Vec<(String, String, u32)> = Vec::new();
+    for q in &route.queue_datas {
+        if q.perm & 2 == 0 {
+            continue;
         }
-        slots.sort();
-        if let Some(b) = &req.broker_name {
-            slots.retain(|(n, _, _)| n == b);
+        let Some(addr) = route
+            .broker_datas
+            .iter()
+            .find(|b| b.broker_name == q.broker_name)
+            .and_then(|b| b.broker_addrs.get("0"))
+        else {
+            continue;
+        };
+        for qid in 0..q.write_queue_nums {
+            slots.push((q.broker_name.clone(), addr.clone(), qid));
         }
-        if let Some(qid) = req.queue_id {
-            slots.retain(|(_, _, q)| *q == qid);
-        }
-        if slots.is_empty() {
-            return Err(Error::validation(format!(
-                "Topic '{}' has no writable queue{}{} on a live master.",
-                req.topic,
-                req.broker_name
-                    .as_deref()
-                    .map(|b| format!(" on {b}"))
-                    .unwrap_or_default(),
-                req.queue_id.map(|q| format!(" with id {q}")).unwrap_or_default(),
-            )));
-        }
-        let n = u32::try_from(slots.len()).unwrap_or(1);
-        let pick = COUNTER.load(Ordering::Relaxed) % n;
-        let (broker_name, addr, queue_id) = slots.swap_remove(pick as usize);
-        let mut props = req.properties.clone();
-        if let Some(t) = &req.tag {
-            props.insert("TAGS".into(), t.clone());
-        }
-        if !req.keys.is_empty() {
-            props.insert("KEYS".into(), req.keys.join(" "));
-        }
-        if let Some(l) = req.delay_level {
-            props.insert("DELAY".into(), l.to_string());
-        }
-        if let Some(at) = req.deliver_at {
-            props.insert("TIMER_DELIVER_MS".into(), at.0.to_string());
-        }
-        props.insert("UNIQ_KEY".into(), uniq.to_owned());
-        props.insert("WAIT".into(), "true".into());
-        Ok(Prepared {
-            body,
-            props,
-            broker_name,
-            addr,
-            queue_id,
-        })
     }
+    slots.sort();
+    if let Some(b) = &req.broker_name {
+        slots.retain(|(n, _, _)| n == b);
+    }
+    if let Some(qid) = req.queue_id {
+        slots.retain(|(_, _, q)| *q == qid);
+    }
+    if slots.is_empty() {
+        return Err(Error::validation(format!(
+            "Topic '{}' has no writable queue{}{} on a live master.",
+            req.topic,
+            req.broker_name
+                .as_deref()
+                .map(|b| format!(" on {b}"))
+                .unwrap_or_default(),
+            req.queue_id.map(|q| format!(" with id {q}")).unwrap_or_default(),
+        )));
+    }
+    let n = u32::try_from(slots.len()).unwrap_or(1);
+    let pick = COUNTER.load(Ordering::Relaxed) % n;
+    let (broker_name, addr, queue_id) = slots.swap_remove(pick as usize);
+    let mut props = req.properties.clone();
+    if let Some(t) = &req.tag {
+        props.insert("TAGS".into(), t.clone());
+    }
+    if !req.keys.is_empty() {
+        props.insert("KEYS".into(), req.keys.join(" "));
+    }
+    if let Some(l) = req.delay_level {
+        props.insert("DELAY".into(), l.to_string());
+    }
+    if let Some(at) = req.deliver_at {
+        props.insert("TIMER_DELIVER_MS".into(), at.0.to_string());
+    }
+    props.insert("UNIQ_KEY".into(), uniq.to_owned());
+    props.insert("WAIT".into(), "true".into());
+    Ok(Prepared {
+        body,
+        props,
+        broker_name,
+        addr,
+        queue_id,
+    })
 }
 
 impl Console {
