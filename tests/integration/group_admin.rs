@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use rmq_console_core::audit::{AuditFilter, AuditOutcome};
 use rmq_console_core::connection::ConnectionDraft;
 use rmq_console_core::group::admin::{GroupDeleteSpec, GroupSpec};
-use rmq_console_core::group::{GroupConfig, GroupListOptions};
+use rmq_console_core::group::{GroupConfig, GroupListOptions, StatsSource};
 use rmq_console_core::message::{MessageBody, SendRequest};
 use rmq_console_core::model::ConnectionId;
 use rmq_console_core::offset::{ResetMode, ResetRequest};
@@ -180,7 +180,8 @@ async fn lifecycle(flavour: &str, cluster_name: &str) {
             &id,
             GroupListOptions {
                 clients: false,
-                per_group_stats: false,
+                stats: StatsSource::OffsetTable,
+                activity: false,
             },
         )
         .await
@@ -427,7 +428,8 @@ async fn lifecycle(flavour: &str, cluster_name: &str) {
             &id,
             GroupListOptions {
                 clients: false,
-                per_group_stats: false,
+                stats: StatsSource::OffsetTable,
+                activity: false,
             },
         )
         .await

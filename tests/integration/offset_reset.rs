@@ -21,7 +21,7 @@ use consumer::{Consumer, Inbox, eventually};
 use rmq_console_core::audit::{AuditFilter, AuditOutcome};
 use rmq_console_core::connection::ConnectionDraft;
 use rmq_console_core::group::admin::GroupSpec;
-use rmq_console_core::group::{GroupConfig, GroupListOptions};
+use rmq_console_core::group::{GroupConfig, GroupListOptions, StatsSource};
 use rmq_console_core::jobs::{JobEvent, JobOutcome, JobSink};
 use rmq_console_core::message::{MessageBody, SendRequest};
 use rmq_console_core::model::{ConnectionId, Millis, Offset};
@@ -166,18 +166,30 @@ async fn scenario(flavour: &'static str, name: &str, cluster_name: &str) {
     assert_eq!(row.message_model.as_deref(), Some("CLUSTERING"));
     assert_eq!(row.lag, Some(Offset(0)), "{row:?}");
     assert_eq!(row.topics, vec![topic.clone()]);
-    let slow = c
-        .group_list(
-            &id,
-            GroupListOptions {
-                clients: false,
-                per_group_stats: true,
-            },
-        )
-        .await
-        .unwrap();
-    let slow_row = slow.groups.iter().find(|g| g.group == group).unwrap();
-    assert_eq!(slow_row.lag, row.lag);
+    for (stats, activity) in [
+        (StatsSource::OffsetTable, true),
+        (StatsSource::BrokerWide, false),
+        (StatsSource::PerGroup, false),
+    ] {
+        let other = c
+            .group_list(
+                &id,
+                GroupListOptions {
+                    clients: false,
+                    stats,
+                    activity,
+                },
+            )
+            .await
+            .unwrap();
+        let other_row = other.groups.iter().find(|g| g.group == group).unwrap();
+        assert_eq!(other_row.lag, row.lag, "{stats:?} {activity}");
+        assert_eq!(other_row.topics, row.topics, "{stats:?} {activity}");
+        assert!(
+            other_row.consume_tps.is_some() && other_row.last_consume.is_some(),
+            "{other_row:?}"
+        );
+    }
     // Detail: subscriptions, client, queues cross-checked with mqadmin consumerProgress.
     let detail = c.group_detail(&id, &group).await.unwrap();
     assert_eq!(
@@ -491,8 +503,9 @@ fn rust_offset_reset_online_offline_and_undo() {
 }
 
 /// 1,000 seeded groups (`rmq-console-cli seed-groups`, run by the test command before this test):
-/// the list is complete, and every group's lag from the broker-wide call equals the lag from
-/// per-group consume stats.
+/// the list is complete, and every group's lag and topics from the offset tables equal those of the
+/// consume-stats calls per (group, topic), of the broker-wide call and of per-group consume stats;
+/// the TPS of the three that carry it agree.
 #[test]
 #[ignore = "needs 1,000 seeded groups on java5 (scripts/test.sh seeds them)"]
 fn thousand_groups_are_listed_with_lag_matching_per_group_stats() {
@@ -500,42 +513,89 @@ fn thousand_groups_are_listed_with_lag_matching_per_group_stats() {
         let ns = cluster("java5", "java5", false);
         let c = console().await;
         let id = connect(&c, &ns, None).await;
+        let list = |stats, activity| {
+            let c = &c;
+            let id = &id;
+            async move {
+                c.group_list(
+                    id,
+                    GroupListOptions {
+                        clients: false,
+                        stats,
+                        activity,
+                    },
+                )
+                .await
+                .unwrap()
+            }
+        };
         let fast = c.group_list(&id, GroupListOptions::default()).await.unwrap();
-        let slow = c
-            .group_list(
-                &id,
-                GroupListOptions {
-                    clients: false,
-                    per_group_stats: true,
-                },
-            )
-            .await
-            .unwrap();
-        assert!(
-            fast.per_group_fallback.is_empty(),
-            "the broker-wide call was answered"
-        );
+        let active = list(StatsSource::OffsetTable, true).await;
+        let wide = list(StatsSource::BrokerWide, false).await;
+        let slow = list(StatsSource::PerGroup, false).await;
+        for l in [&fast, &active] {
+            assert!(
+                l.per_group_fallback.is_empty() && l.broker_wide.is_empty(),
+                "both masters answered the offset table: {:?} {:?}",
+                l.per_group_fallback,
+                l.broker_wide
+            );
+        }
+        assert_eq!(wide.broker_wide.len(), 2, "the broker-wide call was answered");
         assert_eq!(
             slow.per_group_fallback.len(),
             2,
             "the slow path read every master per group"
         );
-        let lag = |l: &rmq_console_core::group::GroupListing| -> BTreeMap<String, Option<Offset>> {
+        type Seen = BTreeMap<String, (Option<Offset>, Vec<String>)>;
+        let seen = |l: &rmq_console_core::group::GroupListing| -> Seen {
             l.groups
                 .iter()
                 .filter(|g| g.group.starts_with("BenchG"))
-                .map(|g| (g.group.clone(), g.lag))
+                .map(|g| (g.group.clone(), (g.lag, g.topics.clone())))
                 .collect()
         };
-        let (f, s) = (lag(&fast), lag(&slow));
+        let tps = |l: &rmq_console_core::group::GroupListing| -> BTreeMap<String, Option<f64>> {
+            l.groups
+                .iter()
+                .filter(|g| g.group.starts_with("BenchG"))
+                .map(|g| (g.group.clone(), g.consume_tps))
+                .collect()
+        };
+        let f = seen(&fast);
         assert!(f.len() >= 1000, "every seeded group is listed ({})", f.len());
-        assert_eq!(f, s, "broker-wide lag equals per-group lag, group by group");
-        assert!(
-            f.values().all(Option::is_some),
-            "every seeded group has a known lag"
+        assert_eq!(
+            f,
+            seen(&active),
+            "offset tables equal consume stats per (group, topic)"
         );
-        let distinct: BTreeSet<_> = f.values().collect();
+        assert_eq!(
+            f,
+            seen(&wide),
+            "offset tables equal the broker-wide call, group by group"
+        );
+        assert_eq!(
+            f,
+            seen(&slow),
+            "offset tables equal per-group consume stats, group by group"
+        );
+        assert!(
+            f.values()
+                .all(|(lag, topics)| lag.is_some() && !topics.is_empty()),
+            "every seeded group has a known lag and its topic"
+        );
+        let distinct: BTreeSet<_> = f.values().map(|(lag, _)| lag).collect();
         assert!(distinct.len() > 1, "lags differ from group to group");
+        assert!(
+            tps(&fast).values().all(Option::is_none),
+            "no TPS without activity"
+        );
+        assert!(tps(&active).values().all(Option::is_some), "TPS with activity");
+        assert_eq!(
+            tps(&active),
+            tps(&wide),
+            "TPS per (group, topic) equals the broker-wide call's"
+        );
         c.shutdown().await;
     });
 }

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use rmq_console_core::cluster::{BrokerStatus, ClusterOverview};
 use rmq_console_core::connection::ConnectionDraft;
+use rmq_console_core::group::{GroupListOptions, StatsSource};
 use rmq_console_core::topic::TopicType;
 use rmq_console_core::{Console, ErrorCode};
 
@@ -136,6 +137,30 @@ async fn java4_with_acl_accepts_right_credentials_and_rejects_wrong_ones() {
         our_rows(&o),
         cluster_list_rows(&mqadmin("java4acl", &["clusterList"]))
     );
+    // The group list's requests (tables, pipelined batches) are signed too.
+    for activity in [false, true] {
+        let l = c
+            .group_list(
+                &good,
+                GroupListOptions {
+                    clients: true,
+                    stats: StatsSource::OffsetTable,
+                    activity,
+                },
+            )
+            .await
+            .unwrap();
+        assert!(
+            l.failed_brokers.is_empty() && l.per_group_fallback.is_empty() && l.broker_wide.is_empty(),
+            "{l:?}"
+        );
+        assert!(l.groups.iter().any(|g| g.system), "{:?}", l.groups);
+        assert!(
+            l.groups.iter().all(|g| g.clients_note.is_none()),
+            "{:?}",
+            l.groups
+        );
+    }
 
     let wrong = ConnectionDraft {
         name: "wrong".into(),

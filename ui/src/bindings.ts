@@ -576,11 +576,13 @@ export type GroupDetail = {
 export type GroupListOptions = {
 	/**  Ask each group's online clients (one request per group). */
 	clients: boolean,
+	stats?: StatsSource,
 	/**
-	 *  Read consume stats one group at a time even where the broker-wide call is answered
-	 *  (the slow path; for comparison).
+	 *  Also each group's consume TPS and last consume time: one consume-stats call per group and
+	 *  topic. Without it the lag comes from the offset table and the topics' max offsets alone
+	 *  (a few requests per master, whatever the number of groups).
 	 */
-	perGroupStats: boolean,
+	activity?: boolean,
 };
 
 /**  The consumer groups of a connection. */
@@ -589,8 +591,13 @@ export type GroupListing = {
 	elapsedMs: number | null,
 	groups: GroupRow[],
 	failedBrokers: BrokerFailure[],
-	/**  Masters that did not answer the broker-wide consume stats, read one group at a time instead. */
+	/**
+	 *  Masters read one group at a time (the slow path): they answered neither the offset table
+	 *  nor the broker-wide consume stats.
+	 */
 	perGroupFallback: string[],
+	/**  Masters read with the broker-wide consume stats (their offset table was refused). */
+	brokerWide: string[],
 };
 
 /**  One queue of a group. */
@@ -625,10 +632,14 @@ export type GroupRow = {
 	lag: Offset | null,
 	/**  Why the lag is unknown. */
 	lagNote: string | null,
+	/**
+	 *  Messages consumed per second as the brokers count them; absent when the list was read
+	 *  without activity (`GroupListOptions::activity`) or a broker could not tell.
+	 */
 	consumeTps: number | null,
 	/**  Topics the group has offsets on (its `%RETRY%` topic excluded). */
 	topics: string[],
-	/**  Store time of the last consumed message. */
+	/**  Store time of the last consumed message (read with activity only). */
 	lastConsume: Millis | null,
 	/**  Online clients; absent when the broker could not tell. */
 	onlineClients: number | null,
@@ -1193,6 +1204,19 @@ export type SendResult = {
 	queueOffset: Offset,
 	bodyBytes: number,
 };
+
+/**  Where the list's consume stats come from. */
+export type StatsSource = 
+/**
+ *  Each master's consumer-offset table, with its topics' max offsets (or, for activity, one
+ *  call per group and topic on it); where the table is refused, the broker-wide call; where
+ *  that is refused too, one call per group.
+ */
+"offsetTable" | 
+/**  The broker-wide call first (the Java admin client's way; for comparison). */
+"brokerWide" | 
+/**  One call per group, every topic (the slow path; for comparison). */
+"perGroup";
 
 /**  A subscription of the group's online clients. */
 export type Subscription = {

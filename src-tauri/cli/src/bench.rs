@@ -3,7 +3,7 @@
 //! table of medians and the ratio ours / Java (below 1 = we are faster).
 //!
 //! usage: rmq-bench --namesrv ADDR [--iterations N]
-//!                  [--ops cluster-overview,topic-list,topic-detail,group-list,group-lag,group-detail,offset-reset,
+//!                  [--ops cluster-overview,topic-list,topic-detail,group-list,group-lag,group-lag-wide,group-activity,group-detail,offset-reset,
 //!                         key-lookup,scan,raw-pull,export]
 //!                  [--detail-topic NAME] [--detail-group NAME] [--msg-topic NAME --msg-key KEY --body-filter TEXT]
 //!                  --java-classpath 'lib/*'
@@ -12,6 +12,10 @@
 //! of --scan-topic with a body-substring filter, as messages/s), `raw-pull` (the same topic pulled
 //! end to end without decoding: the physical limit), `export` (the first --export-count messages
 //! of --scan-topic to a JSON file). Scan, raw-pull and export run --heavy-iterations times.
+//! `group-lag` is the list with lag (offset tables and topic max offsets); `group-activity` adds
+//! TPS and last consume time (a consume-stats call per group and topic); `group-lag-wide` reads it
+//! the Java admin client's way (the broker-wide consume stats). All three are compared with the
+//! Java client's `group-lag` (the broker-wide call, which carries TPS and times too).
 
 #![recursion_limit = "512"]
 
@@ -21,7 +25,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use rmq_console_core::connection::ConnectionDraft;
-use rmq_console_core::group::GroupListOptions;
+use rmq_console_core::group::{GroupListOptions, StatsSource};
 use rmq_console_core::offset::{ResetMode, ResetRequest};
 use rmq_console_core::safety::Confirmation;
 use rmq_console_core::secrets::Secrets;
@@ -145,16 +149,24 @@ async fn ours(args: &Args) -> Result<Vec<Run>, Error> {
                     let d = console.topic_detail(&id, &args.detail_topic).await?;
                     note = format!("{} queues", d.queues.len());
                 }
-                "group-list" | "group-lag" => {
+                "group-list" | "group-lag" | "group-lag-wide" | "group-activity" => {
                     let options = GroupListOptions {
                         clients: op == "group-list",
-                        per_group_stats: false,
+                        stats: if op == "group-lag-wide" {
+                            StatsSource::BrokerWide
+                        } else {
+                            StatsSource::OffsetTable
+                        },
+                        activity: op == "group-activity",
                     };
                     let l = console.group_list(&id, options).await?;
                     let known = l.groups.iter().filter(|g| g.lag.is_some()).count();
                     note = format!("{} groups, {known} with lag", l.groups.len());
                     if !l.per_group_fallback.is_empty() {
                         note.push_str(&format!(", per group on {}", l.per_group_fallback.join(" ")));
+                    }
+                    if op != "group-lag-wide" && !l.broker_wide.is_empty() {
+                        note.push_str(&format!(", broker-wide on {}", l.broker_wide.join(" ")));
                     }
                 }
                 "group-detail" => {
@@ -312,12 +324,14 @@ fn java(args: &Args, classpath: &str) -> Result<Vec<(String, Vec<f64>, String)>,
             &args.iterations.to_string(),
             &args.detail_topic,
         ])
-        // The Java side has no raw pull loop (ours is the baseline) and no export.
-        .args(
-            args.ops
-                .iter()
-                .filter(|o| !matches!(o.as_str(), "raw-pull" | "export")),
-        )
+        // The Java side has no raw pull loop (ours is the baseline), no export, and one way to
+        // read the group list.
+        .args(args.ops.iter().filter(|o| {
+            !matches!(
+                o.as_str(),
+                "raw-pull" | "export" | "group-lag-wide" | "group-activity"
+            )
+        }))
         .output()
         .map_err(|e| format!("java: {e}"))?;
     if !run.status.success() {
@@ -392,9 +406,13 @@ fn main() -> std::process::ExitCode {
         } else {
             format!("{op} ({note})")
         };
+        let java_op = match op.as_str() {
+            "group-lag-wide" | "group-activity" => "group-lag",
+            other => other,
+        };
         let java = theirs
             .iter()
-            .find(|(o, _, _)| *o == op)
+            .find(|(o, _, _)| o == java_op)
             .map(|(_, s, n)| (median(&mut s.clone()), n.clone()));
         match java {
             Some((j, n)) if !n.is_empty() => {

@@ -1,10 +1,21 @@
 //! Consumer groups: the list with lag and clients, and one group's detail.
 //!
-//! The list is one round: every master's subscription-group configs (`GET_ALL_SUBSCRIPTIONGROUP_CONFIG`,
-//! 201) and every master's consume stats of all its groups in one call (`GET_BROKER_CONSUME_STATS`, 317),
-//! all masters in parallel; a master that does not answer 317 falls back to one `GET_CONSUME_STATS` (208)
-//! per group. Online clients come from `GET_CONSUMER_CONNECTION_LIST` (203) per group. Per-group
-//! requests run at most [`CONCURRENCY`] at a time (more than ~64 in flight made brokers time out).
+//! The list takes two rounds, every master in parallel. First its subscription-group configs
+//! (`GET_ALL_SUBSCRIPTIONGROUP_CONFIG`, 201) and its consumer-offset table (`GET_ALL_CONSUMER_OFFSET`,
+//! 43: every group's committed offset of every queue). Then, pipelined, the max offsets of the
+//! topics in that table (`GET_TOPIC_STATS_INFO`, 202, one per topic) and each group's online
+//! clients (`GET_CONSUMER_CONNECTION_LIST`, 203): lag = max offset − committed offset, per queue,
+//! from a handful of requests whatever the number of groups. Consume TPS and last consume time
+//! only the broker's consume stats carry; they are read on request (`activity`) with one
+//! `GET_CONSUME_STATS` (208) per (group, topic) of the table.
+//!
+//! The broker-wide call (`GET_BROKER_CONSUME_STATS`, 317, the Java admin client's way) is the
+//! fallback where the table is refused: brokers answer it by scanning their whole offset table
+//! once per group (`whichTopicByConsumer`), so its cost grows with groups × groups (250–370 ms at
+//! 1,000 groups on a 5.x broker here). A master that answers neither is read one group at a time
+//! (208 without a topic). The per-group requests are pipelined, [`STREAMS`] connections per master
+//! with `remoting::WINDOW` in flight on each (more than ~64 in flight per broker made brokers time
+//! out).
 
 pub mod admin;
 pub mod detail;
@@ -20,18 +31,23 @@ use crate::console::Console;
 use crate::error::{Error, Result};
 use crate::model::{ConnectionId, Millis, Offset};
 use crate::remoting;
-use crate::topic::BrokerFailure;
 use crate::topic::consumers::{
     CONSUMER_NOT_ONLINE, ConsumerConnectionBody, GET_CONSUME_STATS, GET_CONSUMER_CONNECTION_LIST,
-    QueueProgress, decode_consume_stats,
+    QueueProgress, SubscriptionBody, decode_consume_stats,
 };
+use crate::topic::{BrokerFailure, GET_TOPIC_STATS_INFO, QueueStat, TOPIC_NOT_EXIST, decode_topic_stats};
 
 pub(crate) const GET_ALL_SUBSCRIPTIONGROUP_CONFIG: i32 = 201;
 pub(crate) const GET_BROKER_CONSUME_STATS: i32 = 317;
+/// The broker's whole consumer-offset table (`topic@group` → queue → offset).
+pub(crate) const GET_ALL_CONSUMER_OFFSET: i32 = 43;
 /// `REQUEST_CODE_NOT_SUPPORTED`: the broker does not know the request.
 const REQUEST_CODE_NOT_SUPPORTED: i32 = 3;
 /// Per-group requests in flight at once.
 pub const CONCURRENCY: usize = 32;
+/// Pipelined connections per master for the list's per-group requests (each with
+/// `remoting::WINDOW` requests in flight).
+const STREAMS: usize = 2;
 
 /// A subscription group's configuration as a broker keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -111,10 +127,12 @@ pub struct GroupRow {
     pub lag: Option<Offset>,
     /// Why the lag is unknown.
     pub lag_note: Option<String>,
-    pub consume_tps: f64,
+    /// Messages consumed per second as the brokers count them; absent when the list was read
+    /// without activity (`GroupListOptions::activity`) or a broker could not tell.
+    pub consume_tps: Option<f64>,
     /// Topics the group has offsets on (its `%RETRY%` topic excluded).
     pub topics: Vec<String>,
-    /// Store time of the last consumed message.
+    /// Store time of the last consumed message (read with activity only).
     pub last_consume: Option<Millis>,
     /// Online clients; absent when the broker could not tell.
     pub online_clients: Option<u32>,
@@ -136,8 +154,26 @@ pub struct GroupListing {
     pub elapsed_ms: f64,
     pub groups: Vec<GroupRow>,
     pub failed_brokers: Vec<BrokerFailure>,
-    /// Masters that did not answer the broker-wide consume stats, read one group at a time instead.
+    /// Masters read one group at a time (the slow path): they answered neither the offset table
+    /// nor the broker-wide consume stats.
     pub per_group_fallback: Vec<String>,
+    /// Masters read with the broker-wide consume stats (their offset table was refused).
+    pub broker_wide: Vec<String>,
+}
+
+/// Where the list's consume stats come from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum StatsSource {
+    /// Each master's consumer-offset table, with its topics' max offsets (or, for activity, one
+    /// call per group and topic on it); where the table is refused, the broker-wide call; where
+    /// that is refused too, one call per group.
+    #[default]
+    OffsetTable,
+    /// The broker-wide call first (the Java admin client's way; for comparison).
+    BrokerWide,
+    /// One call per group, every topic (the slow path; for comparison).
+    PerGroup,
 }
 
 /// What to gather for the list.
@@ -146,16 +182,21 @@ pub struct GroupListing {
 pub struct GroupListOptions {
     /// Ask each group's online clients (one request per group).
     pub clients: bool,
-    /// Read consume stats one group at a time even where the broker-wide call is answered
-    /// (the slow path; for comparison).
-    pub per_group_stats: bool,
+    #[serde(default)]
+    pub stats: StatsSource,
+    /// Also each group's consume TPS and last consume time: one consume-stats call per group and
+    /// topic. Without it the lag comes from the offset table and the topics' max offsets alone
+    /// (a few requests per master, whatever the number of groups).
+    #[serde(default)]
+    pub activity: bool,
 }
 
 impl Default for GroupListOptions {
     fn default() -> Self {
         Self {
             clients: true,
-            per_group_stats: false,
+            stats: StatsSource::OffsetTable,
+            activity: false,
         }
     }
 }
@@ -290,31 +331,180 @@ pub(crate) fn group_lag(
     crate::topic::consumers::lag_of(queues)
 }
 
-/// Sends per-group requests (`(group, is_stats)`: 208 or 203) to each master over a few kept-open
-/// connections; replies per master in request order.
+/// A request of the list's second round.
+#[derive(Debug, Clone)]
+enum Ask {
+    /// A group's online clients (203).
+    Clients(String),
+    /// A group's consume stats (208), of one topic or of every topic it has offsets on.
+    Stats(String, Option<String>),
+    /// A topic's queues with their max offsets (202).
+    TopicStats(String),
+}
+
+/// Sends the list's requests to each master, pipelined over [`STREAMS`] connections; replies per
+/// master in request order.
 async fn run_batch(
     masters: &[RoutedBroker],
-    asks: &[Vec<(String, bool)>],
+    asks: &[Vec<Ask>],
     creds: Option<(&str, &str)>,
     timeout: std::time::Duration,
 ) -> Vec<Vec<Result<remoting::Reply>>> {
-    let streams = (CONCURRENCY / masters.len().max(1)).max(4);
     join_all(masters.iter().zip(asks).map(|(b, asks)| {
         let requests = asks
             .iter()
-            .map(|(g, stats)| {
-                let ext = BTreeMap::from([("consumerGroup".to_owned(), g.clone())]);
-                let code = if *stats {
-                    GET_CONSUME_STATS
-                } else {
-                    GET_CONSUMER_CONNECTION_LIST
-                };
-                (code, ext)
+            .map(|ask| match ask {
+                Ask::Clients(g) => (
+                    GET_CONSUMER_CONNECTION_LIST,
+                    BTreeMap::from([("consumerGroup".to_owned(), g.clone())]),
+                ),
+                Ask::Stats(g, topic) => {
+                    let mut ext = BTreeMap::from([("consumerGroup".to_owned(), g.clone())]);
+                    if let Some(t) = topic {
+                        ext.insert("topic".to_owned(), t.clone());
+                    }
+                    (GET_CONSUME_STATS, ext)
+                }
+                Ask::TopicStats(t) => (
+                    GET_TOPIC_STATS_INFO,
+                    BTreeMap::from([("topic".to_owned(), t.clone())]),
+                ),
             })
             .collect();
-        remoting::invoke_batch(&b.addr, requests, creds, timeout, streams)
+        remoting::invoke_batch(&b.addr, requests, creds, timeout, STREAMS)
     }))
     .await
+}
+
+/// A broker's consumer-offset table: group → topic → queue id → committed offset.
+pub(crate) type OffsetTable = HashMap<String, BTreeMap<String, HashMap<u32, i64>>>;
+
+/// Decodes a consumer-offset table (43): `offsetTable` is keyed `topic@group`, each value a map
+/// of queue id to offset (fastjson writes those ids as bare numbers, other servers quote them).
+pub(crate) fn decode_offset_table(body: &[u8]) -> Result<OffsetTable> {
+    let bad = |what: &str, e: &dyn std::fmt::Display| Error::BrokerRejected {
+        target: "peer".into(),
+        operation: "decode consumer offsets".into(),
+        code: -1,
+        detail: format!("{what}: {e}"),
+    };
+    let text = String::from_utf8_lossy(body);
+    let mut out = OffsetTable::new();
+    let outer = remoting::raw_entries(&text)?;
+    let Some((_, table)) = outer.iter().find(|(k, _)| *k == "\"offsetTable\"") else {
+        return Ok(out);
+    };
+    if table.trim() == "null" {
+        return Ok(out);
+    }
+    for (key, queues) in remoting::raw_entries(table)? {
+        let key: String = serde_json::from_str(key).map_err(|e| bad(key, &e))?;
+        // As the broker reads its own keys: exactly one separator, else not a group's entry.
+        let Some((topic, group)) = key.split_once('@') else {
+            continue;
+        };
+        if group.contains('@') {
+            continue;
+        }
+        let raw: HashMap<String, i64> =
+            serde_json::from_str(&remoting::quote_numeric_keys(queues)).map_err(|e| bad(&key, &e))?;
+        let queues = raw
+            .into_iter()
+            .filter_map(|(q, off)| q.parse::<u32>().ok().map(|q| (q, off)))
+            .collect();
+        out.entry(group.to_owned())
+            .or_default()
+            .insert(topic.to_owned(), queues);
+    }
+    Ok(out)
+}
+
+/// One master's consumer-offset table.
+async fn offset_table(
+    addr: &str,
+    creds: Option<(&str, &str)>,
+    timeout: std::time::Duration,
+) -> Result<OffsetTable> {
+    let r = remoting::request(addr, GET_ALL_CONSUMER_OFFSET, "consumer offsets", creds, timeout).await?;
+    decode_offset_table(&r.body)
+}
+
+/// One master's broker-wide consume stats (317).
+async fn broker_wide_stats(
+    addr: &str,
+    creds: Option<(&str, &str)>,
+    timeout: std::time::Duration,
+) -> Result<HashMap<String, GroupStats>> {
+    let r = remoting::request_with(
+        addr,
+        GET_BROKER_CONSUME_STATS,
+        BTreeMap::from([("isOrder".to_owned(), "false".to_owned())]),
+        "broker consume stats",
+        creds,
+        timeout,
+    )
+    .await?;
+    decode_broker_consume_stats(&r.body)
+}
+
+/// Adds one reply's stats to a group's on a master; a failure stands for the whole group there.
+fn merge_stats(
+    into: &mut HashMap<(String, usize), Result<GroupStats>>,
+    key: (String, usize),
+    r: Result<GroupStats>,
+) {
+    match (into.get_mut(&key), r) {
+        (Some(Ok((queues, tps))), Ok((mut q, t))) => {
+            queues.append(&mut q);
+            *tps += t;
+        }
+        (Some(Err(_)), _) => {}
+        (_, r) => {
+            into.insert(key, r);
+        }
+    }
+}
+
+/// A group's queues on one master from its offset table and the topics' queues, as a
+/// consume-stats call would give them: every queue of each topic the group has offsets on (a
+/// queue it never committed counts from 0), topics the broker no longer has left out, and, when
+/// the group is online with subscriptions, only the subscribed topics.
+fn queues_from_table(
+    broker_name: &str,
+    offsets: &BTreeMap<String, HashMap<u32, i64>>,
+    topics: &HashMap<String, Result<Vec<QueueStat>>>,
+    subscribed: Option<&HashMap<String, SubscriptionBody>>,
+) -> Result<Vec<QueueProgress>> {
+    let mut out = Vec::new();
+    for (topic, committed) in offsets {
+        if subscribed.is_some_and(|s| !s.contains_key(topic)) {
+            continue;
+        }
+        match topics.get(topic) {
+            Some(Ok(queues)) => out.extend(queues.iter().map(|q| QueueProgress {
+                topic: topic.clone(),
+                broker_name: if q.broker_name.is_empty() {
+                    broker_name.to_owned()
+                } else {
+                    q.broker_name.clone()
+                },
+                queue_id: q.queue_id,
+                broker_offset: q.max_offset.0.max(0),
+                consumer_offset: committed.get(&q.queue_id).copied().unwrap_or(0).max(0),
+                last_timestamp: 0,
+            })),
+            Some(Err(e)) => {
+                return Err(Error::BrokerRejected {
+                    target: broker_name.to_owned(),
+                    operation: format!("topic stats of {topic}"),
+                    code: -1,
+                    detail: e.to_string(),
+                });
+            }
+            None => {}
+        }
+    }
+    Ok(out)
 }
 
 fn failure(b: &RoutedBroker, e: &Error) -> BrokerFailure {
@@ -322,6 +512,27 @@ fn failure(b: &RoutedBroker, e: &Error) -> BrokerFailure {
         broker_name: b.broker_name.clone(),
         addr: b.addr.clone(),
         error: format!("{}: {e}", e.code().as_str()),
+    }
+}
+
+/// How one master's stats are read in the second round.
+enum Plan {
+    /// Lag from its offset table and one topic-stats call per topic.
+    Tables(OffsetTable),
+    /// One consume-stats call per (group, topic) of its offset table.
+    Pairs(OffsetTable),
+    /// The broker-wide call.
+    BrokerWide,
+    /// One consume-stats call per group.
+    PerGroup,
+}
+
+impl Plan {
+    fn table(&self) -> Option<&OffsetTable> {
+        match self {
+            Self::Tables(t) | Self::Pairs(t) => Some(t),
+            Self::BrokerWide | Self::PerGroup => None,
+        }
     }
 }
 
@@ -343,103 +554,196 @@ impl Console {
                 "a master broker registered with the name server",
             ));
         }
-        // Configs and broker-wide stats of every master, all at once.
-        let configs = join_all(masters.iter().map(|b| all_group_configs(&b.addr, creds, timeout)));
-        let wide = join_all(masters.iter().map(|b| async move {
-            if options.per_group_stats {
-                return None;
+        // Round 1, every master at once: its group configs and its offset table.
+        let (configs, tables) = tokio::join!(
+            join_all(masters.iter().map(|b| all_group_configs(&b.addr, creds, timeout))),
+            join_all(masters.iter().map(|b| async move {
+                match options.stats {
+                    StatsSource::OffsetTable => Some(offset_table(&b.addr, creds, timeout).await),
+                    StatsSource::BrokerWide | StatsSource::PerGroup => None,
+                }
+            })),
+        );
+        let mut failed = Vec::new();
+        let mut hosts: BTreeMap<String, Vec<(usize, GroupConfig)>> = BTreeMap::new();
+        for (i, (b, r)) in masters.iter().zip(configs).enumerate() {
+            match r {
+                Ok(table) => {
+                    for (g, cfg) in table {
+                        hosts.entry(g).or_default().push((i, cfg));
+                    }
+                }
+                Err(e) => failed.push(failure(b, &e)),
             }
-            let r = remoting::request_with(
-                &b.addr,
-                GET_BROKER_CONSUME_STATS,
-                BTreeMap::from([("isOrder".to_owned(), "false".to_owned())]),
-                "broker consume stats",
-                creds,
-                timeout,
-            )
-            .await
-            .and_then(|r| decode_broker_consume_stats(&r.body));
-            Some(r)
-        }));
-        // The clients only need the group names: they are asked while the broker-wide stats
-        // (the slow part, on the broker) are still being computed.
-        let configs_then_clients = async {
-            let configs = configs.await;
-            let mut failed = Vec::new();
-            let mut hosts: BTreeMap<String, Vec<(usize, GroupConfig)>> = BTreeMap::new();
-            for (i, (b, r)) in masters.iter().zip(configs).enumerate() {
-                match r {
-                    Ok(table) => {
-                        for (g, cfg) in table {
-                            hosts.entry(g).or_default().push((i, cfg));
+        }
+        let plans: Vec<Plan> = masters
+            .iter()
+            .zip(tables)
+            .map(|(b, t)| match (options.stats, t) {
+                (_, Some(Ok(table))) if options.activity => Plan::Pairs(table),
+                (_, Some(Ok(table))) => Plan::Tables(table),
+                (_, Some(Err(e))) => {
+                    tracing::warn!(broker = %b.broker_name, error = %e, "consumer-offset table refused; broker-wide stats");
+                    Plan::BrokerWide
+                }
+                (StatsSource::PerGroup, None) => Plan::PerGroup,
+                (_, None) => Plan::BrokerWide,
+            })
+            .collect();
+        // Round 2: clients, topic stats or per-group stats of every master, pipelined, with the
+        // broker-wide call of the masters that refused the table.
+        let mut stats: HashMap<(String, usize), Result<GroupStats>> = HashMap::new();
+        let mut asks: Vec<Vec<Ask>> = masters.iter().map(|_| Vec::new()).collect();
+        let mut wanted_topics: Vec<BTreeSet<String>> = masters.iter().map(|_| BTreeSet::new()).collect();
+        for (n, (g, on)) in hosts.iter().enumerate() {
+            // A client sends heartbeats to every broker it reads from, so any master holding the
+            // group's offsets can tell who is online: the questions are spread over those.
+            if options.clients {
+                let consumed: Vec<usize> = on
+                    .iter()
+                    .map(|(i, _)| *i)
+                    .filter(|i| plans[*i].table().is_some_and(|t| t.contains_key(g)))
+                    .collect();
+                let pick = if consumed.is_empty() {
+                    on.get(n % on.len().max(1)).map(|(i, _)| *i)
+                } else {
+                    consumed.get(n % consumed.len()).copied()
+                };
+                if let Some(i) = pick {
+                    asks[i].push(Ask::Clients(g.clone()));
+                }
+            }
+            for (i, _) in on {
+                match &plans[*i] {
+                    Plan::Tables(table) => {
+                        if let Some(topics) = table.get(g) {
+                            wanted_topics[*i].extend(topics.keys().cloned());
                         }
                     }
-                    Err(e) => failed.push(failure(b, &e)),
+                    Plan::Pairs(table) => match table.get(g) {
+                        Some(topics) => {
+                            asks[*i].extend(topics.keys().map(|t| Ask::Stats(g.clone(), Some(t.clone()))))
+                        }
+                        None => {
+                            stats.insert((g.clone(), *i), Ok((Vec::new(), 0.0)));
+                        }
+                    },
+                    Plan::PerGroup => asks[*i].push(Ask::Stats(g.clone(), None)),
+                    Plan::BrokerWide => {}
                 }
             }
-            let mut asks: Vec<Vec<(String, bool)>> = masters.iter().map(|_| Vec::new()).collect();
-            if options.clients {
-                for (g, on) in &hosts {
-                    if let Some((i, _)) = on.first() {
-                        asks[*i].push((g.clone(), false));
-                    }
-                }
+        }
+        for (i, topics) in wanted_topics.into_iter().enumerate() {
+            asks[i].extend(topics.into_iter().map(Ask::TopicStats));
+        }
+        let wide = join_all(masters.iter().zip(&plans).map(|(b, plan)| async move {
+            match plan {
+                Plan::BrokerWide => Some(broker_wide_stats(&b.addr, creds, timeout).await),
+                Plan::Tables(_) | Plan::Pairs(_) | Plan::PerGroup => None,
             }
-            let replies = run_batch(&masters, &asks, creds, timeout).await;
-            (failed, hosts, asks, replies)
-        };
-        let ((failed, hosts, client_asks, client_replies), wide) = tokio::join!(configs_then_clients, wide);
-        // Stats per (group, master): from the wide call, or per group where it was not answered.
-        let mut stats: HashMap<(String, usize), Result<GroupStats>> = HashMap::new();
-        let mut fallback: Vec<usize> = Vec::new();
+        }));
+        let (replies, wide) = tokio::join!(run_batch(&masters, &asks, creds, timeout), wide);
+        // Round 3, only where the broker-wide call failed too: one call per group.
+        let mut fallback: Vec<usize> = plans
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| matches!(p, Plan::PerGroup))
+            .map(|(i, _)| i)
+            .collect();
+        let mut broker_wide = Vec::new();
         for (i, (b, r)) in masters.iter().zip(wide).enumerate() {
             match r {
                 Some(Ok(table)) => {
+                    broker_wide.push(b.broker_name.clone());
                     for (g, s) in table {
                         stats.insert((g, i), Ok(s));
                     }
                 }
-                Some(Err(Error::BrokerRejected {
-                    code: REQUEST_CODE_NOT_SUPPORTED,
-                    ..
-                }))
-                | None => fallback.push(i),
                 Some(Err(e)) => {
-                    tracing::warn!(broker = %b.broker_name, error = %e, "broker-wide consume stats failed; per group");
+                    if !matches!(
+                        e,
+                        Error::BrokerRejected {
+                            code: REQUEST_CODE_NOT_SUPPORTED,
+                            ..
+                        }
+                    ) {
+                        tracing::warn!(broker = %b.broker_name, error = %e, "broker-wide consume stats failed; per group");
+                    }
                     fallback.push(i);
                 }
+                None => {}
             }
         }
-        let mut stat_asks: Vec<Vec<(String, bool)>> = masters.iter().map(|_| Vec::new()).collect();
+        let mut late: Vec<Vec<Ask>> = masters.iter().map(|_| Vec::new()).collect();
         for (g, on) in &hosts {
             for (i, _) in on {
-                if fallback.contains(i) {
-                    stat_asks[*i].push((g.clone(), true));
+                if fallback.contains(i) && matches!(plans[*i], Plan::BrokerWide) {
+                    late[*i].push(Ask::Stats(g.clone(), None));
                 }
             }
         }
-        let stat_replies = run_batch(&masters, &stat_asks, creds, timeout).await;
+        let late_replies = run_batch(&masters, &late, creds, timeout).await;
         let mut conns: HashMap<String, Result<Option<ConsumerConnectionBody>>> = HashMap::new();
-        for (per_master, replies) in [(client_asks, client_replies), (stat_asks, stat_replies)] {
+        let mut topic_stats: Vec<HashMap<String, Result<Vec<QueueStat>>>> =
+            masters.iter().map(|_| HashMap::new()).collect();
+        for (per_master, replies) in [(asks, replies), (late, late_replies)] {
             for (i, (asks, replies)) in per_master.into_iter().zip(replies).enumerate() {
                 let addr = &masters[i].addr;
-                for ((g, is_stats), r) in asks.into_iter().zip(replies) {
-                    if is_stats {
-                        let r = r
-                            .and_then(|r| remoting::check(addr, "consume stats", r))
-                            .and_then(|r| decode_consume_stats(&r.body));
-                        stats.insert((g, i), r);
-                    } else {
-                        let r = r.and_then(|r| {
-                            if r.code == CONSUMER_NOT_ONLINE {
-                                return Ok(None);
-                            }
-                            let r = remoting::check(addr, "consumer connections", r)?;
-                            remoting::decode_json::<ConsumerConnectionBody>(&r.body, "consumer connections")
+                for (ask, r) in asks.into_iter().zip(replies) {
+                    match ask {
+                        Ask::Stats(g, _) => {
+                            let r = r
+                                .and_then(|r| remoting::check(addr, "consume stats", r))
+                                .and_then(|r| decode_consume_stats(&r.body));
+                            merge_stats(&mut stats, (g, i), r);
+                        }
+                        Ask::TopicStats(t) => {
+                            let r = match r {
+                                // Offsets left behind by a deleted topic: no queues, as the
+                                // broker's own consume stats skip them.
+                                Ok(r) if r.code == TOPIC_NOT_EXIST => Ok(Vec::new()),
+                                r => r
+                                    .and_then(|r| remoting::check(addr, "topic stats", r))
+                                    .and_then(|r| decode_topic_stats(&r.body)),
+                            };
+                            topic_stats[i].insert(t, r);
+                        }
+                        Ask::Clients(g) => {
+                            let r = r.and_then(|r| {
+                                if r.code == CONSUMER_NOT_ONLINE {
+                                    return Ok(None);
+                                }
+                                let r = remoting::check(addr, "consumer connections", r)?;
+                                remoting::decode_json::<ConsumerConnectionBody>(
+                                    &r.body,
+                                    "consumer connections",
+                                )
                                 .map(Some)
-                        });
-                        conns.insert(g, r);
+                            });
+                            conns.insert(g, r);
+                        }
                     }
+                }
+            }
+        }
+        // Lag of the masters read by table, now that the online groups' subscriptions are known.
+        for (g, on) in &hosts {
+            let subscribed = match conns.get(g) {
+                Some(Ok(Some(c))) if !c.connection_set.is_empty() && !c.subscription_table.is_empty() => {
+                    Some(&c.subscription_table)
+                }
+                _ => None,
+            };
+            for (i, _) in on {
+                if let Plan::Tables(table) = &plans[*i] {
+                    let r = match table.get(g) {
+                        Some(offsets) => {
+                            queues_from_table(&masters[*i].broker_name, offsets, &topic_stats[*i], subscribed)
+                                .map(|q| (q, 0.0))
+                        }
+                        None => Ok((Vec::new(), 0.0)),
+                    };
+                    stats.insert((g.clone(), *i), r);
                 }
             }
         }
@@ -449,6 +753,8 @@ impl Console {
             .map(|(g, on)| {
                 let mut queues = Vec::new();
                 let (mut tps, mut errors) = (0.0, Vec::new());
+                // The brokers count TPS; lag read from tables alone does not have it.
+                let tps_known = on.iter().all(|(i, _)| !matches!(plans[*i], Plan::Tables(_)));
                 for (i, _) in &on {
                     match stats.remove(&(g.clone(), *i)) {
                         Some(Ok((mut q, t))) => {
@@ -495,7 +801,7 @@ impl Console {
                     config_differs,
                     lag: lag.map(Offset),
                     lag_note,
-                    consume_tps: tps,
+                    consume_tps: tps_known.then_some(tps),
                     topics: topics.into_iter().collect(),
                     last_consume: queues
                         .iter()
@@ -518,6 +824,7 @@ impl Console {
             groups,
             failed_brokers: failed,
             per_group_fallback: fallback.iter().map(|i| masters[*i].broker_name.clone()).collect(),
+            broker_wide,
         })
     }
 }
@@ -540,6 +847,44 @@ mod tests {
         assert_eq!(t["g"].0[0].queue_id, 1);
         assert_eq!(group_lag(&t["g"].0, Some("CONSUME_PASSIVELY")).0, Some(2));
         assert_eq!(group_lag(&t["g"].0, Some("CONSUME_POP")).0, None);
+    }
+
+    #[test]
+    fn offset_tables_of_java_and_rust_brokers_decode_and_give_the_lag() {
+        // Captured from Apache RocketMQ 5.5.0 (bare queue ids) and rocketmq-rust 1.0 (quoted).
+        let java = br#"{"dataVersion":{"counter":8},"groupTopicMap":{"g1":["T"]},"offsetTable":{"T@g1":{0:3,1:3},"%RETRY%g1@g1":{0:0},"Old@g1":{0:5},"odd@x@y":{0:1}},"pullOffsetTable":{"T@g1":{0:9}}}"#;
+        let t = decode_offset_table(java).unwrap();
+        assert_eq!(t.len(), 1, "a key with two separators is not a group's");
+        assert_eq!(t["g1"]["T"][&1], 3);
+        assert_eq!(t["g1"].len(), 3);
+        let rust = br#"{"dataVersion":{"counter":8},"offsetTable":{"T@g2":{"2":1,"0":4}}}"#;
+        assert_eq!(decode_offset_table(rust).unwrap()["g2"]["T"][&0], 4);
+        assert!(decode_offset_table(b"{}").unwrap().is_empty());
+        assert!(decode_offset_table(b"<html>").is_err());
+
+        let q = |id: u32, max: i64| QueueStat {
+            broker_name: "a".into(),
+            queue_id: id,
+            min_offset: Offset(0),
+            max_offset: Offset(max),
+            messages: Offset(max),
+            last_update: None,
+        };
+        let topics: HashMap<String, Result<Vec<QueueStat>>> = HashMap::from([
+            ("T".to_owned(), Ok(vec![q(0, 10), q(1, 3), q(2, 4)])),
+            ("%RETRY%g1".to_owned(), Ok(vec![q(0, 2)])),
+            // "Old" was deleted: the broker has no such topic, so no queues.
+            ("Old".to_owned(), Ok(Vec::new())),
+        ]);
+        let queues = queues_from_table("a", &t["g1"], &topics, None).unwrap();
+        // T: 10−3 + 3−3 + 4−0 (queue 2 never committed counts from 0); retry: 2−0.
+        assert_eq!(group_lag(&queues, None), (Some(13), None));
+        let subscribed = HashMap::from([("T".to_owned(), SubscriptionBody::default())]);
+        let queues = queues_from_table("a", &t["g1"], &topics, Some(&subscribed)).unwrap();
+        assert_eq!(group_lag(&queues, None).0, Some(11), "only the subscribed topic");
+        let broken: HashMap<String, Result<Vec<QueueStat>>> =
+            HashMap::from([("T".to_owned(), Err(Error::validation("x")))]);
+        assert!(queues_from_table("a", &t["g1"], &broken, None).is_err());
     }
 
     #[test]

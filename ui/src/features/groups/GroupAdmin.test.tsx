@@ -39,7 +39,7 @@ const row = (group: string): GroupRow => ({
   clientsNote: null,
 });
 
-const listing: GroupListing = { fetchedAt: Date.now(), elapsedMs: 5, failedBrokers: [], perGroupFallback: [], groups: ['g-a', 'g-b', 'g-c'].map(row) };
+const listing: GroupListing = { fetchedAt: Date.now(), elapsedMs: 5, failedBrokers: [], perGroupFallback: [], brokerWide: [], groups: ['g-a', 'g-b', 'g-c'].map(row) };
 
 const detail: GroupDetail = {
   group: 'g-a',

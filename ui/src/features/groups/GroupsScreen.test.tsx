@@ -34,6 +34,7 @@ const listing: GroupListing = {
   elapsedMs: 12,
   failedBrokers: [],
   perGroupFallback: [],
+  brokerWide: [],
   groups: [
     row({ group: 'g-small', lag: '7' }),
     // Beyond 2^53: must sort above and print exactly.
@@ -97,11 +98,16 @@ describe('GroupsScreen', () => {
 
   it('lists groups without system ones, shows unknown lag with its reason, and resets through the preview', async () => {
     const requests: ResetRequest[] = [];
+    const options: unknown[] = [];
     mockIPC((cmd, args) => {
-      const a = args as { request: ResetRequest };
+      const a = args as { request: ResetRequest; options: { activity: boolean } | null };
       switch (cmd) {
         case 'group_list':
-          return listing;
+          options.push(a.options);
+          // The activity read carries TPS; the first read has none.
+          return a.options?.activity
+            ? { ...listing, groups: listing.groups.map((g) => ({ ...g, consumeTps: g.group === 'g-small' ? 12.5 : 0 })) }
+            : { ...listing, groups: listing.groups.map((g) => ({ ...g, consumeTps: null })) };
         case 'group_detail':
           return detail;
         case 'offset_snapshots':
@@ -130,6 +136,10 @@ describe('GroupsScreen', () => {
     expect(screen.getByTestId('groups-table')).toHaveTextContent('9,007,199,254,740,993');
     expect(screen.getAllByTestId('group-lag-unknown')).toHaveLength(1);
     expect(screen.getByTestId('groups-table')).toHaveTextContent('offline');
+    // TPS from the second read, merged into the rows.
+    await waitFor(() => expect(screen.getAllByTestId('group-tps').map((n) => n.textContent)).toEqual(['0', '12.5', '0', '0']));
+    expect(options).toContainEqual(null);
+    expect(options).toContainEqual({ clients: false, stats: 'offsetTable', activity: true });
 
     await userEvent.click(screen.getByText('g-orders'));
     await userEvent.click(await screen.findByTestId('group-reset'));

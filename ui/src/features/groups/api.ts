@@ -5,6 +5,7 @@ import { commands, type ConnectionId } from '../../bindings';
 export const groupKeys = {
   all: (id: ConnectionId) => ['conn', id, 'groups'] as const,
   list: (id: ConnectionId) => [...groupKeys.all(id), 'list'] as const,
+  activity: (id: ConnectionId) => [...groupKeys.all(id), 'activity'] as const,
   detail: (id: ConnectionId, group: string) => [...groupKeys.all(id), 'detail', group] as const,
   snapshots: (id: ConnectionId, group: string) => [...groupKeys.all(id), 'snapshots', group] as const,
 };
@@ -14,6 +15,18 @@ export const groupListQuery = (id: ConnectionId) =>
   queryOptions({
     queryKey: groupKeys.list(id),
     queryFn: () => commands.groupList(id, null),
+    staleTime: 5_000,
+    refetchInterval: 30_000,
+  });
+
+/**
+ * The same list with each group's consume TPS and last consume time: one consume-stats call per
+ * group and topic on the brokers, so it comes after the lag and fills those two columns.
+ */
+export const groupActivityQuery = (id: ConnectionId) =>
+  queryOptions({
+    queryKey: groupKeys.activity(id),
+    queryFn: () => commands.groupList(id, { clients: false, stats: 'offsetTable', activity: true }),
     staleTime: 5_000,
     refetchInterval: 30_000,
   });

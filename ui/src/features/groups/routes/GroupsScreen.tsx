@@ -1,6 +1,8 @@
 // Consumer groups: every group with its online clients, consume type and model, lag, TPS and client
-// versions, from one round over the masters (broker-wide consume stats). Lag that cannot be known is
-// shown as unknown with the reason. System groups are hidden by default.
+// versions. The lag and clients come first (offset tables and topic max offsets: a few requests per
+// broker); TPS and last consume time follow from a second, heavier read (consume stats per group and
+// topic) and fill their columns when it lands. Lag that cannot be known is shown as unknown with the
+// reason. System groups are hidden by default.
 import { Alert, Badge, Button, Checkbox, Group, Stack, Switch, Text, TextInput, Tooltip, UnstyledButton } from '@mantine/core';
 import { IconArrowsSort, IconPlus, IconRotate, IconSearch } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
@@ -12,7 +14,7 @@ import { type Column, VirtualTable } from '../../../components/VirtualTable';
 import { toIpcError } from '../../../ipc/errors';
 import { formatOffset, formatTime, formatTps } from '../../../lib/format';
 import { fuzzyScore } from '../../../lib/fuzzy';
-import { groupListQuery } from '../api';
+import { groupActivityQuery, groupListQuery } from '../api';
 import { BulkResetModal } from '../components/BulkResetModal';
 import { GroupDetailDrawer } from '../components/GroupDetailDrawer';
 import { DEFAULT_GROUP_CONFIG, type GroupFormInitial, GroupFormModal } from '../components/GroupFormModal';
@@ -62,6 +64,7 @@ export function LagCell({ lag, note }: { lag: string | null; note: string | null
 
 export function GroupsScreen({ connection }: { connection: ConnectionProfile }) {
   const q = useQuery(groupListQuery(connection.id));
+  const activity = useQuery(groupActivityQuery(connection.id));
   const [query, setQuery] = useState('');
   const [showSystem, setShowSystem] = useState(false);
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'lag', desc: true });
@@ -69,7 +72,15 @@ export function GroupsScreen({ connection }: { connection: ConnectionProfile }) 
   const [selected, setSelected] = useState<Set<string>>(() => new Set());
   const [bulk, setBulk] = useState<string[] | null>(null);
   const [creating, setCreating] = useState<GroupFormInitial | null>(null);
-  const all = useMemo(() => q.data?.groups ?? [], [q.data]);
+  const all = useMemo(() => {
+    const groups = q.data?.groups ?? [];
+    const seen = new Map((activity.data?.groups ?? []).map((g) => [g.group, g]));
+    return groups.map((g) => {
+      const a = seen.get(g.group);
+      return a ? { ...g, consumeTps: a.consumeTps, lastConsume: a.lastConsume } : g;
+    });
+  }, [q.data, activity.data]);
+  const activityPending = activity.isLoading;
   const rows = useMemo(() => {
     const kept = all.filter((g) => showSystem || !g.system);
     if (query.trim()) {
@@ -177,7 +188,13 @@ export function GroupsScreen({ connection }: { connection: ConnectionProfile }) 
     { key: 'type', header: 'Type', width: 70, render: (g) => (g.consumeType ? (TYPE_LABEL[g.consumeType] ?? g.consumeType) : '—') },
     { key: 'model', header: 'Model', width: 90, render: (g) => (g.messageModel ? (MODEL_LABEL[g.messageModel] ?? g.messageModel) : '—') },
     { key: 'lag', header: header('lag', 'Lag'), width: 110, align: 'right', render: (g) => <LagCell lag={g.lag} note={g.lagNote} /> },
-    { key: 'tps', header: header('tps', 'TPS'), width: 80, align: 'right', render: (g) => formatTps(g.consumeTps) },
+    {
+      key: 'tps',
+      header: header('tps', 'TPS'),
+      width: 80,
+      align: 'right',
+      render: (g) => (g.consumeTps === null && activityPending ? '…' : <span data-testid="group-tps">{formatTps(g.consumeTps)}</span>),
+    },
     {
       key: 'topics',
       header: 'Topics',
@@ -187,7 +204,7 @@ export function GroupsScreen({ connection }: { connection: ConnectionProfile }) 
         </Text>
       ),
     },
-    { key: 'last', header: 'Last consumed', width: 140, render: (g) => formatTime(g.lastConsume) },
+    { key: 'last', header: 'Last consumed', width: 140, render: (g) => (g.lastConsume === null && activityPending ? '…' : formatTime(g.lastConsume)) },
     { key: 'versions', header: 'Client versions', width: 120, render: (g) => g.clientVersions.join(', ') || '—' },
   ];
   return (
@@ -198,7 +215,10 @@ export function GroupsScreen({ connection }: { connection: ConnectionProfile }) 
         elapsedMs={q.data?.elapsedMs}
         fetchedAt={q.data?.fetchedAt ?? null}
         fetching={q.isFetching}
-        onRefresh={() => void q.refetch()}
+        onRefresh={() => {
+          void q.refetch();
+          void activity.refetch();
+        }}
       />
       {err ? <ErrorAlert error={err} /> : null}
       {q.data && q.data.failedBrokers.length > 0 ? (
@@ -220,6 +240,7 @@ export function GroupsScreen({ connection }: { connection: ConnectionProfile }) 
         <Text size="xs" c="dimmed" data-testid="groups-count">
           {rows.length} of {all.length} groups
           {q.data && q.data.perGroupFallback.length > 0 ? ` · read one group at a time on ${q.data.perGroupFallback.join(', ')}` : ''}
+          {activity.isFetching ? ' · reading TPS…' : ''}
         </Text>
         <Group gap="xs" ml="auto">
           <Button size="xs" variant="light" leftSection={<IconRotate size={14} />} disabled={chosen.length === 0} onClick={() => setBulk(chosen)} data-testid="groups-bulk-reset">
