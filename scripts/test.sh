@@ -98,13 +98,13 @@ cargo build -p rmq-console-cli --bin rmq-console-cli
 for count in 100 1000; do
   "$BIN/rmq-console-cli" seed-groups --namesrv "$(tests/cluster addr java5)" --count "$count" --fill BenchDetail16 >/dev/null
   "$CARGO_TARGET_DIR/release/rmq-bench" --namesrv "$(tests/cluster addr java5)" --iterations 20 \
-    --ops group-lag,group-list,group-detail,offset-reset --detail-topic BenchDetail16 --detail-group BenchG00000 \
+    --ops group-lag,group-list,group-activity,group-lag-wide,group-detail,offset-reset --detail-topic BenchDetail16 --detail-group BenchG00000 \
     --java-classpath "$(tests/cluster classpath java5)"
 done
 "$BIN/rmq-console-cli" seed-groups --namesrv "$(tests/cluster addr rust)" --count 1000 >/dev/null
 echo "the same 1,000 groups on the rocketmq-rust broker:"
 "$CARGO_TARGET_DIR/release/rmq-bench" --namesrv "$(tests/cluster addr rust)" --iterations 20 \
-  --ops group-lag,group-list --java-classpath "$(tests/cluster classpath java5)"
+  --ops group-lag,group-list,group-activity,group-lag-wide --java-classpath "$(tests/cluster classpath java5)"
 
 step "benchmark of messages: key lookup (200 hits), scan of 1,000,000 with a body filter vs a raw pull loop and the Java client, export of 100,000"
 # 16 queues (8 per broker); 200 messages sharing a key, sent over ten seconds.
