@@ -125,6 +125,16 @@ async function openBy(browser, id, shownId) {
   );
 }
 
+/** Clicks the preview's apply button once it has stopped moving, again only while the click is
+ * intercepted (the dialog still fading in): an intercepted click never reached the button, so the
+ * mutation cannot run twice. */
+async function apply(browser) {
+  const el = await browser.$(byTestId('preview-apply'));
+  await el.waitForClickable({ timeout: 15_000 });
+  await settled(browser, el);
+  await clickFree(browser, 'preview-apply');
+}
+
 /** Ticks the preview's "I understand" box until it shows ticked (a click while the dialog is still
  * laying out can be intercepted and lost). */
 async function acknowledge(browser) {
@@ -293,7 +303,7 @@ try {
   const changes = String(await (await browser.$(byTestId('preview-changes'))).getProperty('textContent'));
   check(changes.includes('broker-a') && changes.includes('broker-b') && changes.includes('writeQueues'), 'the preview lists the change on both brokers');
   await shot(browser, 'topic-preview-light');
-  await (await browser.$(byTestId('preview-apply'))).click();
+  await apply(browser);
   await browser.waitUntil(async () => (await browser.$$(byTestId('topic-form'))).length === 0, { timeout: 20_000, timeoutMsg: 'the create did not finish' });
   await typeInto(browser, 'topic-search', topic);
   await browser.waitUntil(async () => (await texts(browser, 'topic-name')).includes(topic), {
@@ -314,7 +324,7 @@ try {
   await typeInto(browser, 'send-body', '{"hello":"e2e"}');
   await (await browser.$(byTestId('send-preview'))).click();
   await (await browser.$(byTestId('preview-apply'))).waitForClickable({ timeout: 15_000 });
-  await (await browser.$(byTestId('preview-apply'))).click();
+  await apply(browser);
   const sent = await browser.$(byTestId('send-result-msgid'));
   await sent.waitForDisplayed({ timeout: 15_000 });
   check(/^[0-9A-F]{32}$/.test(String(await sent.getProperty('textContent'))), 'the send result shows the message id');
@@ -348,7 +358,7 @@ try {
   await openBy(browser, 'topic-delete', 'preview-typed');
   await typeInto(browser, 'preview-typed', topic);
   await shot(browser, 'topic-delete-preview-light');
-  await (await browser.$(byTestId('preview-apply'))).click();
+  await apply(browser);
   await browser.waitUntil(async () => (await browser.$$(byTestId('topic-detail'))).length === 0, { timeout: 20_000, timeoutMsg: 'the delete did not finish' });
   await browser.waitUntil(async () => !(await texts(browser, 'topic-name')).includes(topic), {
     timeout: 20_000,
@@ -372,6 +382,12 @@ try {
   });
   const lagText = (await texts(browser, 'group-lag'))[0] ?? '';
   check(/^[1-9][\d,]*$/.test(lagText), `the seeded group has a backlog (lag ${lagText})`);
+  // TPS comes from the second read (consume stats per group and topic) and fills its column.
+  await browser.waitUntil(async () => (await texts(browser, 'group-tps')).length > 0, {
+    timeout: 20_000,
+    timeoutMsg: 'the TPS column was never filled',
+  });
+  check(/^[\d.,]+$/.test((await texts(browser, 'group-tps'))[0] ?? ''), 'the TPS column is filled from the activity read');
   await typeInto(browser, 'groups-search', '');
   await shot(browser, 'groups-light');
   await typeInto(browser, 'groups-search', 'sandbox-billing');
@@ -401,13 +417,13 @@ try {
   };
   await resetTo('Latest', /[1-9][\d,]* skipped/);
   await acknowledge(browser);
-  await (await browser.$(byTestId('preview-apply'))).click();
+  await apply(browser);
   await (await browser.$(byTestId('reset-outcome'))).waitForDisplayed({ timeout: 40_000 });
   check(/Every queue took/.test(String(await (await browser.$(byTestId('reset-outcome'))).getProperty('textContent'))), 'reset to latest: every queue took');
   await (await browser.$(byTestId('reset-result-close'))).click();
   await resetTo('Earliest', /[1-9][\d,]* re-read/);
   await shot(browser, 'group-reset-preview-light');
-  await (await browser.$(byTestId('preview-apply'))).click();
+  await apply(browser);
   await (await browser.$(byTestId('reset-outcome'))).waitForDisplayed({ timeout: 40_000 });
   check(/Every queue took/.test(String(await (await browser.$(byTestId('reset-outcome'))).getProperty('textContent'))), 'reset to earliest: every queue took');
   await shot(browser, 'group-reset-result-light');
@@ -416,7 +432,7 @@ try {
   await undoQueues.waitForDisplayed({ timeout: 20_000 });
   check(/[1-9][\d,]* skipped/.test(String(await undoQueues.getProperty('textContent'))), 'the undo preview moves the offsets back to where they were');
   await acknowledge(browser);
-  await (await browser.$(byTestId('preview-apply'))).click();
+  await apply(browser);
   await (await browser.$(byTestId('reset-outcome'))).waitForDisplayed({ timeout: 40_000 });
   check(/Every queue took/.test(String(await (await browser.$(byTestId('reset-outcome'))).getProperty('textContent'))), 'undo: every queue restored');
   await (await browser.$(byTestId('reset-result-close'))).click();
@@ -448,7 +464,7 @@ try {
   const createChanges = String(await (await browser.$(byTestId('preview-changes'))).getProperty('textContent'));
   check(/retryMaxTimes/.test(createChanges) && /5/.test(createChanges), 'the create preview lists the group settings per broker');
   await shot(browser, 'group-create-preview-light');
-  await (await browser.$(byTestId('preview-apply'))).click();
+  await apply(browser);
   await typeInto(browser, 'groups-search', newGroup);
   await browser.waitUntil(async () => (await texts(browser, 'group-name')).includes(newGroup), {
     timeout: 20_000,
@@ -465,7 +481,7 @@ try {
   check(!(await (await browser.$(byTestId('preview-apply'))).isEnabled()), 'deleting needs the group name typed');
   await typeInto(browser, 'preview-typed', newGroup);
   await shot(browser, 'group-delete-preview-light');
-  await (await browser.$(byTestId('preview-apply'))).click();
+  await apply(browser);
   await browser.waitUntil(async () => !(await texts(browser, 'group-name')).includes(newGroup), {
     timeout: 20_000,
     timeoutMsg: 'the deleted group is still listed',
@@ -481,7 +497,7 @@ try {
   const planRows = await browser.$$(byTestId('bulk-plan-row'));
   check(planRows.length === 2, `the bulk preview lists both groups (${planRows.length})`);
   await shot(browser, 'groups-bulk-preview-light');
-  await (await browser.$(byTestId('preview-apply'))).click();
+  await apply(browser);
   await (await browser.$(byTestId('bulk-outcome'))).waitForDisplayed({ timeout: 60_000 });
   const bulkOutcome = String(await (await browser.$(byTestId('bulk-outcome'))).getProperty('textContent'));
   const bulkRows = await texts(browser, 'bulk-result-row');
