@@ -738,6 +738,14 @@ fn a_broker_killed_mid_scan_fails_its_queues_only() {
         let id = connect(&c, &ns, None).await;
         let topic = format!("ItKill{}", uuid_like());
         create_topic(&c, &id, "java5-cluster", &topic, 4).await;
+        // Both masters register the new topic with the name server a moment after creating it;
+        // the seed must see both (a topic never sent to broker-b proves nothing).
+        let on_both = async || {
+            c.topic_detail(&id, &topic)
+                .await
+                .is_ok_and(|d| d.route.iter().filter(|r| r.addr.is_some()).count() == 2)
+        };
+        eventually("both masters in the topic's route", 30, async || on_both().await).await;
         let started = Millis::now();
         c.seed_messages(&id, &topic, 400_000, 100, "kill", None)
             .await

@@ -168,6 +168,12 @@ pub fn decode_reply(payload: &[u8]) -> Result<Reply> {
 }
 
 async fn connect(addr: &str) -> Result<TcpStream> {
+    if addr.is_empty() {
+        return Err(Error::Unreachable {
+            target: "broker".into(),
+            detail: "its master is not registered with the name server (down, or reconnecting)".into(),
+        });
+    }
     let stream = TcpStream::connect(addr).await.map_err(|e| Error::Unreachable {
         target: addr.to_owned(),
         detail: format!("connect: {e}"),
@@ -975,6 +981,13 @@ mod tests {
                 .iter()
                 .filter_map(|r| r.as_ref().err())
                 .all(|e| matches!(e, Error::Unreachable { .. }))
+        );
+
+        // A broker with no master address in the route: a clear refusal, nothing dialled.
+        let r = invoke("", 208, BTreeMap::new(), None, Duration::from_secs(1)).await;
+        assert!(
+            matches!(&r, Err(Error::Unreachable { detail, .. }) if detail.contains("not registered")),
+            "{r:?}"
         );
 
         // Nobody listening: every request fails, none hangs.

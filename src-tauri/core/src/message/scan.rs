@@ -596,19 +596,22 @@ pub(crate) async fn master_queues(client: &LiveClient, topic: &str) -> Result<Ve
     let route = topic_route(client, topic).await?;
     let mut queues: Vec<(String, String, u32)> = Vec::new();
     for qd in &route.queue_datas {
-        if let Some(addr) = route
+        // A broker whose master is not registered (down, or its name-server connection dropped
+        // a moment) keeps its queues with no address: they fail, with why, instead of vanishing
+        // from the scan.
+        let addr = route
             .broker_datas
             .iter()
             .find(|b| b.broker_name == qd.broker_name)
             .and_then(|b| b.broker_addrs.get("0"))
-        {
-            for q in 0..qd.read_queue_nums {
-                queues.push((qd.broker_name.clone(), addr.clone(), q));
-            }
+            .cloned()
+            .unwrap_or_default();
+        for q in 0..qd.read_queue_nums {
+            queues.push((qd.broker_name.clone(), addr.clone(), q));
         }
     }
     queues.sort();
-    if queues.is_empty() {
+    if queues.iter().all(|(_, addr, _)| addr.is_empty()) {
         return Err(Error::not_found(format!("a master broker of topic '{topic}'")));
     }
     Ok(queues)
