@@ -512,6 +512,23 @@ async fn topics_of_a_dead_master_stay_listed_with_a_warning() {
             "{after:?}"
         );
     }
+    // The group list still answers: broker-a's groups listed, a failure only for broker-b.
+    let groups = c.group_list(&id, GroupListOptions::default()).await.unwrap();
+    assert!(!groups.groups.is_empty(), "{groups:?}");
+    assert!(
+        groups.failed_brokers.iter().all(|f| f.broker_name == "broker-b"),
+        "{:?}",
+        groups.failed_brokers
+    );
+    if !groups.failed_brokers.is_empty() {
+        assert!(
+            groups
+                .groups
+                .iter()
+                .all(|g| g.lag.is_none() && g.lag_note.as_deref().is_some_and(|n| n.contains("broker-b"))),
+            "lag is unknown while a master is down"
+        );
+    }
     c.shutdown().await;
 }
 

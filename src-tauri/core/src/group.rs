@@ -525,13 +525,16 @@ enum Plan {
     BrokerWide,
     /// One consume-stats call per group.
     PerGroup,
+    /// Nothing more: it did not answer for its configs, so it hosts no listed group (and a
+    /// broker-wide call would only wait out the same dead broker again).
+    Down,
 }
 
 impl Plan {
     fn table(&self) -> Option<&OffsetTable> {
         match self {
             Self::Tables(t) | Self::Pairs(t) => Some(t),
-            Self::BrokerWide | Self::PerGroup => None,
+            Self::BrokerWide | Self::PerGroup | Self::Down => None,
         }
     }
 }
@@ -580,6 +583,7 @@ impl Console {
             .iter()
             .zip(tables)
             .map(|(b, t)| match (options.stats, t) {
+                _ if failed.iter().any(|f| f.addr == b.addr) => Plan::Down,
                 (_, Some(Ok(table))) if options.activity => Plan::Pairs(table),
                 (_, Some(Ok(table))) => Plan::Tables(table),
                 (_, Some(Err(e))) => {
@@ -629,7 +633,7 @@ impl Console {
                         }
                     },
                     Plan::PerGroup => asks[*i].push(Ask::Stats(g.clone(), None)),
-                    Plan::BrokerWide => {}
+                    Plan::BrokerWide | Plan::Down => {}
                 }
             }
         }
@@ -639,7 +643,7 @@ impl Console {
         let wide = join_all(masters.iter().zip(&plans).map(|(b, plan)| async move {
             match plan {
                 Plan::BrokerWide => Some(broker_wide_stats(&b.addr, creds, timeout).await),
-                Plan::Tables(_) | Plan::Pairs(_) | Plan::PerGroup => None,
+                Plan::Tables(_) | Plan::Pairs(_) | Plan::PerGroup | Plan::Down => None,
             }
         }));
         let (replies, wide) = tokio::join!(run_batch(&masters, &asks, creds, timeout), wide);
