@@ -15,6 +15,7 @@
 )]
 
 use std::collections::BTreeSet;
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -423,6 +424,7 @@ async fn check_topic_list(flavour: &str, name: &str, typed: &[(&str, &[&str], To
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn java5_topic_list_types_every_kind_and_matches_mqadmin() {
+    let before = header_decoding_errors("java5");
     check_topic_list(
         "java5",
         "java5",
@@ -440,6 +442,38 @@ async fn java5_topic_list_types_every_kind_and_matches_mqadmin() {
         ],
     )
     .await;
+    // The topic and group lists ask for whole tables without header fields: a 5.x broker logs
+    // "Failed field [topicSeq] decoding" (or groupSeq) at ERROR for a header map without them.
+    let ns = cluster("java5", "java5", false);
+    let c = console().await;
+    let id = connect(&c, &ns, None).await;
+    c.topic_list(&id).await.unwrap();
+    c.group_list(&id, GroupListOptions::default()).await.unwrap();
+    c.shutdown().await;
+    tokio::time::sleep(Duration::from_secs(1)).await; // the broker's log appender is asynchronous
+    assert_eq!(
+        header_decoding_errors("java5"),
+        before,
+        "the lists made a broker log ERROR"
+    );
+}
+
+/// Lines of a harness cluster's broker logs saying a paging header field failed to decode.
+fn header_decoding_errors(name: &str) -> usize {
+    let root = std::env::var("RMQ_HARNESS_DIR").unwrap_or_else(|_| {
+        format!(
+            "{}/rmq-console-harness",
+            std::env::var("TMPDIR").unwrap_or("/tmp".into())
+        )
+    });
+    let log = Path::new(&root)
+        .join(name)
+        .join("home/logs/rocketmqlogs/remoting.log");
+    std::fs::read_to_string(&log)
+        .unwrap_or_else(|e| panic!("{}: {e}", log.display()))
+        .lines()
+        .filter(|l| l.contains("Failed field [topicSeq]") || l.contains("Failed field [groupSeq]"))
+        .count()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -104,15 +104,20 @@ fn encode_frame(
             .map_err(|e| Error::internal(format!("ACL signature: {e}")))?;
         ext.insert("Signature".to_owned(), signature);
     }
-    let header = serde_json::json!({
+    let mut header = serde_json::json!({
         "code": code,
         "language": "JAVA",
         "version": VERSION,
         "opaque": opaque,
         "flag": 0,
-        "extFields": ext,
         "serializeTypeCurrentRPC": "JSON",
     });
+    // No fields, no `extFields`: a Java server decodes a present map into the request's header
+    // class, and a 5.x broker logs every missing required field of it at ERROR (e.g. the paging
+    // `topicSeq` of GET_ALL_TOPIC_CONFIG and `groupSeq` of GET_ALL_SUBSCRIPTIONGROUP_CONFIG).
+    if !ext.is_empty() {
+        header["extFields"] = serde_json::json!(ext);
+    }
     let header = serde_json::to_vec(&header).map_err(|e| Error::internal(format!("encode header: {e}")))?;
     let total =
         u32::try_from(4 + header.len() + body.len()).map_err(|_| Error::validation("request too large"))?;
@@ -852,6 +857,23 @@ pub async fn cluster_table(
     decode_cluster_table(&r.body)
 }
 
+/// For fake servers in tests: takes the complete request frames off the front of `buf` and
+/// returns their headers.
+#[cfg(test)]
+pub(crate) fn take_request_headers(buf: &mut Vec<u8>) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    while buf.len() >= 4 {
+        let total = u32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]) as usize;
+        if buf.len() < 4 + total {
+            break;
+        }
+        let hl = (u32::from_be_bytes([buf[4], buf[5], buf[6], buf[7]]) & 0xff_ffff) as usize;
+        out.push(serde_json::from_slice(&buf[8..8 + hl]).expect("a JSON request header"));
+        buf.drain(..4 + total);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -914,19 +936,7 @@ mod tests {
                             return;
                         }
                         buf.extend_from_slice(&chunk[..n]);
-                        let mut pending = Vec::new();
-                        while buf.len() >= 4 {
-                            let total = u32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]) as usize;
-                            if buf.len() < 4 + total {
-                                break;
-                            }
-                            let hl =
-                                (u32::from_be_bytes([buf[4], buf[5], buf[6], buf[7]]) & 0xff_ffff) as usize;
-                            let h: serde_json::Value = serde_json::from_slice(&buf[8..8 + hl]).unwrap();
-                            pending.push(h);
-                            buf.drain(..4 + total);
-                        }
-                        for h in pending.into_iter().rev() {
+                        for h in take_request_headers(&mut buf).into_iter().rev() {
                             if answered == close_after {
                                 // Hang up cleanly (FIN, reading on: a close with unread requests
                                 // would reset the connection and drop the replies in flight).

@@ -111,70 +111,110 @@ pub(crate) struct AllTopicConfigBody {
 /// Page size asked for; brokers cap it with their own `splitMetadataSize`.
 const CONFIG_PAGE: u32 = 100_000;
 
-/// A master's whole topic-config table. 5.x brokers take a paging header (`topicSeq`, `maxTopicNum`,
-/// `dataVersion`; without it they log a decoding error at ERROR, then answer in full) and page only
-/// when `enableSplitMetadata` is on, saying `totalTopicNum` in the reply: then the pages are
-/// fetched in turn, and restarted if the table changed in between, as the Java client does. Older
-/// brokers ignore the header. Each body is decoded on a blocking thread (two cores for two masters).
+/// A master's whole topic-config table, in one request with no header fields at all. A 5.x
+/// broker given header fields without the paging ones logs "Failed field [topicSeq] decoding" at
+/// ERROR, and given the paging ones answers 2,000 topics a page (`splitMetadataSize`), re-sorting
+/// its whole table for every page (at 10,000 topics: six requests and twice the broker CPU of one).
+/// Signed requests (ACL) carry header fields anyway, so they page: see [`read_topic_configs`].
 pub(crate) async fn all_topic_configs(
     addr: &str,
     creds: Option<(&str, &str)>,
     timeout: std::time::Duration,
 ) -> Result<HashMap<String, TopicConfigBody>> {
-    let mut table: HashMap<String, TopicConfigBody> = HashMap::new();
-    let mut version: Option<serde_json::Value> = None;
-    let mut restarts = 0;
-    loop {
-        let ext = BTreeMap::from([
-            ("topicSeq".to_owned(), table.len().to_string()),
-            ("maxTopicNum".to_owned(), CONFIG_PAGE.to_string()),
-            (
-                "dataVersion".to_owned(),
-                version.as_ref().map(ToString::to_string).unwrap_or_default(),
-            ),
-        ]);
-        let reply = remoting::request_with(
-            addr,
-            remoting::GET_ALL_TOPIC_CONFIG,
-            ext,
-            "all topic config",
-            creds,
-            timeout,
-        )
-        .await?;
-        let total = reply
-            .ext
-            .get("totalTopicNum")
-            .and_then(|t| t.parse::<usize>().ok());
-        let body = tokio::task::spawn_blocking(move || {
-            remoting::decode_json::<AllTopicConfigBody>(&reply.body, "topic config")
-        })
-        .await
-        .unwrap_or_else(|e| Err(Error::internal(format!("topic config decode task: {e}"))))?;
-        let Some(total) = total else {
-            // Not paged: this is the whole table.
-            table.extend(body.topic_config_table);
-            return Ok(table);
-        };
-        if version.is_some() && body.data_version.is_some() && body.data_version != version {
-            // The table changed between pages: start over (a few times at most).
-            restarts += 1;
-            if restarts > 3 {
-                return Err(Error::Conflict {
-                    message: format!("{addr}: the topic table kept changing while it was read page by page"),
-                });
-            }
-            table.clear();
-            version = None;
-            continue;
-        }
-        version = body.data_version;
-        let page = body.topic_config_table.len();
-        table.extend(body.topic_config_table);
-        if page == 0 || table.len() >= total {
+    read_topic_configs(addr, creds, timeout, creds.is_some()).await
+}
+
+/// A master's topic-config table, `paged` or not. Paged, a 5.x broker that splits metadata
+/// (`enableSplitMetadata`, on by default) answers one page with `totalTopicNum` and its table's
+/// data version; the other pages are then asked for at once, pipelined, each naming that
+/// version. A broker whose table changed meanwhile answers from the start under a new version:
+/// then the read starts over (a few times at most). Older brokers ignore the paging fields.
+async fn read_topic_configs(
+    addr: &str,
+    creds: Option<(&str, &str)>,
+    timeout: std::time::Duration,
+    paged: bool,
+) -> Result<HashMap<String, TopicConfigBody>> {
+    for _ in 0..4 {
+        if let Some(table) = read_config_pages(addr, creds, timeout, paged).await? {
             return Ok(table);
         }
     }
+    Err(Error::Conflict {
+        message: format!("{addr}: the topic table kept changing while it was read page by page"),
+    })
+}
+
+fn config_page_request(seq: usize, version: Option<&serde_json::Value>) -> remoting::Request {
+    (
+        remoting::GET_ALL_TOPIC_CONFIG,
+        BTreeMap::from([
+            ("topicSeq".to_owned(), seq.to_string()),
+            ("maxTopicNum".to_owned(), CONFIG_PAGE.to_string()),
+            (
+                "dataVersion".to_owned(),
+                version.map(ToString::to_string).unwrap_or_default(),
+            ),
+        ]),
+    )
+}
+
+/// One page's `totalTopicNum` (absent when the broker does not page) and body.
+async fn decode_config_page(reply: remoting::Reply) -> Result<(Option<usize>, AllTopicConfigBody)> {
+    let total = reply
+        .ext
+        .get("totalTopicNum")
+        .and_then(|t| t.parse::<usize>().ok());
+    let body = tokio::task::spawn_blocking(move || {
+        remoting::decode_json::<AllTopicConfigBody>(&reply.body, "topic config")
+    })
+    .await
+    .unwrap_or_else(|e| Err(Error::internal(format!("topic config decode task: {e}"))))?;
+    Ok((total, body))
+}
+
+/// The table, or `None` when it changed between pages.
+async fn read_config_pages(
+    addr: &str,
+    creds: Option<(&str, &str)>,
+    timeout: std::time::Duration,
+    paged: bool,
+) -> Result<Option<HashMap<String, TopicConfigBody>>> {
+    let (code, ext) = if paged {
+        config_page_request(0, None)
+    } else {
+        (remoting::GET_ALL_TOPIC_CONFIG, BTreeMap::new())
+    };
+    let first = remoting::request_with(addr, code, ext, "all topic config", creds, timeout).await?;
+    let (total, body) = decode_config_page(first).await?;
+    let version = body.data_version;
+    let mut table = body.topic_config_table;
+    let page = table.len();
+    let Some(total) = total else {
+        return Ok(Some(table)); // not paged: this is the whole table
+    };
+    if page == 0 || page >= total {
+        return Ok(Some(table));
+    }
+    // Page k is [k·page, (k+1)·page) of the broker's sorted table at `version`.
+    let requests = (page..total)
+        .step_by(page)
+        .map(|seq| config_page_request(seq, version.as_ref()))
+        .collect();
+    let replies = remoting::invoke_batch(addr, requests, creds, timeout, 2).await;
+    let pages = join_all(replies.into_iter().map(|r| async move {
+        let r = remoting::check(addr, "all topic config", r?)?;
+        decode_config_page(r).await
+    }))
+    .await;
+    for p in pages {
+        let (_, body) = p?;
+        if version.is_some() && body.data_version != version {
+            return Ok(None);
+        }
+        table.extend(body.topic_config_table);
+    }
+    Ok(Some(table))
 }
 
 /// Topics every RocketMQ version creates for itself.
@@ -668,6 +708,125 @@ mod tests {
             (8, "mixed", "a,b".to_owned())
         );
         assert!(r.warning.is_none());
+    }
+
+    /// A fake 5.x broker paging its sorted topic-config table `page` topics at a time, as
+    /// `TopicConfigManager.subTopicConfigTable` does: a request naming another data version than
+    /// the current one (`version` of the number of requests served so far) is answered from 0.
+    async fn paging_broker(
+        topics: usize,
+        page: usize,
+        version: fn(usize) -> u64,
+    ) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        use std::sync::atomic::Ordering;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let served = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = served.clone();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                let count = count.clone();
+                tokio::spawn(async move {
+                    let (mut buf, mut chunk) = (Vec::new(), vec![0u8; 64 * 1024]);
+                    loop {
+                        let Ok(n) = s.read(&mut chunk).await else { return };
+                        if n == 0 {
+                            return;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                        for h in remoting::take_request_headers(&mut buf) {
+                            let current = version(count.fetch_add(1, Ordering::SeqCst));
+                            let ext = &h["extFields"];
+                            let asked: Option<serde_json::Value> = ext["dataVersion"]
+                                .as_str()
+                                .and_then(|v| serde_json::from_str(v).ok());
+                            // No header fields: the whole table (totalTopicNum is always said).
+                            let seq: Option<usize> = ext["topicSeq"].as_str().map(|s| s.parse().unwrap());
+                            let page = if seq.is_some() { page } else { topics };
+                            let seq = seq.unwrap_or(0);
+                            let begin = if asked == Some(serde_json::json!({ "counter": current })) {
+                                seq
+                            } else {
+                                0
+                            };
+                            let table: serde_json::Map<String, serde_json::Value> = (begin..topics.min(begin + page))
+                                .map(|i| {
+                                    (
+                                        format!("T{i:05}"),
+                                        serde_json::json!({"readQueueNums": 4, "writeQueueNums": 4, "perm": 6}),
+                                    )
+                                })
+                                .collect();
+                            let body = serde_json::to_vec(&serde_json::json!({
+                                "dataVersion": { "counter": current }, "topicConfigTable": table,
+                            }))
+                            .unwrap();
+                            let header = serde_json::to_vec(&serde_json::json!({
+                                "code": 0, "opaque": h["opaque"], "flag": 1,
+                                "extFields": { "totalTopicNum": topics.to_string() },
+                            }))
+                            .unwrap();
+                            let mut f = ((4 + header.len() + body.len()) as u32).to_be_bytes().to_vec();
+                            f.extend_from_slice(&(header.len() as u32).to_be_bytes());
+                            f.extend_from_slice(&header);
+                            f.extend_from_slice(&body);
+                            if s.write_all(&f).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        (addr, served)
+    }
+
+    fn names(table: &HashMap<String, TopicConfigBody>) -> BTreeSet<String> {
+        table.keys().cloned().collect()
+    }
+
+    #[tokio::test]
+    async fn paged_topic_configs_are_read_whole_and_again_when_the_table_changes() {
+        use std::sync::atomic::Ordering;
+        let timeout = std::time::Duration::from_secs(5);
+        let all: BTreeSet<String> = (0..10).map(|i| format!("T{i:05}")).collect();
+
+        // Without header fields, the whole table in one request.
+        let (addr, served) = paging_broker(10, 3, |_| 1).await;
+        let table = all_topic_configs(&addr, None, timeout).await.unwrap();
+        assert_eq!(names(&table), all);
+        assert_eq!(served.load(Ordering::SeqCst), 1);
+
+        // Ten topics, three a page: the first page, then the other three at once.
+        let (addr, served) = paging_broker(10, 3, |_| 1).await;
+        let table = read_topic_configs(&addr, None, timeout, true).await.unwrap();
+        assert_eq!(names(&table), all);
+        assert!(table.values().all(|c| c.read_queue_nums == 4 && c.perm == 6));
+        assert_eq!(served.load(Ordering::SeqCst), 4);
+
+        // The table changes while its pages are read (from the third request on): those pages
+        // come from the start under the new version, so the read starts over and is whole.
+        let (addr, served) = paging_broker(10, 3, |n| if n < 2 { 1 } else { 2 }).await;
+        let table = read_topic_configs(&addr, None, timeout, true).await.unwrap();
+        assert_eq!(names(&table), all);
+        assert_eq!(served.load(Ordering::SeqCst), 8, "read twice");
+
+        // A table that changes on every request is not read forever.
+        let (addr, _) = paging_broker(10, 3, |n| n as u64).await;
+        let e = read_topic_configs(&addr, None, timeout, true).await.unwrap_err();
+        assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
+
+        // A table within one page is one request.
+        let (addr, served) = paging_broker(3, 3, |_| 1).await;
+        assert_eq!(
+            read_topic_configs(&addr, None, timeout, true)
+                .await
+                .unwrap()
+                .len(),
+            3
+        );
+        assert_eq!(served.load(Ordering::SeqCst), 1);
     }
 }
 
