@@ -111,6 +111,10 @@ pub(crate) struct AllTopicConfigBody {
 /// Page size asked for; brokers cap it with their own `splitMetadataSize`.
 const CONFIG_PAGE: u32 = 100_000;
 
+/// Pages of one topic-config table beyond which its `totalTopicNum` is not believed (1,000,000
+/// topics at the default 2,000 a page): a garbled total must not turn into that many requests.
+const MAX_CONFIG_PAGES: usize = 500;
+
 /// A master's whole topic-config table, in one request with no header fields at all. A 5.x
 /// broker given header fields without the paging ones logs "Failed field [topicSeq] decoding" at
 /// ERROR, and given the paging ones answers 2,000 topics a page (`splitMetadataSize`), re-sorting
@@ -195,6 +199,16 @@ async fn read_config_pages(
     };
     if page == 0 || page >= total {
         return Ok(Some(table));
+    }
+    if total.div_ceil(page) > MAX_CONFIG_PAGES {
+        return Err(Error::BrokerRejected {
+            target: addr.to_owned(),
+            operation: "all topic config".to_owned(),
+            code: -1,
+            detail: format!(
+                "the broker says {total} topics in pages of {page}: more than {MAX_CONFIG_PAGES} pages, not read"
+            ),
+        });
     }
     // Page k is [k·page, (k+1)·page) of the broker's sorted table at `version`.
     let requests = (page..total)
@@ -718,6 +732,16 @@ mod tests {
         page: usize,
         version: fn(usize) -> u64,
     ) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        paging_broker_saying(topics, topics, page, version).await
+    }
+
+    /// [`paging_broker`] whose replies say `said` topics in all.
+    async fn paging_broker_saying(
+        topics: usize,
+        said: usize,
+        page: usize,
+        version: fn(usize) -> u64,
+    ) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
         use std::sync::atomic::Ordering;
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -764,7 +788,7 @@ mod tests {
                             .unwrap();
                             let header = serde_json::to_vec(&serde_json::json!({
                                 "code": 0, "opaque": h["opaque"], "flag": 1,
-                                "extFields": { "totalTopicNum": topics.to_string() },
+                                "extFields": { "totalTopicNum": said.to_string() },
                             }))
                             .unwrap();
                             let mut f = ((4 + header.len() + body.len()) as u32).to_be_bytes().to_vec();
@@ -816,6 +840,15 @@ mod tests {
         let (addr, _) = paging_broker(10, 3, |n| n as u64).await;
         let e = read_topic_configs(&addr, None, timeout, true).await.unwrap_err();
         assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
+
+        // A garbled total is not turned into a million requests.
+        let (addr, served) = paging_broker_saying(10, 1_000_000_000, 3, |_| 1).await;
+        let e = read_topic_configs(&addr, None, timeout, true).await.unwrap_err();
+        assert!(
+            matches!(&e, Error::BrokerRejected { detail, .. } if detail.contains("1000000000 topics")),
+            "{e:?}"
+        );
+        assert_eq!(served.load(Ordering::SeqCst), 1);
 
         // A table within one page is one request.
         let (addr, served) = paging_broker(3, 3, |_| 1).await;
