@@ -13,7 +13,6 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rmq_console_core::Console;
 use rocketmq_client_rust::{
     ClientConfig, ClientResult, ConsumeConcurrentlyContext, ConsumeConcurrentlyStatus, DefaultMQPushConsumer,
     MQPushConsumer, MessageListenerConcurrently,
@@ -64,14 +63,7 @@ pub enum Consumer {
 }
 
 impl Consumer {
-    pub async fn start(
-        c: &Console,
-        flavour: &str,
-        ns: &str,
-        group: &str,
-        topic: &str,
-        inbox: &Inbox,
-    ) -> Self {
+    pub async fn start(flavour: &str, ns: &str, group: &str, topic: &str, inbox: &Inbox) -> Self {
         if flavour == "java4" {
             return Self::java(flavour, ns, group, topic, inbox);
         }
@@ -80,7 +72,7 @@ impl Consumer {
             ..Default::default()
         };
         cfg.set_instance_name(format!("it-{}", uuid_like()).into());
-        let mut consumer = DefaultMQPushConsumer::builder(c.registry().runtime())
+        let mut consumer = DefaultMQPushConsumer::builder(support::client_runtime())
             .client_config(cfg)
             .consumer_group(group.to_owned())
             .name_server_addr(ns.to_owned())

@@ -518,7 +518,7 @@ async fn actions(flavour: &str, cluster_name: &str) {
     // Resend to an online consumer: it consumes the message again through consume-directly.
     let group = format!("ItActGroup{tag}");
     let inbox = Inbox::default();
-    let consumer = Consumer::start(&c, flavour, &ns, &group, &topic, &inbox).await;
+    let consumer = Consumer::start(flavour, &ns, &group, &topic, &inbox).await;
     eventually("the consumer to read all 14", 90, async || {
         inbox.set().len() >= 14
     })

@@ -142,7 +142,7 @@ async fn scenario(flavour: &'static str, name: &str, cluster_name: &str) {
         .collect();
     let first = send(&c, &id, &topic, &brokers, "first", 12, queues).await;
     let inbox = Inbox::default();
-    let consumer = Consumer::start(&c, flavour, &ns, &group, &topic, &inbox).await;
+    let consumer = Consumer::start(flavour, &ns, &group, &topic, &inbox).await;
     eventually("the first batch consumed and committed", 90, async || {
         // Until the first heartbeat a 4.x broker has no such group yet.
         let Ok(d) = c.group_detail(&id, &group).await else {
@@ -455,7 +455,7 @@ async fn scenario(flavour: &'static str, name: &str, cluster_name: &str) {
     .await
     .unwrap();
     inbox.take();
-    let consumer = Consumer::start(&c, flavour, &ns, &group, &topic, &inbox).await;
+    let consumer = Consumer::start(flavour, &ns, &group, &topic, &inbox).await;
     eventually("the consumer online again", 60, async || {
         !c.group_detail(&id, &group).await.unwrap().clients.is_empty()
     })
@@ -769,8 +769,22 @@ fn bulk_reset_runs_as_a_job_with_progress_and_cancels_between_groups() {
             topic: Some(topic.clone()),
             mode: ResetMode::Earliest,
         };
-        let (sink, events) = collecting();
+        // Cancelled from the sink the moment the first group's result arrives: polling for it
+        // let a fast run finish all 40 groups before the cancel landed.
+        let armed: Arc<std::sync::OnceLock<_>> = Arc::default();
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let sink: JobSink = {
+            let (events, armed, c) = (Arc::clone(&events), Arc::clone(&armed), c.clone());
+            Arc::new(move |e: JobEvent| {
+                let first_result = matches!(e, JobEvent::Batch { .. });
+                events.lock().unwrap().push(e);
+                if first_result && let Some(job) = armed.get() {
+                    c.jobs().cancel(job);
+                }
+            })
+        };
         let job = c.offset_reset_bulk(&id, &req, &ok(), sink).await.unwrap();
+        armed.set(job.clone()).unwrap();
         eventually("the first group's result", 60, async || {
             events
                 .lock()
@@ -779,7 +793,8 @@ fn bulk_reset_runs_as_a_job_with_progress_and_cancels_between_groups() {
                 .any(|e| matches!(e, JobEvent::Batch { .. }))
         })
         .await;
-        assert!(c.jobs().cancel(&job));
+        // A result that came before the job id was known: cancel now.
+        c.jobs().cancel(&job);
         let (outcome, items) = finished(&events).await;
         assert!(matches!(outcome, JobOutcome::Cancelled { .. }), "{outcome:?}");
         assert_eq!(items.len(), 40, "every group is accounted for");

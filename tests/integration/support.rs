@@ -11,6 +11,7 @@ use rmq_console_core::Console;
 use rmq_console_core::connection::ConnectionDraft;
 use rmq_console_core::secrets::Secrets;
 use rmq_console_core::store::Store;
+use rocketmq_client_rust::{ClientRuntime, ClientRuntimeConfig, TelemetryHandle};
 
 pub fn harness() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/cluster")
@@ -186,4 +187,28 @@ where
         .unwrap()
         .join()
         .unwrap();
+}
+
+/// The client runtime of the test clients (the rocketmq-rust push consumer), one per test process
+/// and never dropped (dropping a Tokio runtime inside another one panics).
+pub fn client_runtime() -> std::sync::Arc<ClientRuntime> {
+    static RUNTIME: std::sync::OnceLock<std::sync::Arc<ClientRuntime>> = std::sync::OnceLock::new();
+    std::sync::Arc::clone(RUNTIME.get_or_init(|| {
+        let owner = rocketmq_runtime::RuntimeOwner::plan(rocketmq_runtime::RuntimeConfig {
+            worker_threads: 2,
+            thread_name: "rmq-test-client".to_owned(),
+            ..Default::default()
+        })
+        .unwrap()
+        .build()
+        .unwrap();
+        let runtime = ClientRuntime::try_new(
+            owner.root_context().component("test-clients"),
+            ClientRuntimeConfig::default(),
+            TelemetryHandle::noop(),
+        )
+        .unwrap();
+        std::mem::forget(owner);
+        runtime
+    }))
 }

@@ -319,6 +319,7 @@ async fn lifecycle(
             "1",
         ],
     );
+    let (_, client) = c.client(&id).await.unwrap();
     for r in &d.route {
         let addr = r.addr.clone().unwrap();
         for q in 0..r.write_queues {
@@ -328,16 +329,16 @@ async fn lifecycle(
                 ("queueId".to_owned(), q.to_string()),
                 ("commitOffset".to_owned(), "0".to_owned()),
             ]);
-            rmq_console_core::remoting::request_with(
-                &addr,
-                15,
-                ext,
-                "update consumer offset",
-                None,
-                Duration::from_secs(4),
-            )
-            .await
-            .unwrap();
+            client
+                .link
+                .request_with(
+                    &addr,
+                    rmq_console_core::remoting::code::UPDATE_CONSUMER_OFFSET,
+                    ext,
+                    "update consumer offset",
+                )
+                .await
+                .unwrap();
         }
     }
     let mut consumers = None;

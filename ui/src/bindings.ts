@@ -466,6 +466,11 @@ export type ErrorCode =
 "ReadOnly" | 
 /**  The change conflicts with existing state (duplicate name, concurrent change). */
 "Conflict" | 
+/**
+ *  A request that changes state was sent, but its answer was lost (connection dropped,
+ *  deadline passed): it may or may not have taken effect, and was not sent again.
+ */
+"OutcomeUnknown" | 
 /**  A job was cancelled by the user. */
 "Cancelled" | 
 /**  The local SQLite store or the OS keychain failed. */
@@ -841,6 +846,11 @@ export type MessageView = {
 	bodyBase64: string,
 	/**  The body as text when it is valid UTF-8. */
 	bodyText: string | null,
+	/**
+	 *  Why a compressed body is shown as stored (it cannot be decompressed, or would expand past
+	 *  the cap); `None` when the body is shown decompressed or was never compressed.
+	 */
+	bodyError: string | null,
 };
 
 /**  Milliseconds (since the epoch, or a duration): a JSON number, exact below 2^53 (see module doc). */

@@ -9,12 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Instant;
 
-use cheetah_string::CheetahString;
 use futures::future::join_all;
-use rocketmq_client_rust::{BrokerAdmin, RouteAdmin};
-
-use crate::remoting;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use crate::connection::{ConnectionDraft, parse_namesrv_addrs};
@@ -23,6 +19,8 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::jobs::{JobId, JobSink};
 use crate::model::{ConnectionId, Count, Millis};
 use crate::registry::{ClientSpec, LiveClient, REQUEST_TIMEOUT};
+use crate::remoting::code::{GET_BROKER_CONFIG, GET_BROKER_RUNTIME_INFO, GET_NAMESRV_CONFIG};
+use crate::remoting::decode_json;
 
 /// Reachability of one name server.
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -177,9 +175,24 @@ pub fn summarize_runtime(kv: &HashMap<String, String>) -> RuntimeSummary {
     }
 }
 
-fn to_strings(map: HashMap<CheetahString, CheetahString>) -> HashMap<String, String> {
-    map.into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
+/// The `KVTable` body of `GET_BROKER_RUNTIME_INFO`.
+#[derive(Deserialize)]
+struct KvTable {
+    #[serde(default)]
+    table: HashMap<String, String>,
+}
+
+/// A broker's config as `GET_BROKER_CONFIG` answers it: Java properties text, `key=value` a line
+/// (the rocketmq-rust broker writes the same). Comment lines and blank lines are skipped; a line
+/// without `=` (or `:`) is kept as a key with an empty value, so nothing the broker said is lost.
+pub(crate) fn parse_properties(text: &str) -> HashMap<String, String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('!'))
+        .map(|l| match l.find('=').or_else(|| l.find(':')) {
+            Some(i) => (l[..i].trim().to_owned(), l[i + 1..].trim().to_owned()),
+            None => (l.to_owned(), String::new()),
+        })
         .collect()
 }
 
@@ -208,20 +221,14 @@ fn elapsed_ms(start: Instant) -> f64 {
 async fn probe_name_servers(client: &LiveClient) -> Vec<NameServerStatus> {
     join_all(client.spec.namesrv_addrs.iter().map(|addr| async move {
         let start = Instant::now();
-        let r = match client.admin().await {
-            Ok(a) => {
-                client
-                    .run(
-                        "probe name server",
-                        addr,
-                        RouteAdmin::probe_name_server(&*a, addr.into()),
-                    )
-                    .await
-            }
-            Err(e) => Err(e),
-        };
+        // Any answer proves the name server is there (one that refuses the config read still
+        // answered); only a transport failure makes it unreachable.
+        let r = client
+            .link
+            .invoke(addr, GET_NAMESRV_CONFIG, BTreeMap::new())
+            .await;
         match r {
-            Ok(()) => NameServerStatus {
+            Ok(_) => NameServerStatus {
                 addr: addr.clone(),
                 reachable: true,
                 rtt_ms: Some(elapsed_ms(start)),
@@ -241,8 +248,8 @@ async fn probe_name_servers(client: &LiveClient) -> Vec<NameServerStatus> {
 /// The cluster table (clusters → brokers → addresses), sorted. Sent through [`crate::remoting`]
 /// because the client crate cannot decode the 4.x reply.
 pub(crate) async fn routed_brokers(client: &LiveClient) -> Result<Vec<RoutedBroker>> {
-    let creds = client.creds();
-    let table = remoting::cluster_table(&client.spec.namesrv_addrs, creds, client.timeout).await?;
+    let link = &client.link;
+    let table = link.cluster_table(&client.spec.namesrv_addrs).await?;
     let mut out = Vec::new();
     for (name, entry) in table.broker_addr_table {
         for (id, addr) in entry.broker_addrs {
@@ -260,25 +267,23 @@ pub(crate) async fn routed_brokers(client: &LiveClient) -> Result<Vec<RoutedBrok
     Ok(out)
 }
 
-/// A broker's runtime stats. A broker whose port refuses connections is reported at once instead
-/// of after the request deadline: the client's pooled channel to a killed broker only fails when
-/// the request times out, which would hold the whole overview back.
+/// A broker's runtime stats (`GET_BROKER_RUNTIME_INFO`). A killed broker's pooled connection is
+/// found closed before the request is written, so it fails at connect, not at the deadline.
 async fn runtime_of(client: &LiveClient, addr: &str) -> Result<HashMap<String, String>> {
-    let admin = client.admin().await?;
-    let stats = client.run(
-        "get broker runtime stats",
-        addr,
-        BrokerAdmin::fetch_broker_runtime_stats(&*admin, addr.into()),
-    );
-    let probe = tokio::time::timeout(client.timeout, tokio::net::TcpStream::connect(addr));
-    tokio::pin!(stats, probe);
-    let table = tokio::select! {
-        r = &mut stats => r?,
-        Ok(Err(e)) = &mut probe => {
-            return Err(Error::Unreachable { target: addr.to_owned(), detail: format!("connect: {e}") });
-        }
-    };
-    Ok(to_strings(table.table))
+    let r = client
+        .link
+        .request(addr, GET_BROKER_RUNTIME_INFO, "get broker runtime stats")
+        .await?;
+    Ok(decode_json::<KvTable>(&r.body, "broker runtime stats")?.table)
+}
+
+/// A broker's config (`GET_BROKER_CONFIG`).
+async fn config_of(client: &LiveClient, addr: &str) -> Result<HashMap<String, String>> {
+    let r = client
+        .link
+        .request(addr, GET_BROKER_CONFIG, "get broker config")
+        .await?;
+    Ok(parse_properties(&String::from_utf8_lossy(&r.body)))
 }
 
 fn role_of(id: u32) -> String {
@@ -444,19 +449,12 @@ impl Console {
         if !routed.iter().any(|b| b.addr == addr) {
             return Err(Error::not_found(format!("broker {addr} in the cluster route")));
         }
-        let admin = client.admin().await?;
-        let config = client.run(
-            "get broker config",
-            addr,
-            BrokerAdmin::get_broker_config(&*admin, addr.into()),
-        );
-        let (runtime, config) = tokio::join!(runtime_of(&client, addr), config);
-        drop(admin);
+        let (runtime, config) = tokio::join!(runtime_of(&client, addr), config_of(&client, addr));
         Ok(BrokerDetail {
             addr: addr.to_owned(),
             fetched_at: Millis::now(),
             runtime: sorted_kv(runtime?),
-            config: sorted_kv(to_strings(config?)),
+            config: sorted_kv(config?),
         })
     }
 
@@ -491,7 +489,7 @@ impl Console {
 
     /// Tests with a temporary client (never the connection's live one), shut down afterwards.
     async fn test_spec(&self, spec: ClientSpec) -> Result<ConnectionTestReport> {
-        let client = Arc::new(LiveClient::start(self.registry().runtime(), spec, REQUEST_TIMEOUT).await?);
+        let client = Arc::new(LiveClient::start(spec, REQUEST_TIMEOUT));
         let report = test_with(&client).await;
         client.shutdown().await;
         report
@@ -602,6 +600,18 @@ async fn test_with(client: &LiveClient) -> Result<ConnectionTestReport> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn broker_config_text_is_read_line_by_line() {
+        let text = "#comment\nbrokerName=broker-a\nstorePathRootDir=/tmp/x:y\n\nnamesrvAddr=127.0.0.1:9876;127.0.0.1:9877\nflag\nmsg = a=b\n";
+        let p = parse_properties(text);
+        assert_eq!(p["brokerName"], "broker-a");
+        assert_eq!(p["storePathRootDir"], "/tmp/x:y");
+        assert_eq!(p["namesrvAddr"], "127.0.0.1:9876;127.0.0.1:9877");
+        assert_eq!(p["flag"], "");
+        assert_eq!(p["msg"], "a=b");
+        assert_eq!(p.len(), 5);
+    }
 
     fn kv(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs

@@ -1,18 +1,16 @@
 //! The one handle on the console's state: store, secrets, live clients, jobs, events.
 //!
 //! [`Console`] is a cheap clone (an `Arc`). Domain modules add methods to it (`connection.rs`,
-//! `cluster.rs`, …). [`Console::shutdown`] cancels jobs, stops every RocketMQ client, the client
-//! runtime and the store; the Tauri shell calls it on exit, the CLI before returning.
+//! `cluster.rs`, …). [`Console::shutdown`] cancels jobs, closes every connection's sockets and
+//! the store; the Tauri shell calls it on exit, the CLI before returning.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use rocketmq_client_rust::{ClientRuntime, ClientRuntimeConfig, TelemetryHandle};
-use rocketmq_runtime::{RuntimeConfig, RuntimeOwner};
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::jobs::JobRegistry;
 use crate::model::ConnectionId;
 use crate::registry::Registry;
@@ -56,8 +54,6 @@ struct Inner {
     registry: Registry,
     jobs: JobRegistry,
     events: broadcast::Sender<CoreEvent>,
-    client_runtime: Arc<ClientRuntime>,
-    owner: Mutex<Option<RuntimeOwner>>,
 }
 
 /// Cheap-clone handle on the console core.
@@ -86,30 +82,14 @@ impl Console {
 
     /// Assembles a console from a store and a secret store (tests use an in-memory store).
     pub fn with_parts(store: Store, secrets: Secrets) -> Result<Self> {
-        let owner = RuntimeOwner::plan(RuntimeConfig {
-            worker_threads: 2,
-            thread_name: "rmq-client".to_owned(),
-            ..Default::default()
-        })
-        .map_err(|e| Error::internal(format!("client runtime config: {e}")))?
-        .build()
-        .map_err(|e| Error::internal(format!("client runtime: {e}")))?;
-        let client_runtime = ClientRuntime::try_new(
-            owner.root_context().component("admin"),
-            ClientRuntimeConfig::default(),
-            TelemetryHandle::noop(),
-        )
-        .map_err(|e| Error::internal(format!("client runtime: {e}")))?;
         let (events, _) = broadcast::channel(256);
         Ok(Self {
             inner: Arc::new(Inner {
                 store,
                 secrets,
-                registry: Registry::new(Arc::clone(&client_runtime)),
+                registry: Registry::new(),
                 jobs: JobRegistry::default(),
                 events,
-                client_runtime,
-                owner: Mutex::new(Some(owner)),
             }),
         })
     }
@@ -140,27 +120,10 @@ impl Console {
         let _ = self.inner.events.send(event);
     }
 
-    /// Stops jobs, clients, the client runtime and the store. Idempotent.
+    /// Stops jobs, closes every connection's sockets, then the store. Idempotent.
     pub async fn shutdown(&self) {
         self.inner.jobs.cancel_all();
         self.inner.registry.shutdown().await;
-        let report = self.inner.client_runtime.shutdown().await;
-        if !report.is_healthy() {
-            tracing::warn!(report = %report.to_json(), "client runtime shut down unhealthy");
-        }
-        let owner = self.inner.owner.lock().ok().and_then(|mut o| o.take());
-        if let Some(owner) = owner {
-            owner.shutdown_background();
-        }
         self.inner.store.close().await;
-    }
-}
-
-impl Drop for Inner {
-    fn drop(&mut self) {
-        // Dropping a Tokio runtime inside another runtime panics: hand it to the background instead.
-        if let Some(owner) = self.owner.get_mut().ok().and_then(Option::take) {
-            owner.shutdown_background();
-        }
     }
 }

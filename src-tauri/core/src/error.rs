@@ -1,14 +1,12 @@
 //! The core error type and its closed set of codes.
 //!
 //! Every failure inside the core becomes one [`Error`] variant; [`Error::code`] maps it onto the
-//! closed [`ErrorCode`] set that the UI branches on (and the CLI prints). RocketMQ client errors are
-//! classified once, here, by their descriptor class and broker response code, so that "wrong
-//! address", "dead broker", "bad credentials" and "broker said no" read differently everywhere.
+//! closed [`ErrorCode`] set that the UI branches on (and the CLI prints). A broker's refusal is
+//! classified once, here ([`Error::refused`]), so that "wrong address", "dead broker", "bad
+//! credentials" and "broker said no" read the same on every path.
 
 use std::time::Duration;
 
-use rocketmq_client_rust::ClientError;
-use rocketmq_error::ErrorClass;
 use serde::{Deserialize, Serialize};
 
 /// Result alias used throughout the core.
@@ -35,6 +33,9 @@ pub enum ErrorCode {
     ReadOnly,
     /// The change conflicts with existing state (duplicate name, concurrent change).
     Conflict,
+    /// A request that changes state was sent, but its answer was lost (connection dropped,
+    /// deadline passed): it may or may not have taken effect, and was not sent again.
+    OutcomeUnknown,
     /// A job was cancelled by the user.
     Cancelled,
     /// The local SQLite store or the OS keychain failed.
@@ -56,6 +57,7 @@ impl ErrorCode {
             Self::BrokerRejected => "BrokerRejected",
             Self::ReadOnly => "ReadOnly",
             Self::Conflict => "Conflict",
+            Self::OutcomeUnknown => "OutcomeUnknown",
             Self::Cancelled => "Cancelled",
             Self::Storage => "Storage",
             Self::Internal => "Internal",
@@ -89,6 +91,12 @@ pub enum Error {
     ReadOnly { connection: String },
     #[error("{message}")]
     Conflict { message: String },
+    #[error("the outcome of {operation} on {target} is unknown")]
+    OutcomeUnknown {
+        operation: String,
+        target: String,
+        detail: String,
+    },
     #[error("cancelled")]
     Cancelled,
     #[error("local store failed")]
@@ -103,7 +111,7 @@ pub enum Error {
 
 /// ACL failures answered with a response code: NO_PERMISSION (16). (17 is TOPIC_NOT_EXIST and 18
 /// TOPIC_EXIST_ALREADY; ACL signature failures come back as SYSTEM_ERROR with an AclException remark.)
-const ACL_RESPONSE_CODES: [i32; 1] = [16];
+const ACL_RESPONSE_CODES: [i32; 1] = [crate::remoting::code::NO_PERMISSION];
 
 impl Error {
     pub fn validation(message: impl Into<String>) -> Self {
@@ -134,6 +142,7 @@ impl Error {
             Self::SecretRequired { .. } => ErrorCode::SecretRequired,
             Self::ReadOnly { .. } => ErrorCode::ReadOnly,
             Self::Conflict { .. } => ErrorCode::Conflict,
+            Self::OutcomeUnknown { .. } => ErrorCode::OutcomeUnknown,
             Self::Cancelled => ErrorCode::Cancelled,
             Self::Storage(_) | Self::Migrate(_) | Self::Keychain { .. } => ErrorCode::Storage,
             Self::Internal { .. } => ErrorCode::Internal,
@@ -166,6 +175,7 @@ impl Error {
             Self::Unreachable { detail, .. }
             | Self::Unauthorized { detail, .. }
             | Self::BrokerRejected { detail, .. }
+            | Self::OutcomeUnknown { detail, .. }
             | Self::Keychain { detail } => Some(detail.clone()),
             Self::Storage(e) => Some(e.to_string()),
             Self::Migrate(e) => Some(e.to_string()),
@@ -180,64 +190,28 @@ impl Error {
         }
     }
 
-    /// Classifies a RocketMQ client error raised while running `operation` against `target`.
-    pub fn from_client(operation: &str, target: &str, error: &ClientError) -> Self {
-        let descriptor = error.descriptor();
-        let target = error
-            .broker_addr()
-            .map_or_else(|| target.to_owned(), str::to_owned);
-        // The client redacts its own message; the broker's answer is in the source chain.
-        let mut chain = vec![error.to_string()];
-        let mut src = std::error::Error::source(error);
-        while let Some(e) = src {
-            chain.push(e.to_string());
-            src = e.source();
-        }
-        chain.dedup();
-        let detail = format!(
-            "{operation}: {} [{}]",
-            chain.join(": "),
-            descriptor.code().as_str()
-        );
-        tracing::debug!(?error, %detail, "client error");
-        let remote_code = error.broker_response_code().or_else(|| response_code_in(&detail));
-        if ACL_MARKERS.iter().any(|m| detail.contains(m))
-            || remote_code.is_some_and(|c| ACL_RESPONSE_CODES.contains(&c))
-        {
-            return Self::Unauthorized { target, detail };
-        }
-        if let Some(code) = remote_code {
-            return Self::BrokerRejected {
-                target,
-                operation: operation.to_owned(),
-                code,
+    /// The one classifier of a broker's refusal (a reply with a non-zero `code` and its remark):
+    /// ACL refusals — `NO_PERMISSION`, or a 4.x/5.x ACL exception in the remark — are
+    /// `Unauthorized`, everything else `BrokerRejected`. Raw replies and client errors both come
+    /// here, so an authentication failure reads the same on every path.
+    pub fn refused(target: &str, operation: &str, code: i32, detail: String) -> Self {
+        if ACL_RESPONSE_CODES.contains(&code) || ACL_MARKERS.iter().any(|m| detail.contains(m)) {
+            Self::Unauthorized {
+                target: target.to_owned(),
                 detail,
-            };
-        }
-        let class = descriptor.class();
-        if class == ErrorClass::AUTHENTICATION || class == ErrorClass::AUTHORIZATION {
-            Self::Unauthorized { target, detail }
-        } else if class == ErrorClass::TIMEOUT {
-            Self::Timeout {
-                operation: format!("{operation} on {target}"),
-                timeout: Duration::ZERO,
             }
-        } else if class == ErrorClass::UNAVAILABLE || class == ErrorClass::IO || class == ErrorClass::ROUTING
-        {
-            Self::Unreachable { target, detail }
         } else {
             Self::BrokerRejected {
-                target,
+                target: target.to_owned(),
                 operation: operation.to_owned(),
-                code: -1,
+                code,
                 detail,
             }
         }
     }
 }
 
-/// `ResponseCode.SYSTEM_BUSY`.
-const SYSTEM_BUSY: i32 = 2;
+use crate::remoting::code::SYSTEM_BUSY;
 
 /// The remarks of a broker's flow control (`BrokerFastFailure`, the commit log lock, a full
 /// request queue).
@@ -256,16 +230,6 @@ const ACL_MARKERS: [&str; 4] = [
     "AuthorizationException",
     "No accessKey",
 ];
-
-/// The broker response code in a client error text ("CODE: 1  DESC: …").
-fn response_code_in(text: &str) -> Option<i32> {
-    let rest = &text[text.find("CODE: ")? + 6..];
-    let digits: String = rest
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '-')
-        .collect();
-    digits.parse().ok()
-}
 
 #[cfg(test)]
 mod tests {
@@ -288,24 +252,40 @@ mod tests {
     }
 
     #[test]
-    fn client_timeouts_and_broker_codes_are_classified() {
-        let timeout = ClientError::timeout("getBrokerClusterInfo", 3000);
+    fn acl_refusals_are_unauthorized_whatever_code_carries_them() {
+        // A 5.x authentication failure: SYSTEM_ERROR with an AuthenticationException remark.
+        let remark =
+            "org.apache.rocketmq.auth.authentication.exception.AuthenticationException: User:x is not found";
         assert_eq!(
-            Error::from_client("cluster info", "ns", &timeout).code(),
-            ErrorCode::Timeout
-        );
-        let rejected = ClientError::broker_operation_failed("getBrokerConfig", 1, "system error");
-        assert_eq!(
-            Error::from_client("config", "b", &rejected).code(),
-            ErrorCode::BrokerRejected
-        );
-        let denied = ClientError::broker_operation_failed("getBrokerConfig", 16, "no permission");
-        assert_eq!(
-            Error::from_client("config", "b", &denied).code(),
+            Error::refused("b", "get config", 1, remark.into()).code(),
             ErrorCode::Unauthorized
         );
-        assert_eq!(response_code_in("x CODE: 1  DESC: y"), Some(1));
-        assert_eq!(response_code_in("no code"), None);
+        // 4.x plain ACL: the same, with an AclException.
+        assert_eq!(
+            Error::refused(
+                "b",
+                "get config",
+                1,
+                "org.apache.rocketmq.acl.common.AclException: No acl config".into()
+            )
+            .code(),
+            ErrorCode::Unauthorized
+        );
+        assert_eq!(
+            Error::refused("b", "x", 16, String::new()).code(),
+            ErrorCode::Unauthorized
+        );
+        assert_eq!(
+            Error::refused("b", "x", 17, "topic not exist".into()).code(),
+            ErrorCode::BrokerRejected
+        );
+        let unknown = Error::OutcomeUnknown {
+            operation: "send".into(),
+            target: "b".into(),
+            detail: "d".into(),
+        };
+        assert!(!unknown.retryable());
+        assert_eq!(unknown.code().as_str(), "OutcomeUnknown");
     }
 
     #[test]

@@ -31,18 +31,17 @@ use crate::console::Console;
 use crate::error::{Error, Result};
 use crate::model::{ConnectionId, Millis, Offset};
 use crate::remoting;
-use crate::topic::consumers::{
-    CONSUMER_NOT_ONLINE, ConsumerConnectionBody, GET_CONSUME_STATS, GET_CONSUMER_CONNECTION_LIST,
-    QueueProgress, SubscriptionBody, decode_consume_stats,
+use crate::remoting::Link;
+use crate::remoting::code::{
+    CONSUMER_NOT_ONLINE, GET_ALL_CONSUMER_OFFSET, GET_ALL_SUBSCRIPTIONGROUP_CONFIG, GET_BROKER_CONSUME_STATS,
+    GET_CONSUME_STATS, GET_CONSUMER_CONNECTION_LIST, GET_TOPIC_STATS_INFO, REQUEST_CODE_NOT_SUPPORTED,
+    TOPIC_NOT_EXIST,
 };
-use crate::topic::{BrokerFailure, GET_TOPIC_STATS_INFO, QueueStat, TOPIC_NOT_EXIST, decode_topic_stats};
+use crate::topic::consumers::{
+    ConsumerConnectionBody, QueueProgress, SubscriptionBody, decode_consume_stats,
+};
+use crate::topic::{BrokerFailure, QueueStat, decode_topic_stats};
 
-pub(crate) const GET_ALL_SUBSCRIPTIONGROUP_CONFIG: i32 = 201;
-pub(crate) const GET_BROKER_CONSUME_STATS: i32 = 317;
-/// The broker's whole consumer-offset table (`topic@group` → queue → offset).
-pub(crate) const GET_ALL_CONSUMER_OFFSET: i32 = 43;
-/// `REQUEST_CODE_NOT_SUPPORTED`: the broker does not know the request.
-const REQUEST_CODE_NOT_SUPPORTED: i32 = 3;
 /// Per-group requests in flight at once.
 pub const CONCURRENCY: usize = 32;
 /// Pipelined connections per master for the list's per-group requests (each with
@@ -209,19 +208,10 @@ pub fn version_name(code: u32) -> String {
 }
 
 /// Every subscription-group config of one broker.
-pub(crate) async fn all_group_configs(
-    addr: &str,
-    creds: Option<(&str, &str)>,
-    timeout: std::time::Duration,
-) -> Result<HashMap<String, GroupConfig>> {
-    let r = remoting::request(
-        addr,
-        GET_ALL_SUBSCRIPTIONGROUP_CONFIG,
-        "subscription groups",
-        creds,
-        timeout,
-    )
-    .await?;
+pub(crate) async fn all_group_configs(addr: &str, link: &Link) -> Result<HashMap<String, GroupConfig>> {
+    let r = link
+        .request(addr, GET_ALL_SUBSCRIPTIONGROUP_CONFIG, "subscription groups")
+        .await?;
     Ok(
         remoting::decode_json::<SubscriptionGroupWrapper>(&r.body, "subscription groups")?
             .subscription_group_table,
@@ -269,19 +259,12 @@ pub(crate) fn decode_broker_consume_stats(body: &[u8]) -> Result<HashMap<String,
 pub(crate) async fn group_connections(
     addr: &str,
     group: &str,
-    creds: Option<(&str, &str)>,
-    timeout: std::time::Duration,
+    link: &Link,
 ) -> Result<Option<ConsumerConnectionBody>> {
     let ext = BTreeMap::from([("consumerGroup".to_owned(), group.to_owned())]);
-    match remoting::request_with(
-        addr,
-        GET_CONSUMER_CONNECTION_LIST,
-        ext,
-        "consumer connections",
-        creds,
-        timeout,
-    )
-    .await
+    match link
+        .request_with(addr, GET_CONSUMER_CONNECTION_LIST, ext, "consumer connections")
+        .await
     {
         Ok(r) => remoting::decode_json::<ConsumerConnectionBody>(&r.body, "consumer connections").map(Some),
         Err(Error::BrokerRejected {
@@ -297,14 +280,15 @@ pub(crate) async fn group_stats(
     addr: &str,
     group: &str,
     topic: Option<&str>,
-    creds: Option<(&str, &str)>,
-    timeout: std::time::Duration,
+    link: &Link,
 ) -> Result<GroupStats> {
     let mut ext = BTreeMap::from([("consumerGroup".to_owned(), group.to_owned())]);
     if let Some(t) = topic {
         ext.insert("topic".to_owned(), t.to_owned());
     }
-    let r = remoting::request_with(addr, GET_CONSUME_STATS, ext, "consume stats", creds, timeout).await?;
+    let r = link
+        .request_with(addr, GET_CONSUME_STATS, ext, "consume stats")
+        .await?;
     decode_consume_stats(&r.body)
 }
 
@@ -347,8 +331,7 @@ enum Ask {
 async fn run_batch(
     masters: &[RoutedBroker],
     asks: &[Vec<Ask>],
-    creds: Option<(&str, &str)>,
-    timeout: std::time::Duration,
+    link: &Link,
 ) -> Vec<Vec<Result<remoting::Reply>>> {
     join_all(masters.iter().zip(asks).map(|(b, asks)| {
         let requests = asks
@@ -371,7 +354,7 @@ async fn run_batch(
                 ),
             })
             .collect();
-        remoting::invoke_batch(&b.addr, requests, creds, timeout, STREAMS)
+        link.batch(&b.addr, requests, STREAMS)
     }))
     .await
 }
@@ -420,30 +403,23 @@ pub(crate) fn decode_offset_table(body: &[u8]) -> Result<OffsetTable> {
 }
 
 /// One master's consumer-offset table.
-async fn offset_table(
-    addr: &str,
-    creds: Option<(&str, &str)>,
-    timeout: std::time::Duration,
-) -> Result<OffsetTable> {
-    let r = remoting::request(addr, GET_ALL_CONSUMER_OFFSET, "consumer offsets", creds, timeout).await?;
+async fn offset_table(addr: &str, link: &Link) -> Result<OffsetTable> {
+    let r = link
+        .request(addr, GET_ALL_CONSUMER_OFFSET, "consumer offsets")
+        .await?;
     decode_offset_table(&r.body)
 }
 
 /// One master's broker-wide consume stats (317).
-async fn broker_wide_stats(
-    addr: &str,
-    creds: Option<(&str, &str)>,
-    timeout: std::time::Duration,
-) -> Result<HashMap<String, GroupStats>> {
-    let r = remoting::request_with(
-        addr,
-        GET_BROKER_CONSUME_STATS,
-        BTreeMap::from([("isOrder".to_owned(), "false".to_owned())]),
-        "broker consume stats",
-        creds,
-        timeout,
-    )
-    .await?;
+async fn broker_wide_stats(addr: &str, link: &Link) -> Result<HashMap<String, GroupStats>> {
+    let r = link
+        .request_with(
+            addr,
+            GET_BROKER_CONSUME_STATS,
+            BTreeMap::from([("isOrder".to_owned(), "false".to_owned())]),
+            "broker consume stats",
+        )
+        .await?;
     decode_broker_consume_stats(&r.body)
 }
 
@@ -545,8 +521,7 @@ impl Console {
     pub async fn group_list(&self, id: &ConnectionId, options: GroupListOptions) -> Result<GroupListing> {
         let start = Instant::now();
         let (_, client) = self.client(id).await?;
-        let creds = client.creds();
-        let timeout = client.timeout;
+        let link = &client.link;
         let masters: Vec<RoutedBroker> = routed_brokers(&client)
             .await?
             .into_iter()
@@ -559,10 +534,10 @@ impl Console {
         }
         // Round 1, every master at once: its group configs and its offset table.
         let (configs, tables) = tokio::join!(
-            join_all(masters.iter().map(|b| all_group_configs(&b.addr, creds, timeout))),
+            join_all(masters.iter().map(|b| all_group_configs(&b.addr, link))),
             join_all(masters.iter().map(|b| async move {
                 match options.stats {
-                    StatsSource::OffsetTable => Some(offset_table(&b.addr, creds, timeout).await),
+                    StatsSource::OffsetTable => Some(offset_table(&b.addr, link).await),
                     StatsSource::BrokerWide | StatsSource::PerGroup => None,
                 }
             })),
@@ -642,11 +617,11 @@ impl Console {
         }
         let wide = join_all(masters.iter().zip(&plans).map(|(b, plan)| async move {
             match plan {
-                Plan::BrokerWide => Some(broker_wide_stats(&b.addr, creds, timeout).await),
+                Plan::BrokerWide => Some(broker_wide_stats(&b.addr, link).await),
                 Plan::Tables(_) | Plan::Pairs(_) | Plan::PerGroup | Plan::Down => None,
             }
         }));
-        let (replies, wide) = tokio::join!(run_batch(&masters, &asks, creds, timeout), wide);
+        let (replies, wide) = tokio::join!(run_batch(&masters, &asks, link), wide);
         // Round 3, only where the broker-wide call failed too: one call per group.
         let mut fallback: Vec<usize> = plans
             .iter()
@@ -686,7 +661,7 @@ impl Console {
                 }
             }
         }
-        let late_replies = run_batch(&masters, &late, creds, timeout).await;
+        let late_replies = run_batch(&masters, &late, link).await;
         let mut conns: HashMap<String, Result<Option<ConsumerConnectionBody>>> = HashMap::new();
         let mut topic_stats: Vec<HashMap<String, Result<Vec<QueueStat>>>> =
             masters.iter().map(|_| HashMap::new()).collect();

@@ -8,6 +8,8 @@
 
 pub mod actions;
 pub mod browse;
+mod codec;
+mod decompress;
 pub mod export;
 pub mod query;
 pub mod scan;
@@ -23,12 +25,14 @@ use crate::audit::{AuditEntry, AuditOutcome};
 use crate::console::Console;
 use crate::error::{Error, Result};
 use crate::model::{ConnectionId, Millis, Offset};
-use crate::remoting;
+use crate::remoting::code::{SEND_MESSAGE, VIEW_MESSAGE_BY_ID};
+use crate::remoting::{self, code};
 use crate::safety::{Attempt, ChangePlan, Confirmation, FieldChange, shell_arg};
 use crate::topic::topic_route;
 
-const SEND_MESSAGE: i32 = 10;
-const VIEW_MESSAGE_BY_ID: i32 = 33;
+pub(crate) use codec::Stored;
+pub use codec::{decode_view, offset_msg_id};
+
 /// The broker's default `maxMessageSize` (4 MiB).
 pub const MAX_BODY: usize = 4 * 1024 * 1024;
 /// Producer group the console's messages carry.
@@ -173,6 +177,9 @@ pub struct MessageView {
     pub body_base64: String,
     /// The body as text when it is valid UTF-8.
     pub body_text: Option<String>,
+    /// Why a compressed body is shown as stored (it cannot be decompressed, or would expand past
+    /// the cap); `None` when the body is shown decompressed or was never compressed.
+    pub body_error: Option<String>,
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -445,23 +452,20 @@ pub(crate) async fn read_offset_id(
         )));
     }
     let ext = BTreeMap::from([("offset".to_owned(), parsed.offset.to_string())]);
-    let r = remoting::request_with(
-        &addr,
-        VIEW_MESSAGE_BY_ID,
-        ext,
-        "view message",
-        client.creds(),
-        client.timeout,
-    )
-    .await
-    .map_err(|e| match e {
-        Error::BrokerRejected { code: 1, detail, .. }
-            if detail.contains("not found") || detail.is_empty() =>
-        {
-            Error::not_found(format!("message {offset_msg_id}"))
-        }
-        other => other,
-    })?;
+    let r = client
+        .link
+        .request_with(&addr, VIEW_MESSAGE_BY_ID, ext, "view message")
+        .await
+        .map_err(|e| match e {
+            Error::BrokerRejected {
+                code: code::SYSTEM_ERROR,
+                detail,
+                ..
+            } if detail.contains("not found") || detail.is_empty() => {
+                Error::not_found(format!("message {offset_msg_id}"))
+            }
+            other => other,
+        })?;
     decode_view(&r.body)
 }
 
@@ -485,7 +489,7 @@ async fn send_prepared_once(
     p: &Prepared,
     uniq: &str,
 ) -> Result<SendResult> {
-    let creds = client.creds();
+    let link = &client.link;
     let ext = BTreeMap::from([
         ("producerGroup".to_owned(), PRODUCER_GROUP.to_owned()),
         ("topic".to_owned(), topic.to_owned()),
@@ -500,13 +504,13 @@ async fn send_prepared_once(
         ("unitMode".to_owned(), "false".to_owned()),
         ("batch".to_owned(), "false".to_owned()),
     ]);
-    let sent = remoting::invoke_body(&p.addr, SEND_MESSAGE, ext, &p.body, creds, client.timeout).await;
+    let sent = link.invoke_body(&p.addr, SEND_MESSAGE, ext, &p.body).await;
     sent.and_then(|r| {
         let status = match r.code {
-            0 => "SEND_OK",
-            10 => "FLUSH_DISK_TIMEOUT",
-            11 => "SLAVE_NOT_AVAILABLE",
-            12 => "FLUSH_SLAVE_TIMEOUT",
+            code::SUCCESS => "SEND_OK",
+            code::FLUSH_DISK_TIMEOUT => "FLUSH_DISK_TIMEOUT",
+            code::SLAVE_NOT_AVAILABLE => "SLAVE_NOT_AVAILABLE",
+            code::FLUSH_SLAVE_TIMEOUT => "FLUSH_SLAVE_TIMEOUT",
             _ => {
                 return Err(remoting::check(&p.addr, "send message", r)
                     .map_or_else(|e| e, |_| Error::internal("send message: unexpected reply")));
@@ -524,283 +528,6 @@ async fn send_prepared_once(
             body_bytes: u32::try_from(p.body.len()).unwrap_or(u32::MAX),
         })
     })
-}
-
-/// A stored message as decoded from a reply, before it becomes a [`MessageView`]: the body, topic
-/// and properties stay slices of the reply (no copy, no map, no base64), so a scan can test a
-/// million messages against its filter and build rows or views only for the matches.
-pub(crate) struct Stored {
-    queue_id: i32,
-    queue_offset: i64,
-    commit_log_offset: i64,
-    sys_flag: i32,
-    body_crc: u32,
-    born_timestamp: i64,
-    born_host: std::net::SocketAddr,
-    store_timestamp: i64,
-    store_host: std::net::SocketAddr,
-    reconsume_times: i32,
-    topic: bytes::Bytes,
-    /// `key\u{1}value\u{2}` pairs, as stored.
-    properties: bytes::Bytes,
-    /// The body, decompressed when the broker stored it compressed.
-    body: bytes::Bytes,
-}
-
-/// Reads the commit-log layout (`MessageDecoder.decode`), big-endian.
-struct Reader {
-    b: bytes::Bytes,
-    at: usize,
-}
-
-impl Reader {
-    fn take(&mut self, n: usize) -> Result<bytes::Bytes> {
-        if self.at + n > self.b.len() {
-            return Err(Error::BrokerRejected {
-                target: "broker".into(),
-                operation: "decode message".into(),
-                code: -1,
-                detail: format!(
-                    "malformed stored message: {n} bytes wanted at {} of {}",
-                    self.at,
-                    self.b.len()
-                ),
-            });
-        }
-        let s = self.b.slice(self.at..self.at + n);
-        self.at += n;
-        Ok(s)
-    }
-    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
-        let s = self.take(N)?;
-        let mut a = [0u8; N];
-        a.copy_from_slice(&s);
-        Ok(a)
-    }
-    fn i16(&mut self) -> Result<i16> {
-        self.array().map(i16::from_be_bytes)
-    }
-    fn i32(&mut self) -> Result<i32> {
-        self.array().map(i32::from_be_bytes)
-    }
-    fn i64(&mut self) -> Result<i64> {
-        self.array().map(i64::from_be_bytes)
-    }
-    fn len(&mut self, n: i64) -> Result<usize> {
-        usize::try_from(n).map_err(|_| Error::BrokerRejected {
-            target: "broker".into(),
-            operation: "decode message".into(),
-            code: -1,
-            detail: format!("malformed stored message: negative length {n}"),
-        })
-    }
-    fn host(&mut self, v6: bool) -> Result<std::net::SocketAddr> {
-        let ip: std::net::IpAddr = if v6 {
-            std::net::Ipv6Addr::from(self.array::<16>()?).into()
-        } else {
-            std::net::Ipv4Addr::from(self.array::<4>()?).into()
-        };
-        let port = self.i32()?;
-        Ok(std::net::SocketAddr::new(ip, u16::try_from(port).unwrap_or(0)))
-    }
-}
-
-const MAGIC_V1: i32 = -626_843_481; // 0xDAA320A7
-const MAGIC_V2: i32 = -626_843_477; // 0xDAA320AB
-const BORN_HOST_V6: i32 = 1 << 4;
-const STORE_HOST_V6: i32 = 1 << 5;
-
-impl Stored {
-    /// Decodes one message of the commit-log layout; `input` is that message's bytes.
-    pub(crate) fn decode(input: bytes::Bytes) -> Result<Self> {
-        let mut r = Reader { b: input, at: 0 };
-        let _size = r.i32()?;
-        let magic = r.i32()?;
-        if magic != MAGIC_V1 && magic != MAGIC_V2 {
-            return Err(Error::BrokerRejected {
-                target: "broker".into(),
-                operation: "decode message".into(),
-                code: -1,
-                detail: format!("malformed stored message: unknown magic code {magic:#x}"),
-            });
-        }
-        let body_crc = u32::from_be_bytes(r.array()?);
-        let queue_id = r.i32()?;
-        let _flag = r.i32()?;
-        let queue_offset = r.i64()?;
-        let commit_log_offset = r.i64()?;
-        let sys_flag = r.i32()?;
-        let born_timestamp = r.i64()?;
-        let born_host = r.host(sys_flag & BORN_HOST_V6 != 0)?;
-        let store_timestamp = r.i64()?;
-        let store_host = r.host(sys_flag & STORE_HOST_V6 != 0)?;
-        let reconsume_times = r.i32()?;
-        let _prepared = r.i64()?;
-        let n = r.i32()?;
-        let n = r.len(n.into())?;
-        let raw_body = r.take(n)?;
-        let topic_len = if magic == MAGIC_V2 {
-            i64::from(r.i16()?)
-        } else {
-            i64::from(r.array::<1>()?[0])
-        };
-        let topic_len = r.len(topic_len)?;
-        let topic = r.take(topic_len)?;
-        let props_len = r.i16()?;
-        let props_len = r.len(props_len.into())?;
-        let properties = r.take(props_len)?;
-        let body = if sys_flag & 1 == 1 {
-            rocketmq_model::common::sys_flag::message_sys_flag::MessageSysFlag::try_get_compression_type(
-                sys_flag,
-            )
-            .and_then(|c| c.try_decompression(&raw_body))
-            .unwrap_or(raw_body)
-        } else {
-            raw_body
-        };
-        Ok(Self {
-            queue_id,
-            queue_offset,
-            commit_log_offset,
-            sys_flag,
-            body_crc,
-            born_timestamp,
-            born_host,
-            store_timestamp,
-            store_host,
-            reconsume_times,
-            topic,
-            properties,
-            body,
-        })
-    }
-
-    fn pairs(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
-        self.properties
-            .split(|b| *b == 2)
-            .filter_map(|kv| kv.iter().position(|b| *b == 1).map(|i| (&kv[..i], &kv[i + 1..])))
-    }
-
-    pub(crate) fn prop(&self, name: &str) -> Option<&str> {
-        self.pairs()
-            .find(|(k, _)| *k == name.as_bytes())
-            .and_then(|(_, v)| std::str::from_utf8(v).ok())
-    }
-    pub(crate) fn tags(&self) -> Option<&str> {
-        self.prop("TAGS")
-    }
-    pub(crate) fn has_key(&self, key: &str) -> bool {
-        self.prop("KEYS").is_some_and(|k| k.split(' ').any(|x| x == key))
-    }
-    pub(crate) fn store_host(&self) -> std::net::SocketAddr {
-        self.store_host
-    }
-    /// The body as text when it is valid UTF-8.
-    pub(crate) fn text(&self) -> Option<&str> {
-        std::str::from_utf8(&self.body).ok()
-    }
-    pub(crate) fn body(&self) -> &[u8] {
-        &self.body
-    }
-    pub(crate) fn queue_offset(&self) -> i64 {
-        self.queue_offset
-    }
-    pub(crate) fn store_timestamp(&self) -> i64 {
-        self.store_timestamp
-    }
-    pub(crate) fn body_size(&self) -> u32 {
-        u32::try_from(self.body.len()).unwrap_or(u32::MAX)
-    }
-    pub(crate) fn offset_msg_id(&self) -> String {
-        offset_msg_id(self.store_host, self.commit_log_offset)
-    }
-
-    fn topic(&self) -> String {
-        String::from_utf8_lossy(&self.topic).into_owned()
-    }
-
-    fn keys(&self) -> Vec<String> {
-        self.prop("KEYS")
-            .map(|k| {
-                k.split(' ')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    /// The list row: no body beyond its first characters.
-    pub(crate) fn row(&self, broker_name: &str) -> query::MessageRow {
-        query::MessageRow {
-            topic: self.topic(),
-            msg_id: self.prop("UNIQ_KEY").map(str::to_owned),
-            offset_msg_id: self.offset_msg_id(),
-            tags: self.tags().map(str::to_owned),
-            keys: self.keys(),
-            broker_name: broker_name.to_owned(),
-            queue_id: u32::try_from(self.queue_id).unwrap_or(0),
-            queue_offset: Offset(self.queue_offset),
-            store_timestamp: Millis(self.store_timestamp),
-            born_timestamp: Millis(self.born_timestamp),
-            born_host: self.born_host.to_string(),
-            store_host: self.store_host.to_string(),
-            reconsume_times: u32::try_from(self.reconsume_times).unwrap_or(0),
-            body_size: self.body_size(),
-            body_preview: self.text().map(query::preview),
-        }
-    }
-
-    /// The full view: every property, the body as base64 and as text when it is UTF-8.
-    pub(crate) fn view(&self) -> MessageView {
-        let properties: BTreeMap<String, String> = self
-            .pairs()
-            .map(|(k, v)| {
-                (
-                    String::from_utf8_lossy(k).into_owned(),
-                    String::from_utf8_lossy(v).into_owned(),
-                )
-            })
-            .collect();
-        MessageView {
-            topic: self.topic(),
-            msg_id: properties.get("UNIQ_KEY").cloned(),
-            offset_msg_id: self.offset_msg_id(),
-            tags: properties.get("TAGS").cloned(),
-            keys: self.keys(),
-            queue_id: u32::try_from(self.queue_id).unwrap_or(0),
-            queue_offset: Offset(self.queue_offset),
-            commit_log_offset: Offset(self.commit_log_offset),
-            born_timestamp: Millis(self.born_timestamp),
-            store_timestamp: Millis(self.store_timestamp),
-            born_host: self.born_host.to_string(),
-            store_host: self.store_host.to_string(),
-            reconsume_times: u32::try_from(self.reconsume_times).unwrap_or(0),
-            sys_flag: u32::try_from(self.sys_flag).unwrap_or(0),
-            body_crc: self.body_crc,
-            body_size: self.body_size(),
-            body_text: self.text().map(str::to_owned),
-            body_base64: base64::engine::general_purpose::STANDARD.encode(&self.body),
-            properties,
-        }
-    }
-}
-
-/// Decodes a stored message (the commit-log layout) into a view.
-pub fn decode_view(body: &[u8]) -> Result<MessageView> {
-    Stored::decode(bytes::Bytes::copy_from_slice(body)).map(|s| s.view())
-}
-
-/// The broker's offset message id: store IP (4 or 16 bytes), port (4), commit-log offset (8), hex.
-pub fn offset_msg_id(store: std::net::SocketAddr, offset: i64) -> String {
-    let mut b = Vec::with_capacity(28);
-    match store.ip() {
-        std::net::IpAddr::V4(ip) => b.extend_from_slice(&ip.octets()),
-        std::net::IpAddr::V6(ip) => b.extend_from_slice(&ip.octets()),
-    }
-    b.extend_from_slice(&i32::from(store.port()).to_be_bytes());
-    b.extend_from_slice(&offset.to_be_bytes());
-    b.iter().map(|x| format!("{x:02X}")).collect()
 }
 
 fn send_params(req: &SendRequest) -> serde_json::Value {

@@ -34,16 +34,17 @@ use crate::group::detail::masters_of;
 use crate::group::{CONCURRENCY, group_stats};
 use crate::model::{ConnectionId, Count, Millis, Offset};
 use crate::registry::LiveClient;
-use crate::remoting;
+use crate::remoting::code::{
+    CONSUMER_NOT_ONLINE, GET_CONSUMER_CONNECTION_LIST, GET_EARLIEST_MSG_STORETIME, GET_TOPIC_STATS_INFO,
+    INVOKE_BROKER_TO_RESET_OFFSET, NO_MESSAGE, SEARCH_OFFSET_BY_TIMESTAMP, SYSTEM_ERROR, TOPIC_NOT_EXIST,
+    UPDATE_CONSUMER_OFFSET,
+};
+use crate::remoting::{self, Link};
 use crate::safety::{Attempt, ChangePlan, Confirmation, FieldChange, shell_arg};
-use crate::topic::consumers::{CONSUMER_NOT_ONLINE, ConsumerConnectionBody, GET_CONSUMER_CONNECTION_LIST};
-use crate::topic::{BrokerFailure, GET_TOPIC_STATS_INFO, QueueStat, decode_topic_stats};
+use crate::topic::consumers::ConsumerConnectionBody;
+use crate::topic::{BrokerFailure, QueueStat, decode_topic_stats};
 use rocketmq_model::version::RocketMqVersion;
 
-const UPDATE_CONSUMER_OFFSET: i32 = 15;
-const SEARCH_OFFSET_BY_TIMESTAMP: i32 = 29;
-const GET_EARLIEST_MSG_STORETIME: i32 = 32;
-const INVOKE_BROKER_TO_RESET_OFFSET: i32 = 222;
 /// What a 5.x broker answers (with success) when it ignores an offset update.
 const PREVIOUSLY_RESET: &str = "previously reset";
 
@@ -222,11 +223,10 @@ fn describe(mode: &ResetMode) -> String {
 async fn probe_broker(
     addr: &str,
     group: &str,
-    creds: Option<(&str, &str)>,
-    timeout: Duration,
+    link: &Link,
 ) -> Result<(bool, Option<ConsumerConnectionBody>)> {
     let ext = BTreeMap::from([("consumerGroup".to_owned(), group.to_owned())]);
-    let r = remoting::invoke(addr, GET_CONSUMER_CONNECTION_LIST, ext, creds, timeout).await?;
+    let r = link.invoke(addr, GET_CONSUMER_CONNECTION_LIST, ext).await?;
     let v5 = i64::from(r.version) >= i64::from(RocketMqVersion::V5_0_0.ordinal());
     if r.code == CONSUMER_NOT_ONLINE {
         return Ok((v5, None));
@@ -237,13 +237,7 @@ async fn probe_broker(
 
 /// Resets one queue of `group` to its planned target through the broker (`INVOKE_BROKER_TO_RESET_OFFSET`
 /// with a queue id and an offset: the 5.x / rocketmq-rust server-side reset).
-async fn reset_queue(
-    addr: &str,
-    group: &str,
-    q: &QueuePlan,
-    creds: Option<(&str, &str)>,
-    timeout: Duration,
-) -> Result<()> {
+async fn reset_queue(addr: &str, group: &str, q: &QueuePlan, link: &Link) -> Result<()> {
     let ext = BTreeMap::from([
         ("group".to_owned(), group.to_owned()),
         ("topic".to_owned(), q.topic.clone()),
@@ -252,26 +246,16 @@ async fn reset_queue(
         ("timestamp".to_owned(), "0".to_owned()),
         ("isForce".to_owned(), "true".to_owned()),
     ]);
-    remoting::request_with(
-        addr,
-        INVOKE_BROKER_TO_RESET_OFFSET,
-        ext,
-        "reset offset",
-        creds,
-        timeout,
-    )
-    .await
-    .map(drop)
+    link.request_with(addr, INVOKE_BROKER_TO_RESET_OFFSET, ext, "reset offset")
+        .await
+        .map(drop)
 }
 
-async fn topic_stats(
-    addr: &str,
-    topic: &str,
-    creds: Option<(&str, &str)>,
-    timeout: Duration,
-) -> Result<Vec<QueueStat>> {
+async fn topic_stats(addr: &str, topic: &str, link: &Link) -> Result<Vec<QueueStat>> {
     let ext = BTreeMap::from([("topic".to_owned(), topic.to_owned())]);
-    let r = remoting::request_with(addr, GET_TOPIC_STATS_INFO, ext, "topic stats", creds, timeout).await?;
+    let r = link
+        .request_with(addr, GET_TOPIC_STATS_INFO, ext, "topic stats")
+        .await?;
     decode_topic_stats(&r.body)
 }
 
@@ -281,10 +265,9 @@ async fn ext_i64(
     ext: BTreeMap<String, String>,
     field: &str,
     what: &str,
-    creds: Option<(&str, &str)>,
-    timeout: Duration,
+    link: &Link,
 ) -> Result<i64> {
-    let r = remoting::request_with(addr, code, ext, what, creds, timeout).await?;
+    let r = link.request_with(addr, code, ext, what).await?;
     r.ext
         .get(field)
         .and_then(|v| v.trim().parse().ok())
@@ -304,20 +287,18 @@ async fn progress_of(
     group: &str,
     topics: &[String],
 ) -> (HashMap<QueueKey, (i64, i64)>, Vec<(String, Error)>) {
-    let (creds, timeout) = (client.creds(), client.timeout);
+    let link = &client.link;
     let mut asks = Vec::new();
     for b in masters {
         for t in topics {
             asks.push((b.broker_name.clone(), b.addr.clone(), t.clone()));
         }
     }
-    let answers = join_all(asks.iter().map(|(name, addr, t)| async move {
-        (
-            name.clone(),
-            group_stats(addr, group, Some(t), creds, timeout).await,
-        )
-    }))
-    .await;
+    let answers =
+        join_all(asks.iter().map(|(name, addr, t)| async move {
+            (name.clone(), group_stats(addr, group, Some(t), link).await)
+        }))
+        .await;
     let (mut out, mut errors) = (HashMap::new(), Vec::new());
     for (name, r) in answers {
         match r {
@@ -330,7 +311,8 @@ async fn progress_of(
                 }
             }
             // A topic the group has no offsets on is not an error: its queues start at -1.
-            Err(Error::BrokerRejected { code, .. }) if code == 206 || code == 208 || code == 1 => {}
+            Err(Error::BrokerRejected { code, .. })
+                if code == CONSUMER_NOT_ONLINE || code == NO_MESSAGE || code == SYSTEM_ERROR => {}
             Err(e) => errors.push((name, e)),
         }
     }
@@ -345,7 +327,7 @@ impl Console {
         }
         let profile = self.connection_get(id).await?;
         let (_, client) = self.client(id).await?;
-        let (creds, timeout) = (client.creds(), client.timeout);
+        let link = &client.link;
         let all_masters = masters_of(&client).await?;
         let mut failed: Vec<BrokerFailure> = Vec::new();
         let fail = |b: &RoutedBroker, e: &Error| BrokerFailure {
@@ -354,12 +336,7 @@ impl Console {
             error: format!("{}: {e}", e.code().as_str()),
         };
         // The masters that answer: one that does not is reported, its queues left alone.
-        let probes = join_all(
-            all_masters
-                .iter()
-                .map(|b| probe_broker(&b.addr, group, creds, timeout)),
-        )
-        .await;
+        let probes = join_all(all_masters.iter().map(|b| probe_broker(&b.addr, group, link))).await;
         let mut masters = Vec::new();
         let mut server_side = BTreeSet::new();
         let mut conns: Option<ConsumerConnectionBody> = None;
@@ -403,12 +380,7 @@ impl Console {
                 .collect(),
             (None, _) => {
                 let mut set = BTreeSet::new();
-                let answers = join_all(
-                    masters
-                        .iter()
-                        .map(|b| group_stats(&b.addr, group, None, creds, timeout)),
-                )
-                .await;
+                let answers = join_all(masters.iter().map(|b| group_stats(&b.addr, group, None, link))).await;
                 for (b, r) in masters.iter().zip(answers) {
                     match r {
                         Ok((qs, _)) => set.extend(qs.into_iter().map(|q| q.topic)),
@@ -431,7 +403,7 @@ impl Console {
         let stats = join_all(masters.iter().flat_map(|b| {
             topics
                 .iter()
-                .map(move |t| async move { (b, t, topic_stats(&b.addr, t, creds, timeout).await) })
+                .map(move |t| async move { (b, t, topic_stats(&b.addr, t, link).await) })
         }))
         .await;
         let mut ranges: Vec<(RoutedBroker, String, QueueStat)> = Vec::new();
@@ -439,7 +411,10 @@ impl Console {
         for (b, t, r) in stats {
             match r {
                 Ok(qs) => ranges.extend(qs.into_iter().map(|q| (b.clone(), t.clone(), q))),
-                Err(Error::BrokerRejected { code: 17, .. }) => {
+                Err(Error::BrokerRejected {
+                    code: TOPIC_NOT_EXIST,
+                    ..
+                }) => {
                     topic_missing.insert(t.clone());
                 }
                 Err(e) => failed.push(fail(b, &e)),
@@ -482,7 +457,7 @@ impl Console {
             _ => HashMap::new(),
         };
         // Offsets by timestamp and earliest store times: one request per queue, bounded.
-        let creds_owned = client.spec.credentials.clone();
+        let link = client.link.clone();
         let lookups: HashMap<QueueKey, (Option<i64>, Option<i64>)> = futures::stream::iter(
             ranges
                 .iter()
@@ -490,9 +465,9 @@ impl Console {
                 .collect::<Vec<_>>(),
         )
         .map(|(addr, topic, q)| {
-            let (mode, creds) = (request.mode.clone(), creds_owned.clone());
+            let (mode, link) = (request.mode.clone(), link.clone());
             async move {
-                let creds = creds.as_ref().map(|(a, s)| (a.as_str(), s.as_str()));
+                let link = &link;
                 let base = BTreeMap::from([
                     ("topic".to_owned(), topic.clone()),
                     ("queueId".to_owned(), q.queue_id.to_string()),
@@ -508,8 +483,7 @@ impl Console {
                                 ext,
                                 "offset",
                                 "search offset by time",
-                                creds,
-                                timeout,
+                                link,
                             )
                             .await,
                         )
@@ -523,8 +497,7 @@ impl Console {
                         base,
                         "timestamp",
                         "earliest store time",
-                        creds,
-                        timeout,
+                        link,
                     )
                     .await
                     .ok()
@@ -943,7 +916,7 @@ impl Console {
     ) -> (HashMap<QueueKey, String>, BTreeSet<QueueKey>) {
         let plan = &planned.plan;
         let group = plan.request.group.trim().to_owned();
-        let (timeout, creds_owned) = (client.timeout, client.spec.credentials.clone());
+        let link = &client.link;
         let mut errors = HashMap::new();
         let addr = |q: &QueuePlan| {
             planned
@@ -976,7 +949,6 @@ impl Console {
             ResetMode::Timestamp { at } => at.0,
             _ => 0,
         };
-        let creds = creds_owned.as_ref().map(|(a, s)| (a.as_str(), s.as_str()));
         let pushes = join_all(by_time.iter().map(|((topic, _), (addr, qs))| {
             let ext = BTreeMap::from([
                 ("group".to_owned(), group.clone()),
@@ -985,15 +957,9 @@ impl Console {
                 ("isForce".to_owned(), "true".to_owned()),
             ]);
             async move {
-                let r = remoting::request_with(
-                    addr,
-                    INVOKE_BROKER_TO_RESET_OFFSET,
-                    ext,
-                    "reset offset",
-                    creds,
-                    timeout,
-                )
-                .await;
+                let r = link
+                    .request_with(addr, INVOKE_BROKER_TO_RESET_OFFSET, ext, "reset offset")
+                    .await;
                 (qs, r)
             }
         }))
@@ -1027,10 +993,7 @@ impl Console {
             .partition(|(q, addr, _)| seen.insert((addr.clone(), q.topic.clone())));
         let mut writes: Vec<(QueueKey, Result<()>)> = Vec::new();
         for wave in [first, rest] {
-            writes.extend(
-                self.write_queues(wave, planned, &group, &creds_owned, timeout)
-                    .await,
-            );
+            writes.extend(self.write_queues(wave, planned, &group, link).await);
         }
         for (key, r) in writes {
             if let Err(e) = r {
@@ -1059,7 +1022,7 @@ impl Console {
                         .map(|q| {
                             let (addr, group) = (addr(q), group.clone());
                             async move {
-                                let r = reset_queue(&addr, &group, q, creds, timeout).await;
+                                let r = reset_queue(&addr, &group, q, link).await;
                                 (queue_key(&q.topic, &q.broker_name, q.queue_id), r)
                             }
                         }),
@@ -1081,19 +1044,18 @@ impl Console {
         wave: Vec<(QueuePlan, String, bool)>,
         planned: &Planned,
         group: &str,
-        creds_owned: &Option<(String, String)>,
-        timeout: Duration,
+        link: &Link,
     ) -> Vec<(QueueKey, Result<()>)> {
         let group = group.to_owned();
         futures::stream::iter(wave)
             .map(|(q, addr, online)| {
-                let (group, creds) = (group.clone(), creds_owned.clone());
+                let (group, link) = (group.clone(), link.clone());
                 let server = planned.server_side.contains(&q.broker_name);
                 async move {
-                    let creds = creds.as_ref().map(|(a, s)| (a.as_str(), s.as_str()));
+                    let link = &link;
                     let key = queue_key(&q.topic, &q.broker_name, q.queue_id);
                     let r = if online {
-                        reset_queue(&addr, &group, &q, creds, timeout).await
+                        reset_queue(&addr, &group, &q, link).await
                     } else {
                         let ext = BTreeMap::from([
                             ("consumerGroup".to_owned(), group.clone()),
@@ -1101,22 +1063,16 @@ impl Console {
                             ("queueId".to_owned(), q.queue_id.to_string()),
                             ("commitOffset".to_owned(), q.target.0.to_string()),
                         ]);
-                        match remoting::request_with(
-                            &addr,
-                            UPDATE_CONSUMER_OFFSET,
-                            ext,
-                            "update consumer offset",
-                            creds,
-                            timeout,
-                        )
-                        .await
+                        match link
+                            .request_with(&addr, UPDATE_CONSUMER_OFFSET, ext, "update consumer offset")
+                            .await
                         {
                             // A pending server-side reset makes the broker ignore the update: reset instead.
                             Ok(r)
                                 if server
                                     && r.remark.as_deref().is_some_and(|m| m.contains(PREVIOUSLY_RESET)) =>
                             {
-                                reset_queue(&addr, &group, &q, creds, timeout).await
+                                reset_queue(&addr, &group, &q, link).await
                             }
                             Ok(_) => Ok(()),
                             Err(e) => Err(e),

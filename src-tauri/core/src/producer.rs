@@ -14,14 +14,10 @@ use crate::console::Console;
 use crate::error::Result;
 use crate::model::{ConnectionId, Millis};
 use crate::remoting;
+use crate::remoting::code::{
+    GET_ALL_PRODUCER_INFO, GET_PRODUCER_CONNECTION_LIST, REQUEST_CODE_NOT_SUPPORTED, SYSTEM_ERROR,
+};
 use crate::topic::{BrokerFailure, topic_route};
-
-const GET_PRODUCER_CONNECTION_LIST: i32 = 204;
-const GET_ALL_PRODUCER_INFO: i32 = 328;
-/// `REQUEST_CODE_NOT_SUPPORTED`.
-const NOT_SUPPORTED: i32 = 3;
-/// `SYSTEM_ERROR` with "the producer group not exist" (4.x/5.x) when nobody is connected.
-const SYSTEM_ERROR: i32 = 1;
 
 /// One producer client connected to a broker.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, specta::Type)]
@@ -134,8 +130,7 @@ impl Console {
                 .map(|b| (b.broker_name, b.addr))
                 .collect(),
         };
-        let creds = client.creds();
-        let timeout = client.timeout;
+        let link = &client.link;
         let group = query.group.as_deref().map(str::trim).filter(|g| !g.is_empty());
         let mut by_group: BTreeMap<String, Clients> = BTreeMap::new();
         let mut failed = Vec::new();
@@ -146,7 +141,7 @@ impl Console {
             let answers = join_all(masters.iter().map(|(name, addr)| {
                 let ext = ext.clone();
                 async move {
-                    let r = remoting::invoke(addr, GET_PRODUCER_CONNECTION_LIST, ext, creds, timeout).await;
+                    let r = link.invoke(addr, GET_PRODUCER_CONNECTION_LIST, ext).await;
                     (name, addr, r)
                 }
             }))
@@ -187,7 +182,7 @@ impl Console {
             }
         } else {
             let answers = join_all(masters.iter().map(|(name, addr)| async move {
-                let r = remoting::invoke(addr, GET_ALL_PRODUCER_INFO, BTreeMap::new(), creds, timeout).await;
+                let r = link.invoke(addr, GET_ALL_PRODUCER_INFO, BTreeMap::new()).await;
                 (name, addr, r)
             }))
             .await;
@@ -198,7 +193,7 @@ impl Console {
                         remoting::decode_json::<ProducerTableBody>(text.as_bytes(), "producer table")
                             .map(Some)
                     }
-                    NOT_SUPPORTED => Ok(None),
+                    REQUEST_CODE_NOT_SUPPORTED => Ok(None),
                     _ => remoting::check(addr, "producer table", r).map(|_| None),
                 });
                 match decoded {

@@ -18,6 +18,8 @@ use crate::console::Console;
 use crate::error::{Error, Result};
 use crate::model::{ConnectionId, Millis, Offset};
 use crate::remoting;
+use crate::remoting::Link;
+use crate::remoting::code::{GET_ROUTEINFO_BY_TOPIC, GET_TOPIC_STATS_INFO, TOPIC_NOT_EXIST};
 
 /// What kind of topic this is, from its name, its flags and (5.x) its `message.type` attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, specta::Type)]
@@ -120,12 +122,8 @@ const MAX_CONFIG_PAGES: usize = 500;
 /// ERROR, and given the paging ones answers 2,000 topics a page (`splitMetadataSize`), re-sorting
 /// its whole table for every page (at 10,000 topics: six requests and twice the broker CPU of one).
 /// Signed requests (ACL) carry header fields anyway, so they page: see [`read_topic_configs`].
-pub(crate) async fn all_topic_configs(
-    addr: &str,
-    creds: Option<(&str, &str)>,
-    timeout: std::time::Duration,
-) -> Result<HashMap<String, TopicConfigBody>> {
-    read_topic_configs(addr, creds, timeout, creds.is_some()).await
+pub(crate) async fn all_topic_configs(addr: &str, link: &Link) -> Result<HashMap<String, TopicConfigBody>> {
+    read_topic_configs(addr, link, link.credentials().is_some()).await
 }
 
 /// A master's topic-config table, `paged` or not. Paged, a 5.x broker that splits metadata
@@ -135,12 +133,11 @@ pub(crate) async fn all_topic_configs(
 /// then the read starts over (a few times at most). Older brokers ignore the paging fields.
 async fn read_topic_configs(
     addr: &str,
-    creds: Option<(&str, &str)>,
-    timeout: std::time::Duration,
+    link: &Link,
     paged: bool,
 ) -> Result<HashMap<String, TopicConfigBody>> {
     for _ in 0..4 {
-        if let Some(table) = read_config_pages(addr, creds, timeout, paged).await? {
+        if let Some(table) = read_config_pages(addr, link, paged).await? {
             return Ok(table);
         }
     }
@@ -151,7 +148,7 @@ async fn read_topic_configs(
 
 fn config_page_request(seq: usize, version: Option<&serde_json::Value>) -> remoting::Request {
     (
-        remoting::GET_ALL_TOPIC_CONFIG,
+        remoting::code::GET_ALL_TOPIC_CONFIG,
         BTreeMap::from([
             ("topicSeq".to_owned(), seq.to_string()),
             ("maxTopicNum".to_owned(), CONFIG_PAGE.to_string()),
@@ -180,16 +177,15 @@ async fn decode_config_page(reply: remoting::Reply) -> Result<(Option<usize>, Al
 /// The table, or `None` when it changed between pages.
 async fn read_config_pages(
     addr: &str,
-    creds: Option<(&str, &str)>,
-    timeout: std::time::Duration,
+    link: &Link,
     paged: bool,
 ) -> Result<Option<HashMap<String, TopicConfigBody>>> {
     let (code, ext) = if paged {
         config_page_request(0, None)
     } else {
-        (remoting::GET_ALL_TOPIC_CONFIG, BTreeMap::new())
+        (remoting::code::GET_ALL_TOPIC_CONFIG, BTreeMap::new())
     };
-    let first = remoting::request_with(addr, code, ext, "all topic config", creds, timeout).await?;
+    let first = link.request_with(addr, code, ext, "all topic config").await?;
     let (total, body) = decode_config_page(first).await?;
     let version = body.data_version;
     let mut table = body.topic_config_table;
@@ -215,7 +211,7 @@ async fn read_config_pages(
         .step_by(page)
         .map(|seq| config_page_request(seq, version.as_ref()))
         .collect();
-    let replies = remoting::invoke_batch(addr, requests, creds, timeout, 2).await;
+    let replies = link.batch(addr, requests, 2).await;
     let pages = join_all(replies.into_iter().map(|r| async move {
         let r = remoting::check(addr, "all topic config", r?)?;
         decode_config_page(r).await
@@ -297,29 +293,21 @@ impl Console {
     pub async fn topic_list(&self, id: &ConnectionId) -> Result<TopicListing> {
         let start = Instant::now();
         let (_, client) = self.client(id).await?;
-        let creds = client.creds();
-        let (timeout, ns) = (client.timeout, &client.spec.namesrv_addrs);
-        let all = remoting::request_any(
+        let link = &client.link;
+        let ns = &client.spec.namesrv_addrs;
+        let all = link.request_any(
             ns,
-            remoting::GET_ALL_TOPIC_LIST_FROM_NAMESERVER,
+            remoting::code::GET_ALL_TOPIC_LIST_FROM_NAMESERVER,
             "topic list",
-            creds,
-            timeout,
         );
-        let sys = remoting::request_any(
-            ns,
-            remoting::GET_SYSTEM_TOPIC_LIST_FROM_NS,
-            "system topics",
-            creds,
-            timeout,
-        );
+        let sys = link.request_any(ns, remoting::code::GET_SYSTEM_TOPIC_LIST_FROM_NS, "system topics");
         // The cluster table runs alongside the name-server lists; each master's config is decoded on a
         // blocking thread as soon as it arrives, so two large bodies decode on two cores.
         let configs = async {
             let routed = routed_brokers(&client).await?;
             let masters: Vec<RoutedBroker> = routed.into_iter().filter(|b| b.broker_id == 0).collect();
             let fetched = join_all(masters.into_iter().map(|b| async move {
-                let r = all_topic_configs(&b.addr, creds, timeout).await;
+                let r = all_topic_configs(&b.addr, link).await;
                 (b, r)
             }))
             .await;
@@ -329,15 +317,14 @@ impl Console {
         let ordered = async {
             let ext = BTreeMap::from([("namespace".to_owned(), "ORDER_TOPIC_CONFIG".to_owned())]);
             for addr in ns {
-                match remoting::request_with(
-                    addr,
-                    remoting::GET_KVLIST_BY_NAMESPACE,
-                    ext.clone(),
-                    "order config",
-                    creds,
-                    timeout,
-                )
-                .await
+                match link
+                    .request_with(
+                        addr,
+                        remoting::code::GET_KVLIST_BY_NAMESPACE,
+                        ext.clone(),
+                        "order config",
+                    )
+                    .await
                 {
                     Ok(r) => {
                         return remoting::decode_json::<KvTableBody>(&r.body, "order config")
@@ -345,7 +332,7 @@ impl Console {
                             .unwrap_or_default();
                     }
                     Err(Error::BrokerRejected {
-                        code: remoting::QUERY_NOT_FOUND,
+                        code: remoting::code::QUERY_NOT_FOUND,
                         ..
                     }) => return HashMap::new(),
                     Err(_) => {}
@@ -461,13 +448,6 @@ pub(crate) struct QueueDataBody {
     pub(crate) perm: u32,
 }
 
-/// `GET_ROUTEINFO_BY_TOPIC`.
-pub(crate) const GET_ROUTEINFO_BY_TOPIC: i32 = 105;
-/// `GET_TOPIC_STATS_INFO` (broker).
-pub(crate) const GET_TOPIC_STATS_INFO: i32 = 202;
-/// The name server's (and broker's) answer for an unknown topic.
-pub(crate) const TOPIC_NOT_EXIST: i32 = 17;
-
 impl Console {
     /// A topic's route (brokers, queue counts, permission) and per-queue offsets and last write.
     // Logged at debug: a missing topic is an answer for callers such as a group's absent %DLQ%
@@ -475,7 +455,7 @@ impl Console {
     #[tracing::instrument(skip(self), err(level = tracing::Level::DEBUG, Debug))]
     pub async fn topic_detail(&self, id: &ConnectionId, topic: &str) -> Result<TopicDetail> {
         let (_, client) = self.client(id).await?;
-        let creds = client.creds();
+        let link = &client.link;
         let ext = BTreeMap::from([("topic".to_owned(), topic.to_owned())]);
         let route = topic_route(&client, topic).await?;
         let masters: Vec<(String, String)> = route
@@ -487,7 +467,7 @@ impl Console {
                     .map(|a| (b.broker_name.clone(), a.clone()))
             })
             .collect();
-        let (ext, timeout) = (&ext, client.timeout);
+        let ext = &ext;
         let routed: Vec<crate::cluster::RoutedBroker> = masters
             .iter()
             .map(|(name, addr)| crate::cluster::RoutedBroker {
@@ -499,16 +479,10 @@ impl Console {
             .collect();
         let config = crate::topic_admin::probe(&client, &routed, topic);
         let stats = join_all(masters.iter().map(|(name, addr)| async move {
-            let r = remoting::request_with(
-                addr,
-                GET_TOPIC_STATS_INFO,
-                ext.clone(),
-                "get topic stats",
-                creds,
-                timeout,
-            )
-            .await
-            .and_then(|r| decode_topic_stats(&r.body));
+            let r = link
+                .request_with(addr, GET_TOPIC_STATS_INFO, ext.clone(), "get topic stats")
+                .await
+                .and_then(|r| decode_topic_stats(&r.body));
             (name, addr, r)
         }));
         let (stats, config) = tokio::join!(stats, config);
@@ -556,19 +530,13 @@ impl Console {
 
 /// The name server's route of `topic`; `NotFound` when no name server knows it.
 pub(crate) async fn topic_route(client: &crate::registry::LiveClient, topic: &str) -> Result<RouteBody> {
-    let creds = client.creds();
+    let link = &client.link;
     let ext = BTreeMap::from([("topic".to_owned(), topic.to_owned())]);
     let mut last = Error::validation("no name server given");
     for addr in &client.spec.namesrv_addrs {
-        match remoting::request_with(
-            addr,
-            GET_ROUTEINFO_BY_TOPIC,
-            ext.clone(),
-            "topic route",
-            creds,
-            client.timeout,
-        )
-        .await
+        match link
+            .request_with(addr, GET_ROUTEINFO_BY_TOPIC, ext.clone(), "topic route")
+            .await
         {
             Ok(r) => return remoting::decode_json::<RouteBody>(&r.body, "topic route"),
             Err(Error::BrokerRejected {
@@ -661,6 +629,10 @@ fn row(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn plain_link(timeout: std::time::Duration) -> crate::remoting::Link {
+        crate::remoting::Link::new(crate::remoting::Transport::new(), None, timeout)
+    }
 
     #[test]
     fn topics_are_typed_by_name_attribute_and_flag() {
@@ -818,13 +790,15 @@ mod tests {
 
         // Without header fields, the whole table in one request.
         let (addr, served) = paging_broker(10, 3, |_| 1).await;
-        let table = all_topic_configs(&addr, None, timeout).await.unwrap();
+        let table = all_topic_configs(&addr, &plain_link(timeout)).await.unwrap();
         assert_eq!(names(&table), all);
         assert_eq!(served.load(Ordering::SeqCst), 1);
 
         // Ten topics, three a page: the first page, then the other three at once.
         let (addr, served) = paging_broker(10, 3, |_| 1).await;
-        let table = read_topic_configs(&addr, None, timeout, true).await.unwrap();
+        let table = read_topic_configs(&addr, &plain_link(timeout), true)
+            .await
+            .unwrap();
         assert_eq!(names(&table), all);
         assert!(table.values().all(|c| c.read_queue_nums == 4 && c.perm == 6));
         assert_eq!(served.load(Ordering::SeqCst), 4);
@@ -832,18 +806,24 @@ mod tests {
         // The table changes while its pages are read (from the third request on): those pages
         // come from the start under the new version, so the read starts over and is whole.
         let (addr, served) = paging_broker(10, 3, |n| if n < 2 { 1 } else { 2 }).await;
-        let table = read_topic_configs(&addr, None, timeout, true).await.unwrap();
+        let table = read_topic_configs(&addr, &plain_link(timeout), true)
+            .await
+            .unwrap();
         assert_eq!(names(&table), all);
         assert_eq!(served.load(Ordering::SeqCst), 8, "read twice");
 
         // A table that changes on every request is not read forever.
         let (addr, _) = paging_broker(10, 3, |n| n as u64).await;
-        let e = read_topic_configs(&addr, None, timeout, true).await.unwrap_err();
+        let e = read_topic_configs(&addr, &plain_link(timeout), true)
+            .await
+            .unwrap_err();
         assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
 
         // A garbled total is not turned into a million requests.
         let (addr, served) = paging_broker_saying(10, 1_000_000_000, 3, |_| 1).await;
-        let e = read_topic_configs(&addr, None, timeout, true).await.unwrap_err();
+        let e = read_topic_configs(&addr, &plain_link(timeout), true)
+            .await
+            .unwrap_err();
         assert!(
             matches!(&e, Error::BrokerRejected { detail, .. } if detail.contains("1000000000 topics")),
             "{e:?}"
@@ -853,7 +833,7 @@ mod tests {
         // A table within one page is one request.
         let (addr, served) = paging_broker(3, 3, |_| 1).await;
         assert_eq!(
-            read_topic_configs(&addr, None, timeout, true)
+            read_topic_configs(&addr, &plain_link(timeout), true)
                 .await
                 .unwrap()
                 .len(),
@@ -899,8 +879,7 @@ impl Console {
             .map(|b| (b.broker_name, b.addr))
             .collect();
         // Owned inputs: the stream's futures must not borrow (they cross the Tauri command's Send bound).
-        let creds: Option<(String, String)> = client.spec.credentials.clone();
-        let timeout = client.timeout;
+        let link = client.link.clone();
         let pairs: Vec<(String, String, String)> = topics
             .iter()
             .flat_map(|t| {
@@ -911,20 +890,13 @@ impl Console {
             .collect();
         let results: Vec<(String, String, Result<Vec<QueueStat>>)> = futures::stream::iter(pairs)
             .map(|(topic, name, addr)| {
-                let creds = creds.clone();
+                let link = link.clone();
                 async move {
                     let ext = BTreeMap::from([("topic".to_owned(), topic.clone())]);
-                    let creds = creds.as_ref().map(|(a, s)| (a.as_str(), s.as_str()));
-                    let r = remoting::request_with(
-                        &addr,
-                        GET_TOPIC_STATS_INFO,
-                        ext,
-                        "get topic stats",
-                        creds,
-                        timeout,
-                    )
-                    .await
-                    .and_then(|r| decode_topic_stats(&r.body));
+                    let r = link
+                        .request_with(&addr, GET_TOPIC_STATS_INFO, ext, "get topic stats")
+                        .await
+                        .and_then(|r| decode_topic_stats(&r.body));
                     (topic, name, r)
                 }
             })

@@ -20,18 +20,13 @@ use crate::error::{Error, Result};
 use crate::model::ConnectionId;
 use crate::registry::LiveClient;
 use crate::remoting;
+use crate::remoting::code::{
+    DELETE_KV_CONFIG, DELETE_TOPIC_IN_BROKER, DELETE_TOPIC_IN_NAMESRV, GET_KV_CONFIG, GET_TOPIC_CONFIG,
+    PUT_KV_CONFIG, REQUEST_CODE_NOT_SUPPORTED, TOPIC_NOT_EXIST, UPDATE_AND_CREATE_TOPIC,
+};
 use crate::safety::{Attempt, ChangePlan, Confirmation, FieldChange, shell_arg};
-use crate::topic::{AllTopicConfigBody, TOPIC_NOT_EXIST, TopicConfigBody, perm_label, topic_route};
+use crate::topic::{AllTopicConfigBody, TopicConfigBody, perm_label, topic_route};
 
-const UPDATE_AND_CREATE_TOPIC: i32 = 17;
-const GET_TOPIC_CONFIG: i32 = 351;
-const PUT_KV_CONFIG: i32 = 100;
-const GET_KV_CONFIG: i32 = 101;
-const DELETE_KV_CONFIG: i32 = 102;
-const DELETE_TOPIC_IN_BROKER: i32 = 215;
-const DELETE_TOPIC_IN_NAMESRV: i32 = 216;
-/// `REQUEST_CODE_NOT_SUPPORTED`.
-const NOT_SUPPORTED: i32 = 3;
 const ORDER_NAMESPACE: &str = "ORDER_TOPIC_CONFIG";
 /// Longest topic name RocketMQ accepts (`TopicValidator.TOPIC_MAX_LENGTH`).
 pub const TOPIC_MAX_LENGTH: usize = 127;
@@ -237,29 +232,22 @@ async fn config_on(
         order: c.order,
         attributes: c.attributes.into_iter().collect(),
     };
-    let r = remoting::invoke(
-        &broker.addr,
-        GET_TOPIC_CONFIG,
-        ext,
-        client.creds(),
-        client.timeout,
-    )
-    .await?;
+    let r = client.link.invoke(&broker.addr, GET_TOPIC_CONFIG, ext).await?;
     match r.code {
         0 => {
             let body: TopicConfigBody = remoting::decode_json(&r.body, "topic config")?;
             Ok((Some(of(body)), true))
         }
         TOPIC_NOT_EXIST => Ok((None, true)),
-        NOT_SUPPORTED => {
-            let r = remoting::request(
-                &broker.addr,
-                remoting::GET_ALL_TOPIC_CONFIG,
-                "all topic config",
-                client.creds(),
-                client.timeout,
-            )
-            .await?;
+        REQUEST_CODE_NOT_SUPPORTED => {
+            let r = client
+                .link
+                .request(
+                    &broker.addr,
+                    remoting::code::GET_ALL_TOPIC_CONFIG,
+                    "all topic config",
+                )
+                .await?;
             let mut all: AllTopicConfigBody = remoting::decode_json(&r.body, "topic config")?;
             Ok((all.topic_config_table.remove(topic).map(of), false))
         }
@@ -289,19 +277,14 @@ async fn order_conf(client: &LiveClient, topic: &str) -> Result<Option<String>> 
     ]);
     let mut last = Error::validation("no name server given");
     for addr in &client.spec.namesrv_addrs {
-        match remoting::request_with(
-            addr,
-            GET_KV_CONFIG,
-            ext.clone(),
-            "get order config",
-            client.creds(),
-            client.timeout,
-        )
-        .await
+        match client
+            .link
+            .request_with(addr, GET_KV_CONFIG, ext.clone(), "get order config")
+            .await
         {
             Ok(r) => return Ok(r.ext.get("value").cloned().filter(|v| !v.is_empty())),
             Err(Error::BrokerRejected {
-                code: remoting::QUERY_NOT_FOUND,
+                code: remoting::code::QUERY_NOT_FOUND,
                 ..
             }) => return Ok(None),
             Err(e) => last = e,
@@ -549,17 +532,12 @@ impl Console {
             }
             let client = &client;
             async move {
-                remoting::request_with(
-                    &t.addr,
-                    UPDATE_AND_CREATE_TOPIC,
-                    ext,
-                    "create or update topic",
-                    client.creds(),
-                    client.timeout,
-                )
-                .await
-                .map(drop)
-                .map_err(|e| (t.broker_name.clone(), e))
+                client
+                    .link
+                    .request_with(&t.addr, UPDATE_AND_CREATE_TOPIC, ext, "create or update topic")
+                    .await
+                    .map(drop)
+                    .map_err(|e| (t.broker_name.clone(), e))
             }
         }))
         .await;
@@ -608,10 +586,11 @@ impl Console {
         join_all(client.spec.namesrv_addrs.iter().map(|addr| {
             let ext = ext.clone();
             async move {
-                let r =
-                    remoting::request_with(addr, code, ext, "order config", client.creds(), client.timeout)
-                        .await
-                        .map(drop);
+                let r = client
+                    .link
+                    .request_with(addr, code, ext, "order config")
+                    .await
+                    .map(drop);
                 (addr.clone(), r)
             }
         }))
@@ -788,34 +767,24 @@ pub(crate) async fn delete_topic_on(
     let in_brokers = join_all(brokers.iter().map(|b| {
         let ext = ext.clone();
         async move {
-            remoting::request_with(
-                &b.addr,
-                DELETE_TOPIC_IN_BROKER,
-                ext,
-                "delete topic in broker",
-                client.creds(),
-                client.timeout,
-            )
-            .await
-            .map(drop)
-            .map_err(|e| (format!("{} ({})", b.broker_name, b.addr), e))
+            client
+                .link
+                .request_with(&b.addr, DELETE_TOPIC_IN_BROKER, ext, "delete topic in broker")
+                .await
+                .map(drop)
+                .map_err(|e| (format!("{} ({})", b.broker_name, b.addr), e))
         }
     }))
     .await;
     let in_namesrv = join_all(client.spec.namesrv_addrs.iter().map(|addr| {
         let ext = ext.clone();
         async move {
-            remoting::request_with(
-                addr,
-                DELETE_TOPIC_IN_NAMESRV,
-                ext,
-                "delete topic in name server",
-                client.creds(),
-                client.timeout,
-            )
-            .await
-            .map(drop)
-            .map_err(|e| (format!("name server {addr}"), e))
+            client
+                .link
+                .request_with(addr, DELETE_TOPIC_IN_NAMESRV, ext, "delete topic in name server")
+                .await
+                .map(drop)
+                .map_err(|e| (format!("name server {addr}"), e))
         }
     }))
     .await;

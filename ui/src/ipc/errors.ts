@@ -12,6 +12,7 @@ const TITLES: Record<ErrorCode, string> = {
   BrokerRejected: 'Rejected by the cluster',
   ReadOnly: 'Read-only connection',
   Conflict: 'Conflict',
+  OutcomeUnknown: 'Outcome unknown: check before retrying',
   Cancelled: 'Cancelled',
   Storage: 'Local storage failed',
   Internal: 'Internal error',

@@ -16,7 +16,7 @@ use rocketmq_model::version::RocketMqVersion;
 use serde::{Deserialize, Serialize};
 
 use super::detail::masters_of;
-use super::{GET_ALL_SUBSCRIPTIONGROUP_CONFIG, GroupConfig, group_connections, group_stats};
+use super::{GroupConfig, group_connections, group_stats};
 use crate::audit::AuditEntry;
 use crate::cluster::{RoutedBroker, routed_brokers};
 use crate::console::{Console, CoreEvent};
@@ -25,14 +25,17 @@ use crate::model::ConnectionId;
 use crate::producer::is_system_group;
 use crate::registry::LiveClient;
 use crate::remoting;
+use crate::remoting::Link;
+use crate::remoting::code::{
+    DELETE_SUBSCRIPTIONGROUP, GET_ALL_SUBSCRIPTIONGROUP_CONFIG, GET_TOPIC_STATS_INFO,
+    UPDATE_AND_CREATE_SUBSCRIPTIONGROUP,
+};
 use crate::safety::{Attempt, ChangePlan, Confirmation, FieldChange, shell_arg};
 use crate::topic_admin::{
     check_name, delete_topic_on, finish, mqadmin_namesrv, outcome_of, resolve_targets, route_brokers,
     target_flags, to_json,
 };
 
-const UPDATE_AND_CREATE_SUBSCRIPTIONGROUP: i32 = 200;
-const DELETE_SUBSCRIPTIONGROUP: i32 = 207;
 /// Longest group name RocketMQ accepts (`TopicValidator.GROUP_MAX_LENGTH`).
 pub const GROUP_MAX_LENGTH: usize = 120;
 /// Most retry queues the console lets one configure.
@@ -150,19 +153,10 @@ fn fields(c: &GroupConfig) -> [(&'static str, String); 9] {
 }
 
 /// One broker's raw subscription-group table and whether the broker is 5.x (or rocketmq-rust).
-async fn group_table(
-    addr: &str,
-    creds: Option<(&str, &str)>,
-    timeout: std::time::Duration,
-) -> Result<(serde_json::Map<String, serde_json::Value>, bool)> {
-    let r = remoting::invoke(
-        addr,
-        GET_ALL_SUBSCRIPTIONGROUP_CONFIG,
-        BTreeMap::new(),
-        creds,
-        timeout,
-    )
-    .await?;
+async fn group_table(addr: &str, link: &Link) -> Result<(serde_json::Map<String, serde_json::Value>, bool)> {
+    let r = link
+        .invoke(addr, GET_ALL_SUBSCRIPTIONGROUP_CONFIG, BTreeMap::new())
+        .await?;
     let v5 = i64::from(r.version) >= i64::from(RocketMqVersion::V5_0_0.ordinal());
     let r = remoting::check(addr, "subscription groups", r)?;
     let mut body: serde_json::Value = remoting::decode_json(&r.body, "subscription groups")?;
@@ -182,12 +176,7 @@ async fn read_state(
     brokers: &[RoutedBroker],
     group: &str,
 ) -> Result<(GroupState, BTreeMap<String, bool>)> {
-    let tables = join_all(
-        brokers
-            .iter()
-            .map(|b| group_table(&b.addr, client.creds(), client.timeout)),
-    )
-    .await;
+    let tables = join_all(brokers.iter().map(|b| group_table(&b.addr, &client.link))).await;
     let mut state = GroupState {
         group: group.to_owned(),
         brokers: Vec::new(),
@@ -258,7 +247,7 @@ struct DeletePlan {
 /// Online clients of `group` as the first answering broker of `hosts` sees them: (count, models).
 async fn online(client: &LiveClient, hosts: &[RoutedBroker], group: &str) -> (usize, BTreeSet<String>) {
     for b in hosts {
-        if let Ok(c) = group_connections(&b.addr, group, client.creds(), client.timeout).await {
+        if let Ok(c) = group_connections(&b.addr, group, &client.link).await {
             return c.map_or((0, BTreeSet::new()), |c| {
                 (c.connection_set.len(), c.message_model.into_iter().collect())
             });
@@ -472,17 +461,17 @@ impl Console {
             let client = &client;
             async move {
                 let body = body_for(&spec.group, raw, &spec.config)?;
-                remoting::request_body(
-                    &t.addr,
-                    UPDATE_AND_CREATE_SUBSCRIPTIONGROUP,
-                    BTreeMap::new(),
-                    &body,
-                    "update subscription group",
-                    client.creds(),
-                    client.timeout,
-                )
-                .await
-                .map(drop)
+                client
+                    .link
+                    .request_body(
+                        &t.addr,
+                        UPDATE_AND_CREATE_SUBSCRIPTIONGROUP,
+                        BTreeMap::new(),
+                        &body,
+                        "update subscription group",
+                    )
+                    .await
+                    .map(drop)
             }
         }))
         .await;
@@ -596,7 +585,7 @@ impl Console {
             join_all(
                 hosts
                     .iter()
-                    .map(|h| group_stats(&h.addr, group, None, client.creds(), client.timeout))
+                    .map(|h| group_stats(&h.addr, group, None, &client.link))
             ),
             online(&client, &hosts, group),
             join_all([&retry, &dlq].map(|t| side_topic(&client, t)))
@@ -781,17 +770,17 @@ impl Console {
         let deletes = join_all(planned.hosts.iter().map(|h| {
             let (ext, client) = (ext.clone(), &client);
             async move {
-                remoting::request_with(
-                    &h.addr,
-                    DELETE_SUBSCRIPTIONGROUP,
-                    ext,
-                    "delete subscription group",
-                    client.creds(),
-                    client.timeout,
-                )
-                .await
-                .map(drop)
-                .map_err(|e| (format!("{} ({})", h.broker_name, h.addr), e))
+                client
+                    .link
+                    .request_with(
+                        &h.addr,
+                        DELETE_SUBSCRIPTIONGROUP,
+                        ext,
+                        "delete subscription group",
+                    )
+                    .await
+                    .map(drop)
+                    .map_err(|e| (format!("{} ({})", h.broker_name, h.addr), e))
             }
         }))
         .await;
@@ -856,16 +845,11 @@ async fn side_topic(client: &LiveClient, topic: &str) -> Result<Option<(Vec<Rout
     let stats = join_all(brokers.iter().filter(|b| b.broker_id == 0).map(|b| {
         let ext = BTreeMap::from([("topic".to_owned(), topic.to_owned())]);
         async move {
-            remoting::request_with(
-                &b.addr,
-                crate::topic::GET_TOPIC_STATS_INFO,
-                ext,
-                "topic stats",
-                client.creds(),
-                client.timeout,
-            )
-            .await
-            .and_then(|r| crate::topic::decode_topic_stats(&r.body))
+            client
+                .link
+                .request_with(&b.addr, GET_TOPIC_STATS_INFO, ext, "topic stats")
+                .await
+                .and_then(|r| crate::topic::decode_topic_stats(&r.body))
         }
     }))
     .await;

@@ -15,10 +15,10 @@ use crate::console::Console;
 use crate::error::{Error, Result};
 use crate::model::{ConnectionId, Millis, Offset};
 use crate::remoting;
+use crate::remoting::Link;
+use crate::remoting::code::GET_CONSUMER_RUNNING_INFO;
 use crate::topic::BrokerFailure;
 use crate::topic::consumers::QueueProgress;
-
-const GET_CONSUMER_RUNNING_INFO: i32 = 307;
 
 /// One queue of a group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
@@ -208,23 +208,16 @@ async fn running_info(
     group: &str,
     client_id: &str,
     jstack: bool,
-    creds: Option<(&str, &str)>,
-    timeout: std::time::Duration,
+    link: &Link,
 ) -> Result<ClientRunningInfo> {
     let ext = BTreeMap::from([
         ("consumerGroup".to_owned(), group.to_owned()),
         ("clientId".to_owned(), client_id.to_owned()),
         ("jstackEnable".to_owned(), jstack.to_string()),
     ]);
-    let r = remoting::request_with(
-        addr,
-        GET_CONSUMER_RUNNING_INFO,
-        ext,
-        "consumer running info",
-        creds,
-        timeout,
-    )
-    .await?;
+    let r = link
+        .request_with(addr, GET_CONSUMER_RUNNING_INFO, ext, "consumer running info")
+        .await?;
     decode_running_info(client_id, &r.body)
 }
 
@@ -232,10 +225,9 @@ async fn running_info(
 async fn group_hosts(
     masters: &[RoutedBroker],
     group: &str,
-    creds: Option<(&str, &str)>,
-    timeout: std::time::Duration,
+    link: &Link,
 ) -> Result<(Vec<(RoutedBroker, GroupConfig)>, Vec<BrokerFailure>)> {
-    let configs = join_all(masters.iter().map(|b| all_group_configs(&b.addr, creds, timeout))).await;
+    let configs = join_all(masters.iter().map(|b| all_group_configs(&b.addr, link))).await;
     let (mut hosts, mut failed) = (Vec::new(), Vec::new());
     for (b, r) in masters.iter().zip(configs) {
         match r {
@@ -276,16 +268,12 @@ impl Console {
     #[tracing::instrument(skip(self), err(Debug))]
     pub async fn group_detail(&self, id: &ConnectionId, group: &str) -> Result<GroupDetail> {
         let (_, client) = self.client(id).await?;
-        let (creds, timeout) = (client.creds(), client.timeout);
+        let link = &client.link;
         let masters = masters_of(&client).await?;
-        let (hosts, failed) = group_hosts(&masters, group, creds, timeout).await?;
-        let stats = join_all(
-            hosts
-                .iter()
-                .map(|(b, _)| group_stats(&b.addr, group, None, creds, timeout)),
-        );
+        let (hosts, failed) = group_hosts(&masters, group, link).await?;
+        let stats = join_all(hosts.iter().map(|(b, _)| group_stats(&b.addr, group, None, link)));
         let conn_addr = hosts.first().map(|(b, _)| b.addr.clone()).unwrap_or_default();
-        let conns = group_connections(&conn_addr, group, creds, timeout);
+        let conns = group_connections(&conn_addr, group, link);
         let retry_topic = format!("%RETRY%{group}");
         let dlq_topic = format!("%DLQ%{group}");
         let side = join_all([retry_topic.clone(), dlq_topic.clone()].map(|t| async move {
@@ -329,7 +317,7 @@ impl Console {
             }
         };
         // Which client holds each queue: each client's running info (its mqTable), bounded.
-        let creds_owned = client.spec.credentials.clone();
+        let link = client.link.clone();
         let infos: Vec<(String, Result<ClientRunningInfo>)> = futures::stream::iter(
             conns
                 .connection_set
@@ -338,10 +326,9 @@ impl Console {
                 .collect::<Vec<_>>(),
         )
         .map(|cid| {
-            let (addr, group, creds) = (conn_addr.clone(), group.to_owned(), creds_owned.clone());
+            let (addr, group, link) = (conn_addr.clone(), group.to_owned(), link.clone());
             async move {
-                let creds = creds.as_ref().map(|(a, s)| (a.as_str(), s.as_str()));
-                let r = running_info(&addr, &group, &cid, false, creds, timeout).await;
+                let r = running_info(&addr, &group, &cid, false, &link).await;
                 (cid, r)
             }
         })
@@ -461,14 +448,14 @@ impl Console {
         jstack: bool,
     ) -> Result<ClientRunningInfo> {
         let (_, client) = self.client(id).await?;
-        let (creds, timeout) = (client.creds(), client.timeout);
+        let link = &client.link;
         let masters = masters_of(&client).await?;
-        let (hosts, _) = group_hosts(&masters, group, creds, timeout).await?;
+        let (hosts, _) = group_hosts(&masters, group, link).await?;
         let addr = hosts
             .first()
             .map(|(b, _)| b.addr.clone())
             .ok_or_else(|| Error::not_found(format!("a broker holding consumer group '{group}'")))?;
-        running_info(&addr, group, client_id, jstack, creds, timeout).await
+        running_info(&addr, group, client_id, jstack, link).await
     }
 }
 

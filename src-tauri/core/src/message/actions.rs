@@ -20,14 +20,13 @@ use crate::jobs::{JobId, JobSink};
 use crate::model::{ConnectionId, Count, Millis, Offset};
 use crate::registry::LiveClient;
 use crate::remoting;
-use crate::safety::{Attempt, ChangePlan, Confirmation, FieldChange, shell_arg};
-use crate::topic::consumers::{
-    CONSUMER_NOT_ONLINE, ConsumerConnectionBody, GET_CONSUME_STATS, GET_CONSUMER_CONNECTION_LIST,
-    decode_consume_stats,
+use crate::remoting::code::{
+    CONSUME_MESSAGE_DIRECTLY, CONSUMER_NOT_ONLINE, GET_CONSUME_STATS, GET_CONSUMER_CONNECTION_LIST,
+    QUERY_TOPIC_CONSUME_BY_WHO,
 };
+use crate::safety::{Attempt, ChangePlan, Confirmation, FieldChange, shell_arg};
+use crate::topic::consumers::{ConsumerConnectionBody, decode_consume_stats};
 
-const CONSUME_MESSAGE_DIRECTLY: i32 = 309;
-const QUERY_TOPIC_CONSUME_BY_WHO: i32 = 300;
 /// Most messages re-published in one job.
 pub const MAX_REPUBLISH: usize = 10_000;
 /// Messages shown one by one in a re-publish preview.
@@ -173,15 +172,10 @@ async fn connection_of(
     group: &str,
 ) -> Result<Option<ConsumerConnectionBody>> {
     let ext = BTreeMap::from([("consumerGroup".to_owned(), group.to_owned())]);
-    match remoting::request_with(
-        addr,
-        GET_CONSUMER_CONNECTION_LIST,
-        ext,
-        "consumer connections",
-        client.creds(),
-        client.timeout,
-    )
-    .await
+    match client
+        .link
+        .request_with(addr, GET_CONSUMER_CONNECTION_LIST, ext, "consumer connections")
+        .await
     {
         Ok(r) => remoting::decode_json::<ConsumerConnectionBody>(&r.body, "consumer connections").map(Some),
         Err(Error::BrokerRejected {
@@ -337,23 +331,19 @@ impl Console {
         ]);
         // The broker waits for the client; give it the client's time and ours.
         let timeout = client.timeout.max(std::time::Duration::from_secs(15));
-        let result = remoting::request_with(
-            &addr,
-            CONSUME_MESSAGE_DIRECTLY,
-            ext,
-            "consume message directly",
-            client.creds(),
-            timeout,
-        )
-        .await
-        .and_then(|r| remoting::decode_json::<DirectResultBody>(&r.body, "consume result"))
-        .map(|b| ResendResult {
-            client_id: planned.client_id.clone(),
-            consume_result: b.consume_result,
-            remark: b.remark,
-            spent_time_ms: b.spent_time_mills.map(|v| v as f64),
-            order: b.order,
-        });
+        let result = client
+            .link
+            .with_timeout(timeout)
+            .request_with(&addr, CONSUME_MESSAGE_DIRECTLY, ext, "consume message directly")
+            .await
+            .and_then(|r| remoting::decode_json::<DirectResultBody>(&r.body, "consume result"))
+            .map(|b| ResendResult {
+                client_id: planned.client_id.clone(),
+                consume_result: b.consume_result,
+                remark: b.remark,
+                spent_time_ms: b.spent_time_mills.map(|v| v as f64),
+                order: b.order,
+            });
         let (outcome, after, error) = match &result {
             Ok(r) if r.consume_result.as_deref() == Some("CR_SUCCESS") => {
                 (AuditOutcome::Ok, serde_json::to_value(r).ok(), None)
@@ -608,15 +598,15 @@ impl Console {
         let addr = store_addr(offset_msg_id)?;
         let broker_name = broker_name_at(&client, &addr).await;
         let ext = BTreeMap::from([("topic".to_owned(), m.topic.clone())]);
-        let r = remoting::request_with(
-            &addr,
-            QUERY_TOPIC_CONSUME_BY_WHO,
-            ext,
-            "consumer groups of a topic",
-            client.creds(),
-            client.timeout,
-        )
-        .await?;
+        let r = client
+            .link
+            .request_with(
+                &addr,
+                QUERY_TOPIC_CONSUME_BY_WHO,
+                ext,
+                "consumer groups of a topic",
+            )
+            .await?;
         #[derive(Default, Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct Groups {
@@ -635,14 +625,9 @@ impl Console {
                         ("consumerGroup".to_owned(), group.clone()),
                     ]);
                     let (stats, conn) = tokio::join!(
-                        remoting::request_with(
-                            addr,
-                            GET_CONSUME_STATS,
-                            ext,
-                            "consume stats",
-                            client.creds(),
-                            client.timeout
-                        ),
+                        client
+                            .link
+                            .request_with(addr, GET_CONSUME_STATS, ext, "consume stats"),
                         connection_of(client, addr, &group)
                     );
                     let conn = conn.ok().flatten();

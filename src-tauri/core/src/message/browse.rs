@@ -16,14 +16,13 @@ use futures::StreamExt as _;
 use serde::{Deserialize, Serialize};
 
 use super::query::MessageRow;
-use super::scan::{
-    GET_MAX_OFFSET, GET_MIN_OFFSET, Matcher, Range, ScanFilter, ext_offset, master_queues, pull,
-};
+use super::scan::{Matcher, Range, ScanFilter, ext_offset, master_queues, pull};
 use crate::console::Console;
 use crate::error::{Error, Result};
 use crate::jobs::{JobId, JobSink};
 use crate::model::{ConnectionId, Count, Offset};
 use crate::registry::LiveClient;
+use crate::remoting::code::{GET_MAX_OFFSET, GET_MIN_OFFSET};
 
 /// Rows per page when none is asked for, and the most.
 pub const DEFAULT_PAGE: u32 = 50;

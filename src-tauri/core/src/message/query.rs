@@ -15,19 +15,17 @@ use std::time::Instant;
 use futures::future::join_all;
 use serde::{Deserialize, Serialize};
 
-use super::{MessageView, Stored, VIEW_MESSAGE_BY_ID, decode_view};
+use super::{MessageView, Stored, decode_view};
 use crate::cluster::routed_brokers;
 use crate::console::Console;
 use crate::error::{Error, Result};
 use crate::model::{ConnectionId, Millis, Offset};
 use crate::registry::LiveClient;
 use crate::remoting;
+use crate::remoting::code::{QUERY_MESSAGE, QUERY_NOT_FOUND, VIEW_MESSAGE_BY_ID};
 use crate::topic::BrokerFailure;
 use crate::topic::topic_route;
 
-const QUERY_MESSAGE: i32 = 12;
-/// `QUERY_NOT_FOUND`: no hit in the window.
-const QUERY_NOT_FOUND: i32 = 22;
 /// Hits asked for per request (the broker's default `maxMsgsNumBatch`).
 const MAX_NUM: u32 = 64;
 /// A reply with at least this many hits may have been cut by the broker (brokers configured with a
@@ -209,7 +207,7 @@ async fn query(
     if unique {
         ext.insert("_UNIQUE_KEY_QUERY".to_owned(), "true".to_owned());
     }
-    let r = remoting::invoke(addr, QUERY_MESSAGE, ext, client.creds(), client.timeout).await?;
+    let r = client.link.invoke(addr, QUERY_MESSAGE, ext).await?;
     if r.code == QUERY_NOT_FOUND {
         return Ok(Vec::new());
     }
@@ -501,7 +499,7 @@ impl Console {
         };
         let addr = parsed.address.to_string();
         let ext = BTreeMap::from([("offset".to_owned(), parsed.offset.to_string())]);
-        let r = remoting::invoke(&addr, VIEW_MESSAGE_BY_ID, ext, client.creds(), client.timeout).await?;
+        let r = client.link.invoke(&addr, VIEW_MESSAGE_BY_ID, ext).await?;
         if r.code != 0 {
             return Err(Error::not_found(format!(
                 "message at commit-log offset {} of {addr} ({})",

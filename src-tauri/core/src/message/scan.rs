@@ -22,15 +22,12 @@ use crate::jobs::{JobContext, JobId, JobSink};
 use crate::model::{ConnectionId, Count, Millis, Offset};
 use crate::registry::LiveClient;
 use crate::remoting;
+use crate::remoting::code::{
+    GET_MAX_OFFSET, GET_MIN_OFFSET, PULL_MESSAGE, PULL_NOT_FOUND, PULL_OFFSET_MOVED, PULL_RETRY_IMMEDIATELY,
+    SEARCH_OFFSET_BY_TIMESTAMP,
+};
 use crate::topic::topic_route;
 
-const PULL_MESSAGE: i32 = 11;
-const SEARCH_OFFSET_BY_TIMESTAMP: i32 = 29;
-pub(crate) const GET_MAX_OFFSET: i32 = 30;
-pub(crate) const GET_MIN_OFFSET: i32 = 31;
-const PULL_NOT_FOUND: i32 = 19;
-const PULL_RETRY_IMMEDIATELY: i32 = 20;
-const PULL_OFFSET_MOVED: i32 = 21;
 /// `PullSysFlag.FLAG_SUBSCRIPTION`: the subscription comes with the request (no consumer online).
 const FLAG_SUBSCRIPTION: u32 = 4;
 /// The group the pulls are made as: brokers create it themselves (`MixAll.TOOLS_CONSUMER_GROUP`).
@@ -299,7 +296,7 @@ pub(crate) async fn ext_offset(
     ext: BTreeMap<String, String>,
     what: &str,
 ) -> Result<i64> {
-    let r = remoting::request_with(addr, code, ext, what, client.creds(), client.timeout).await?;
+    let r = client.link.request_with(addr, code, ext, what).await?;
     r.ext
         .get("offset")
         .and_then(|v| v.trim().parse().ok())
@@ -404,7 +401,7 @@ pub(crate) async fn pull(
     max: u32,
 ) -> Result<(Vec<Stored>, i64)> {
     let ext = pull_header(topic, r.queue_id, offset, max);
-    let reply = remoting::invoke(&r.addr, PULL_MESSAGE, ext, client.creds(), client.timeout).await?;
+    let reply = client.link.invoke(&r.addr, PULL_MESSAGE, ext).await?;
     let next = reply
         .ext
         .get("nextBeginOffset")
@@ -779,7 +776,7 @@ pub async fn pull_baseline(client: &LiveClient, topic: &str) -> Result<u64> {
             let mut n = 0u64;
             while at < max {
                 let q = pull_header(topic, queue_id, at, PULL_BATCH);
-                let r = remoting::invoke(&addr, PULL_MESSAGE, q, client.creds(), client.timeout).await?;
+                let r = client.link.invoke(&addr, PULL_MESSAGE, q).await?;
                 let next = r
                     .ext
                     .get("nextBeginOffset")
@@ -852,6 +849,7 @@ mod tests {
             body_size: 0,
             body_base64: String::new(),
             body_text: body.map(str::to_owned),
+            body_error: None,
         }
     }
 

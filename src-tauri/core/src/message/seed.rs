@@ -16,8 +16,8 @@ use crate::console::Console;
 use crate::error::{Error, Result};
 use crate::model::{ConnectionId, Millis};
 use crate::remoting;
+use crate::remoting::code::SEND_BATCH_MESSAGE;
 
-const SEND_BATCH_MESSAGE: i32 = 320;
 /// Bytes per batch (brokers refuse batches over their 4 MiB message limit).
 const BATCH_BYTES: usize = 1 << 20;
 const IN_FLIGHT: usize = 8;
@@ -99,7 +99,7 @@ impl Console {
             i += 1;
         }
         let total_batches = batches.len() as u64;
-        let (queues, creds, timeout) = (&queues, client.creds(), client.timeout);
+        let (queues, link) = (&queues, &client.link);
         let results: Vec<Result<()>> = futures::stream::iter(batches)
             .map(|(q, from, k)| async move {
                 let (addr, queue_id) = &queues[q];
@@ -137,9 +137,9 @@ impl Console {
                 // A broker under flow control refuses the batch unstored: wait and send it again
                 // (a million-message seed on a loaded machine meets it).
                 remoting::while_busy(BUSY_TRIES, || async {
-                    let r =
-                        remoting::invoke_body(addr, SEND_BATCH_MESSAGE, ext.clone(), &body, creds, timeout)
-                            .await?;
+                    let r = link
+                        .invoke_body(addr, SEND_BATCH_MESSAGE, ext.clone(), &body)
+                        .await?;
                     remoting::check(addr, "send batch", r).map(drop)
                 })
                 .await

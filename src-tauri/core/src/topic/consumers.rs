@@ -14,12 +14,10 @@ use crate::console::Console;
 use crate::error::{Error, Result};
 use crate::model::{ConnectionId, Millis, Offset};
 use crate::remoting;
+use crate::remoting::code::{
+    CONSUMER_NOT_ONLINE, GET_CONSUME_STATS, GET_CONSUMER_CONNECTION_LIST, QUERY_TOPIC_CONSUME_BY_WHO,
+};
 
-pub(crate) const GET_CONSUMER_CONNECTION_LIST: i32 = 203;
-pub(crate) const GET_CONSUME_STATS: i32 = 208;
-const QUERY_TOPIC_CONSUME_BY_WHO: i32 = 300;
-/// `CONSUMER_NOT_ONLINE`: the group has no client connected.
-pub(crate) const CONSUMER_NOT_ONLINE: i32 = 206;
 const CONCURRENCY: usize = 32;
 
 /// A client connection of a consumer group.
@@ -202,22 +200,15 @@ impl Console {
                     .map(|a| (b.broker_name.clone(), a.clone()))
             })
             .collect();
-        let creds = client.creds();
-        let timeout = client.timeout;
+        let link = &client.link;
         let topic_ext = BTreeMap::from([("topic".to_owned(), topic.to_owned())]);
         let by_who = join_all(masters.iter().map(|(name, addr)| {
             let ext = topic_ext.clone();
             async move {
-                let r = remoting::request_with(
-                    addr,
-                    QUERY_TOPIC_CONSUME_BY_WHO,
-                    ext,
-                    "topic consumed by",
-                    creds,
-                    timeout,
-                )
-                .await
-                .and_then(|r| remoting::decode_json::<GroupListBody>(&r.body, "group list"));
+                let r = link
+                    .request_with(addr, QUERY_TOPIC_CONSUME_BY_WHO, ext, "topic consumed by")
+                    .await
+                    .and_then(|r| remoting::decode_json::<GroupListBody>(&r.body, "group list"));
                 (name, addr, r)
             }
         }))
@@ -247,41 +238,34 @@ impl Console {
                 asks.push(Ask::Clients(g.clone(), addr.clone()));
             }
         }
-        let creds_owned: Option<(String, String)> = client.spec.credentials.clone();
+        let link = client.link.clone();
         let answers: Vec<Got> = futures::stream::iter(asks)
             .map(|ask| {
-                let (topic, creds) = (topic.to_owned(), creds_owned.clone());
+                let (topic, link) = (topic.to_owned(), link.clone());
                 async move {
-                    let creds = creds.as_ref().map(|(a, s)| (a.as_str(), s.as_str()));
+                    let link = &link;
                     match ask {
                         Ask::Stats(g, broker, addr) => {
                             let ext = BTreeMap::from([
                                 ("topic".to_owned(), topic),
                                 ("consumerGroup".to_owned(), g.clone()),
                             ]);
-                            let r = remoting::request_with(
-                                &addr,
-                                GET_CONSUME_STATS,
-                                ext,
-                                "consume stats",
-                                creds,
-                                timeout,
-                            )
-                            .await
-                            .and_then(|r| decode_consume_stats(&r.body));
+                            let r = link
+                                .request_with(&addr, GET_CONSUME_STATS, ext, "consume stats")
+                                .await
+                                .and_then(|r| decode_consume_stats(&r.body));
                             Got::Stats(g, broker, r)
                         }
                         Ask::Clients(g, addr) => {
                             let ext = BTreeMap::from([("consumerGroup".to_owned(), g.clone())]);
-                            let r = match remoting::request_with(
-                                &addr,
-                                GET_CONSUMER_CONNECTION_LIST,
-                                ext,
-                                "consumer connections",
-                                creds,
-                                timeout,
-                            )
-                            .await
+                            let r = match link
+                                .request_with(
+                                    &addr,
+                                    GET_CONSUMER_CONNECTION_LIST,
+                                    ext,
+                                    "consumer connections",
+                                )
+                                .await
                             {
                                 Ok(r) => remoting::decode_json::<ConsumerConnectionBody>(
                                     &r.body,

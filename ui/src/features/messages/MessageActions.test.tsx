@@ -51,6 +51,7 @@ const view: MessageView = {
   // "中文" in GBK: not valid UTF-8.
   bodyBase64: btoa(String.fromCharCode(0xd6, 0xd0, 0xce, 0xc4)),
   bodyText: null,
+  bodyError: null,
 };
 
 const plan = (action: string, title: string): ChangePlan => ({

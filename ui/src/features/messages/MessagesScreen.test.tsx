@@ -49,6 +49,7 @@ const view: MessageView = {
   bodySize: 13,
   bodyBase64: btoa('{"order":42}'),
   bodyText: '{"order":42}',
+  bodyError: null,
 };
 
 describe('MessagesScreen', () => {
@@ -126,6 +127,13 @@ describe('MessageDetail', () => {
     await userEvent.click(screen.getByTestId('message-body-more'));
     expect(screen.getByTestId('message-body').textContent).toHaveLength(300_000);
     expect(screen.queryByTestId('message-body-partial')).toBeNull();
+  });
+
+  it('says why a compressed body is shown as stored', () => {
+    renderWithApp(
+      <MessageDetail m={{ ...view, bodyText: null, bodyError: 'zlib body expands past 16 MiB: not decompressed (shown as stored)' }} />,
+    );
+    expect(screen.getByTestId('message-body-error')).toHaveTextContent('expands past 16 MiB');
   });
 });
 

@@ -30,6 +30,7 @@ const view: MessageView = {
   bodySize: 15,
   bodyBase64: btoa('{"hello":"wö"}'),
   bodyText: '{"hello":"wö"}',
+  bodyError: null,
 };
 
 describe('SendMessageModal', () => {

@@ -1,7 +1,7 @@
 // One stored message read back by its offset id: ids, queue and offsets, hosts and times, every
 // property, the body as text (in a chosen charset), pretty JSON, hex or base64; and what can be
 // done with it: resend to a group, re-publish a copy, export, and which groups consumed it.
-import { Button, Code, Group, Loader, Modal, SegmentedControl, Select, SimpleGrid, Stack, Table, Text } from '@mantine/core';
+import { Alert, Button, Code, Group, Loader, Modal, SegmentedControl, Select, SimpleGrid, Stack, Table, Text } from '@mantine/core';
 import { IconCopy, IconDownload, IconSend } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
@@ -181,6 +181,11 @@ export function MessageDetail({ m, connectionId }: { m: MessageView; connectionI
           data-testid="message-body-view"
         />
       </Group>
+      {m.bodyError ? (
+        <Alert color="orange" variant="light" p="xs" data-testid="message-body-error" title="Body shown as stored (compressed)">
+          <Text size="xs">{m.bodyError}</Text>
+        </Alert>
+      ) : null}
       <Code block data-testid="message-body" style={{ maxHeight: 320, overflow: 'auto', whiteSpace: 'pre' }}>
         {body}
       </Code>

@@ -1,0 +1,406 @@
+//! The commit-log layout of a stored message (`MessageDecoder.decode`), decoded without copying:
+//! [`Stored`] keeps the body, topic and properties as slices of the reply, and decompresses the
+//! body (capped) only when it is read. Turned into rows and views for the UI here too.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+
+use super::decompress;
+use super::{MessageView, query};
+use crate::error::{Error, Result};
+use crate::model::{Millis, Offset};
+
+/// A stored message as decoded from a reply, before it becomes a [`MessageView`]: the body, topic
+/// and properties stay slices of the reply (no copy, no map, no base64), so a scan can test a
+/// million messages against its filter and build rows or views only for the matches.
+pub(crate) struct Stored {
+    queue_id: i32,
+    queue_offset: i64,
+    commit_log_offset: i64,
+    sys_flag: i32,
+    body_crc: u32,
+    born_timestamp: i64,
+    born_host: std::net::SocketAddr,
+    store_timestamp: i64,
+    store_host: std::net::SocketAddr,
+    reconsume_times: i32,
+    topic: bytes::Bytes,
+    /// `key\u{1}value\u{2}` pairs, as stored.
+    properties: bytes::Bytes,
+    /// The body as stored (compressed when the sys flag says so).
+    raw_body: bytes::Bytes,
+    /// The body decompressed (capped), on first use only: a scan decompresses just the messages
+    /// a body filter reads or that are shown.
+    decoded: std::sync::OnceLock<std::result::Result<bytes::Bytes, String>>,
+}
+
+/// Reads the commit-log layout (`MessageDecoder.decode`), big-endian.
+struct Reader {
+    b: bytes::Bytes,
+    at: usize,
+}
+
+impl Reader {
+    fn take(&mut self, n: usize) -> Result<bytes::Bytes> {
+        if self.at + n > self.b.len() {
+            return Err(Error::BrokerRejected {
+                target: "broker".into(),
+                operation: "decode message".into(),
+                code: -1,
+                detail: format!(
+                    "malformed stored message: {n} bytes wanted at {} of {}",
+                    self.at,
+                    self.b.len()
+                ),
+            });
+        }
+        let s = self.b.slice(self.at..self.at + n);
+        self.at += n;
+        Ok(s)
+    }
+    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let s = self.take(N)?;
+        let mut a = [0u8; N];
+        a.copy_from_slice(&s);
+        Ok(a)
+    }
+    fn i16(&mut self) -> Result<i16> {
+        self.array().map(i16::from_be_bytes)
+    }
+    fn i32(&mut self) -> Result<i32> {
+        self.array().map(i32::from_be_bytes)
+    }
+    fn i64(&mut self) -> Result<i64> {
+        self.array().map(i64::from_be_bytes)
+    }
+    fn len(&mut self, n: i64) -> Result<usize> {
+        usize::try_from(n).map_err(|_| Error::BrokerRejected {
+            target: "broker".into(),
+            operation: "decode message".into(),
+            code: -1,
+            detail: format!("malformed stored message: negative length {n}"),
+        })
+    }
+    fn host(&mut self, v6: bool) -> Result<std::net::SocketAddr> {
+        let ip: std::net::IpAddr = if v6 {
+            std::net::Ipv6Addr::from(self.array::<16>()?).into()
+        } else {
+            std::net::Ipv4Addr::from(self.array::<4>()?).into()
+        };
+        let port = self.i32()?;
+        Ok(std::net::SocketAddr::new(ip, u16::try_from(port).unwrap_or(0)))
+    }
+}
+
+const MAGIC_V1: i32 = -626_843_481; // 0xDAA320A7
+const MAGIC_V2: i32 = -626_843_477; // 0xDAA320AB
+const BORN_HOST_V6: i32 = 1 << 4;
+const STORE_HOST_V6: i32 = 1 << 5;
+
+impl Stored {
+    /// Decodes one message of the commit-log layout; `input` is that message's bytes.
+    pub(crate) fn decode(input: bytes::Bytes) -> Result<Self> {
+        let mut r = Reader { b: input, at: 0 };
+        let _size = r.i32()?;
+        let magic = r.i32()?;
+        if magic != MAGIC_V1 && magic != MAGIC_V2 {
+            return Err(Error::BrokerRejected {
+                target: "broker".into(),
+                operation: "decode message".into(),
+                code: -1,
+                detail: format!("malformed stored message: unknown magic code {magic:#x}"),
+            });
+        }
+        let body_crc = u32::from_be_bytes(r.array()?);
+        let queue_id = r.i32()?;
+        let _flag = r.i32()?;
+        let queue_offset = r.i64()?;
+        let commit_log_offset = r.i64()?;
+        let sys_flag = r.i32()?;
+        let born_timestamp = r.i64()?;
+        let born_host = r.host(sys_flag & BORN_HOST_V6 != 0)?;
+        let store_timestamp = r.i64()?;
+        let store_host = r.host(sys_flag & STORE_HOST_V6 != 0)?;
+        let reconsume_times = r.i32()?;
+        let _prepared = r.i64()?;
+        let n = r.i32()?;
+        let n = r.len(n.into())?;
+        let raw_body = r.take(n)?;
+        let topic_len = if magic == MAGIC_V2 {
+            i64::from(r.i16()?)
+        } else {
+            i64::from(r.array::<1>()?[0])
+        };
+        let topic_len = r.len(topic_len)?;
+        let topic = r.take(topic_len)?;
+        let props_len = r.i16()?;
+        let props_len = r.len(props_len.into())?;
+        let properties = r.take(props_len)?;
+        Ok(Self {
+            queue_id,
+            queue_offset,
+            commit_log_offset,
+            sys_flag,
+            body_crc,
+            born_timestamp,
+            born_host,
+            store_timestamp,
+            store_host,
+            reconsume_times,
+            topic,
+            properties,
+            raw_body,
+            decoded: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The body decompressed, or why it cannot be.
+    fn decoded(&self) -> &std::result::Result<bytes::Bytes, String> {
+        self.decoded
+            .get_or_init(|| decompress::body(self.sys_flag, &self.raw_body, decompress::MAX_DECOMPRESSED))
+    }
+
+    fn pairs(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.properties
+            .split(|b| *b == 2)
+            .filter_map(|kv| kv.iter().position(|b| *b == 1).map(|i| (&kv[..i], &kv[i + 1..])))
+    }
+
+    pub(crate) fn prop(&self, name: &str) -> Option<&str> {
+        self.pairs()
+            .find(|(k, _)| *k == name.as_bytes())
+            .and_then(|(_, v)| std::str::from_utf8(v).ok())
+    }
+    pub(crate) fn tags(&self) -> Option<&str> {
+        self.prop("TAGS")
+    }
+    pub(crate) fn has_key(&self, key: &str) -> bool {
+        self.prop("KEYS").is_some_and(|k| k.split(' ').any(|x| x == key))
+    }
+    pub(crate) fn store_host(&self) -> std::net::SocketAddr {
+        self.store_host
+    }
+    /// The body as text when it is valid UTF-8 (never for a body that cannot be decompressed).
+    pub(crate) fn text(&self) -> Option<&str> {
+        self.decoded()
+            .as_ref()
+            .ok()
+            .and_then(|b| std::str::from_utf8(b).ok())
+    }
+    /// The body decompressed; as stored when it cannot be.
+    pub(crate) fn body(&self) -> &[u8] {
+        self.decoded().as_ref().map_or(&self.raw_body, |b| b)
+    }
+    pub(crate) fn queue_offset(&self) -> i64 {
+        self.queue_offset
+    }
+    pub(crate) fn store_timestamp(&self) -> i64 {
+        self.store_timestamp
+    }
+    pub(crate) fn body_size(&self) -> u32 {
+        u32::try_from(self.body().len()).unwrap_or(u32::MAX)
+    }
+    pub(crate) fn offset_msg_id(&self) -> String {
+        offset_msg_id(self.store_host, self.commit_log_offset)
+    }
+
+    fn topic(&self) -> String {
+        String::from_utf8_lossy(&self.topic).into_owned()
+    }
+
+    fn keys(&self) -> Vec<String> {
+        self.prop("KEYS")
+            .map(|k| {
+                k.split(' ')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The list row: no body beyond its first characters.
+    pub(crate) fn row(&self, broker_name: &str) -> query::MessageRow {
+        query::MessageRow {
+            topic: self.topic(),
+            msg_id: self.prop("UNIQ_KEY").map(str::to_owned),
+            offset_msg_id: self.offset_msg_id(),
+            tags: self.tags().map(str::to_owned),
+            keys: self.keys(),
+            broker_name: broker_name.to_owned(),
+            queue_id: u32::try_from(self.queue_id).unwrap_or(0),
+            queue_offset: Offset(self.queue_offset),
+            store_timestamp: Millis(self.store_timestamp),
+            born_timestamp: Millis(self.born_timestamp),
+            born_host: self.born_host.to_string(),
+            store_host: self.store_host.to_string(),
+            reconsume_times: u32::try_from(self.reconsume_times).unwrap_or(0),
+            body_size: self.body_size(),
+            body_preview: self.text().map(query::preview),
+        }
+    }
+
+    /// The full view: every property, the body as base64 and as text when it is UTF-8.
+    pub(crate) fn view(&self) -> MessageView {
+        let properties: BTreeMap<String, String> = self
+            .pairs()
+            .map(|(k, v)| {
+                (
+                    String::from_utf8_lossy(k).into_owned(),
+                    String::from_utf8_lossy(v).into_owned(),
+                )
+            })
+            .collect();
+        MessageView {
+            topic: self.topic(),
+            msg_id: properties.get("UNIQ_KEY").cloned(),
+            offset_msg_id: self.offset_msg_id(),
+            tags: properties.get("TAGS").cloned(),
+            keys: self.keys(),
+            queue_id: u32::try_from(self.queue_id).unwrap_or(0),
+            queue_offset: Offset(self.queue_offset),
+            commit_log_offset: Offset(self.commit_log_offset),
+            born_timestamp: Millis(self.born_timestamp),
+            store_timestamp: Millis(self.store_timestamp),
+            born_host: self.born_host.to_string(),
+            store_host: self.store_host.to_string(),
+            reconsume_times: u32::try_from(self.reconsume_times).unwrap_or(0),
+            sys_flag: u32::try_from(self.sys_flag).unwrap_or(0),
+            body_crc: self.body_crc,
+            body_size: self.body_size(),
+            body_text: self.text().map(str::to_owned),
+            body_base64: base64::engine::general_purpose::STANDARD.encode(self.body()),
+            body_error: self.decoded().as_ref().err().cloned(),
+            properties,
+        }
+    }
+}
+
+/// Decodes a stored message (the commit-log layout) into a view.
+pub fn decode_view(body: &[u8]) -> Result<MessageView> {
+    Stored::decode(bytes::Bytes::copy_from_slice(body)).map(|s| s.view())
+}
+
+/// The broker's offset message id: store IP (4 or 16 bytes), port (4), commit-log offset (8), hex.
+pub fn offset_msg_id(store: std::net::SocketAddr, offset: i64) -> String {
+    let mut b = Vec::with_capacity(28);
+    match store.ip() {
+        std::net::IpAddr::V4(ip) => b.extend_from_slice(&ip.octets()),
+        std::net::IpAddr::V6(ip) => b.extend_from_slice(&ip.octets()),
+    }
+    b.extend_from_slice(&i32::from(store.port()).to_be_bytes());
+    b.extend_from_slice(&offset.to_be_bytes());
+    b.iter().map(|x| format!("{x:02X}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::io::Write;
+
+    /// One message in the commit-log layout (V1 magic, IPv4 hosts).
+    fn stored(topic: &str, props: &str, body: &[u8], sys_flag: i32) -> Vec<u8> {
+        let mut m = Vec::new();
+        m.extend_from_slice(&0i32.to_be_bytes()); // total size, set below
+        m.extend_from_slice(&MAGIC_V1.to_be_bytes());
+        m.extend_from_slice(&0u32.to_be_bytes()); // body CRC
+        m.extend_from_slice(&1i32.to_be_bytes()); // queue id
+        m.extend_from_slice(&0i32.to_be_bytes()); // flag
+        m.extend_from_slice(&7i64.to_be_bytes()); // queue offset
+        m.extend_from_slice(&1234i64.to_be_bytes()); // commit-log offset
+        m.extend_from_slice(&sys_flag.to_be_bytes());
+        m.extend_from_slice(&1_700_000_000_000i64.to_be_bytes()); // born
+        m.extend_from_slice(&[127, 0, 0, 1]);
+        m.extend_from_slice(&5000i32.to_be_bytes());
+        m.extend_from_slice(&1_700_000_000_001i64.to_be_bytes()); // stored
+        m.extend_from_slice(&[127, 0, 0, 1]);
+        m.extend_from_slice(&10911i32.to_be_bytes());
+        m.extend_from_slice(&0i32.to_be_bytes()); // reconsume times
+        m.extend_from_slice(&0i64.to_be_bytes()); // prepared transaction offset
+        m.extend_from_slice(&(body.len() as i32).to_be_bytes());
+        m.extend_from_slice(body);
+        m.push(topic.len() as u8);
+        m.extend_from_slice(topic.as_bytes());
+        m.extend_from_slice(&(props.len() as i16).to_be_bytes());
+        m.extend_from_slice(props.as_bytes());
+        let size = m.len() as i32;
+        m[..4].copy_from_slice(&size.to_be_bytes());
+        m
+    }
+
+    fn zlib(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn a_decompression_bomb_is_refused_with_why_and_the_other_messages_read_on() {
+        let zlib_flag = 1 | (3 << 8);
+        let bomb = zlib(&vec![b'a'; 64 * 1024 * 1024]);
+        let mut reply = stored("T", "TAGS\u{1}x\u{2}", &bomb, zlib_flag);
+        reply.extend(stored("T", "TAGS\u{1}y\u{2}", &zlib(b"order 42 paid"), zlib_flag));
+        reply.extend(stored("T", "", b"plain body", 0));
+        let all = super::super::query::decode_stored(bytes::Bytes::from(reply)).unwrap();
+        assert_eq!(all.len(), 3);
+        // Decoding decompressed nothing yet.
+        assert!(all.iter().all(|m| m.decoded.get().is_none()));
+        let view = all[0].view();
+        assert!(
+            view.body_error
+                .as_deref()
+                .is_some_and(|e| e.contains("expands past 16 MiB")),
+            "{view:?}"
+        );
+        assert!(
+            view.body_text.is_none(),
+            "a refused body never matches a body filter"
+        );
+        assert_eq!(all[0].body().len(), bomb.len(), "shown as stored");
+        assert_eq!(all[1].text(), Some("order 42 paid"));
+        assert_eq!(all[1].view().body_error, None);
+        assert_eq!(all[2].text(), Some("plain body"));
+        assert_eq!((all[2].queue_offset(), all[2].row("b").tags), (7, None));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn random_bytes_decode_as_messages_or_fail(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            if let Ok(all) = super::super::query::decode_stored(bytes::Bytes::from(bytes)) {
+                for m in all {
+                    let _ = m.view();
+                }
+            }
+        }
+
+        #[test]
+        fn mutated_real_messages_decode_or_fail(
+            flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+            cut in any::<prop::sample::Index>(),
+            compressed in any::<bool>(),
+        ) {
+            let mut bytes = if compressed {
+                stored("TopicA", "KEYS\u{1}k1 k2\u{2}UNIQ_KEY\u{1}AB\u{2}", &zlib(b"{\"id\":1}"), 1 | (3 << 8))
+            } else {
+                stored("TopicA", "KEYS\u{1}k1 k2\u{2}UNIQ_KEY\u{1}AB\u{2}", b"{\"id\":1}", 0)
+            };
+            for (i, b) in flips {
+                let at = i.index(bytes.len());
+                bytes[at] = b;
+            }
+            let end = cut.index(bytes.len() + 1);
+            bytes.truncate(end);
+            if let Ok(all) = super::super::query::decode_stored(bytes::Bytes::from(bytes)) {
+                for m in all {
+                    let v = m.view();
+                    prop_assert!(v.body_size as usize <= decompress::MAX_DECOMPRESSED.max(300));
+                    let _ = m.row("b");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,471 @@
+//! The one transport: TCP connections to name servers and brokers, pooled per address, owned by a
+//! connection's live client (no process-wide state) and closed by [`Transport::shutdown`].
+//!
+//! - Connect, write and read each run under the request's deadline, on every path (single
+//!   requests and pipelined batches), so a dead master costs the deadline, never the OS's connect
+//!   timeout.
+//! - Replies are matched to their requests by opaque.
+//! - **A mutation is never sent twice.** Before a request is written on a pooled connection, a
+//!   non-blocking peek checks that the peer has not closed it while idle; a dead one is dropped
+//!   with nothing written. A read (see [`code::is_idempotent`]) that fails on a pooled connection
+//!   is sent once more on a fresh one; a mutation that fails after its frame was written is
+//!   reported as [`Error::OutcomeUnknown`] — the broker may or may not have applied it — and is
+//!   not retried.
+//!
+//! Idle connections are reused for up to a minute (brokers and name servers close a connection
+//! idle for 120 s): a new TCP connection per request cost more than the request itself and halved
+//! the pull rate of scans.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::code;
+use super::frame::{MAX_FRAME, Reply, decode_reply};
+use crate::error::{Error, Result};
+
+/// Idle connections kept per address, and how long one may sit idle.
+const POOL_PER_ADDR: usize = 64;
+const POOL_IDLE: Duration = Duration::from_secs(60);
+
+/// Requests in flight at once on one pipelined connection.
+pub const WINDOW: usize = 32;
+
+type Pool = HashMap<String, Vec<(TcpStream, std::time::Instant)>>;
+
+struct Inner {
+    pool: Mutex<Pool>,
+    opaque: AtomicI32,
+    closed: CancellationToken,
+    /// Exchanges under way, and a wake-up for [`Transport::shutdown`] when the last one ends.
+    busy: AtomicUsize,
+    idle: tokio::sync::Notify,
+}
+
+/// A cheap-clone handle on one connection's sockets.
+#[derive(Clone)]
+pub struct Transport {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("pooled", &self.pooled())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Transport {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Marks an exchange under way for as long as it lives.
+struct Busy<'a>(&'a Inner);
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        if self.0.busy.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
+}
+
+/// How one exchange failed, and whether its frame had been written.
+enum Failure {
+    /// Nothing reached the peer: safe to report as unreachable or to retry.
+    NotSent(Error),
+    /// The frame (or part of it) was written; then this went wrong.
+    AfterWrite { error: Error, io: bool },
+}
+
+impl Transport {
+    pub fn new() -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                pool: Mutex::default(),
+                opaque: AtomicI32::new(1),
+                closed: CancellationToken::new(),
+                busy: AtomicUsize::new(0),
+                idle: tokio::sync::Notify::new(),
+            }),
+        }
+    }
+
+    /// A fresh request id (the opaque its reply echoes).
+    pub fn next_opaque(&self) -> i32 {
+        self.inner.opaque.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Idle connections in the pool, over every address.
+    pub fn pooled(&self) -> usize {
+        self.inner
+            .pool
+            .lock()
+            .map(|p| p.values().map(Vec::len).sum())
+            .unwrap_or(0)
+    }
+
+    /// Closes every pooled connection, makes exchanges under way fail (a mutation among them as
+    /// an unknown outcome) and refuses new ones; waits for those under way to end, at most
+    /// `grace`. Idempotent.
+    pub async fn shutdown(&self, grace: Duration) {
+        self.inner.closed.cancel();
+        let drained: Vec<_> = self
+            .inner
+            .pool
+            .lock()
+            .map(|mut p| p.drain().flat_map(|(_, v)| v).collect())
+            .unwrap_or_default();
+        drop(drained);
+        let deadline = Instant::now() + grace;
+        while self.inner.busy.load(Ordering::Acquire) > 0 {
+            let notified = self.inner.idle.notified();
+            if self.inner.busy.load(Ordering::Acquire) == 0 {
+                break;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                tracing::warn!(
+                    busy = self.inner.busy.load(Ordering::Acquire),
+                    "transport shut down with exchanges still under way"
+                );
+                break;
+            }
+        }
+    }
+
+    fn enter(&self) -> Result<Busy<'_>> {
+        self.inner.busy.fetch_add(1, Ordering::AcqRel);
+        let busy = Busy(&self.inner);
+        if self.inner.closed.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
+        Ok(busy)
+    }
+
+    /// An idle pooled connection to `addr` that the peer has not closed, if there is one.
+    fn checkout(&self, addr: &str) -> Option<TcpStream> {
+        let mut pool = self.inner.pool.lock().ok()?;
+        let idle = pool.get_mut(addr)?;
+        while let Some((stream, since)) = idle.pop() {
+            if since.elapsed() < POOL_IDLE && alive(&stream) {
+                return Some(stream);
+            }
+        }
+        None
+    }
+
+    /// Returns a connection whose last exchange completed to the pool (dropped once shut down).
+    fn checkin(&self, addr: &str, stream: TcpStream) {
+        if self.inner.closed.is_cancelled() {
+            return;
+        }
+        if let Ok(mut pool) = self.inner.pool.lock() {
+            let idle = pool.entry(addr.to_owned()).or_default();
+            idle.retain(|(_, since)| since.elapsed() < POOL_IDLE);
+            if idle.len() < POOL_PER_ADDR {
+                idle.push((stream, std::time::Instant::now()));
+            }
+        }
+    }
+
+    /// One request (an encoded `frame` of `code`) to `addr` and its reply, within `timeout`.
+    pub async fn exchange(&self, addr: &str, code: i32, frame: &[u8], timeout: Duration) -> Result<Reply> {
+        let _busy = self.enter()?;
+        let deadline = Instant::now() + timeout;
+        let operation = || format!("request {code} to {addr}");
+        let work = async {
+            if let Some(mut stream) = self.checkout(addr) {
+                match round_trip(&mut stream, addr, frame, deadline, timeout).await {
+                    Ok(r) => {
+                        self.checkin(addr, stream);
+                        return Ok(r);
+                    }
+                    // Closed by the peer between the liveness check and the write, or an answer
+                    // lost: a read goes again on a new connection, a mutation does not.
+                    Err(Failure::AfterWrite { io: true, .. }) if code::is_idempotent(code) => {}
+                    Err(f) => return Err(settle(f, code, addr)),
+                }
+            }
+            let mut stream = connect(addr, deadline, timeout).await?;
+            match round_trip(&mut stream, addr, frame, deadline, timeout).await {
+                Ok(r) => {
+                    self.checkin(addr, stream);
+                    Ok(r)
+                }
+                Err(f) => Err(settle(f, code, addr)),
+            }
+        };
+        tokio::select! {
+            r = work => r,
+            () = self.inner.closed.cancelled() => Err(if code::is_idempotent(code) {
+                Error::Cancelled
+            } else {
+                Error::OutcomeUnknown { operation: operation(), target: addr.to_owned(), detail: "the console shut down while waiting for the answer".into() }
+            }),
+        }
+    }
+
+    /// Sends `frames` (opaque, encoded request) to `addr` over one connection, pipelined: up to
+    /// [`WINDOW`] unanswered at a time, replies matched by opaque. Returns each opaque's reply or
+    /// why it has none. `mutating` batches are never sent a second time.
+    pub(crate) async fn pipeline(
+        &self,
+        addr: &str,
+        frames: &[(i32, i32, Vec<u8>)],
+        timeout: Duration,
+    ) -> HashMap<i32, Result<Reply>> {
+        let mut answered: HashMap<i32, Result<Reply>> = HashMap::with_capacity(frames.len());
+        let busy = match self.enter() {
+            Ok(b) => b,
+            Err(e) => {
+                for (_, opaque, _) in frames {
+                    answered.insert(*opaque, Err(clone_error(&e)));
+                }
+                return answered;
+            }
+        };
+        let mutating = frames.iter().any(|(code, ..)| !code::is_idempotent(*code));
+        let deadline = Instant::now() + timeout;
+        let mut pooled = self.checkout(addr);
+        let failure = loop {
+            let fresh = pooled.is_none();
+            let mut stream = match pooled.take() {
+                Some(s) => s,
+                None => match connect(addr, deadline, timeout).await {
+                    Ok(s) => s,
+                    Err(e) => break Some(Failure::NotSent(e)),
+                },
+            };
+            let failure = tokio::select! {
+                f = exchange_pipelined(&mut stream, addr, frames, &mut answered, timeout) => f,
+                () = self.inner.closed.cancelled() => Some(Failure::AfterWrite { error: Error::Cancelled, io: false }),
+            };
+            match failure {
+                None => {
+                    self.checkin(addr, stream);
+                    break None;
+                }
+                // A pooled connection that failed before any answer: reads go again, fresh.
+                Some(Failure::AfterWrite { io: true, .. }) if !fresh && !mutating && answered.is_empty() => {}
+                Some(f) => break Some(f),
+            }
+        };
+        drop(busy);
+        if let Some(f) = failure {
+            for (code, opaque, _) in frames {
+                if !answered.contains_key(opaque) {
+                    let e = match &f {
+                        Failure::NotSent(e) => clone_error(e),
+                        Failure::AfterWrite { error, io } => settle(
+                            Failure::AfterWrite {
+                                error: clone_error(error),
+                                io: *io,
+                            },
+                            *code,
+                            addr,
+                        ),
+                    };
+                    answered.insert(*opaque, Err(e));
+                }
+            }
+        }
+        answered
+    }
+}
+
+/// The error to report for a failed exchange of `code`: a mutation whose frame was written has an
+/// unknown outcome.
+fn settle(f: Failure, code: i32, addr: &str) -> Error {
+    match f {
+        Failure::NotSent(e) => e,
+        Failure::AfterWrite { error, .. } if code::is_idempotent(code) => error,
+        Failure::AfterWrite { error, .. } => Error::OutcomeUnknown {
+            operation: format!("request {code}"),
+            target: addr.to_owned(),
+            detail: format!(
+                "the request was sent but no answer could be read ({error}); the broker may or may \
+                 not have applied it, so it was not sent again: check the result before retrying"
+            ),
+        },
+    }
+}
+
+/// A copy of a transport error for each request of a failed pipeline (they are all of these kinds).
+fn clone_error(e: &Error) -> Error {
+    match e {
+        Error::Unreachable { target, detail } => Error::Unreachable {
+            target: target.clone(),
+            detail: detail.clone(),
+        },
+        Error::Timeout { operation, timeout } => Error::Timeout {
+            operation: operation.clone(),
+            timeout: *timeout,
+        },
+        Error::Cancelled => Error::Cancelled,
+        Error::BrokerRejected {
+            target,
+            operation,
+            code,
+            detail,
+        } => Error::BrokerRejected {
+            target: target.clone(),
+            operation: operation.clone(),
+            code: *code,
+            detail: detail.clone(),
+        },
+        other => Error::internal(other.to_string()),
+    }
+}
+
+/// Whether a pooled connection is still open: a non-blocking peek sees the peer's FIN (0 bytes)
+/// or bytes nobody asked for (the stream is out of step); only "would block" means usable.
+fn alive(stream: &TcpStream) -> bool {
+    let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 1];
+    match socket2::SockRef::from(stream).peek(&mut buf) {
+        Ok(_) => false,
+        Err(e) => e.kind() == std::io::ErrorKind::WouldBlock,
+    }
+}
+
+/// A new connection to `addr`, within the deadline.
+async fn connect(addr: &str, deadline: Instant, timeout: Duration) -> Result<TcpStream> {
+    if addr.is_empty() {
+        return Err(Error::Unreachable {
+            target: "broker".into(),
+            detail: "its master is not registered with the name server (down, or reconnecting)".into(),
+        });
+    }
+    let stream = match tokio::time::timeout_at(deadline, TcpStream::connect(addr)).await {
+        Err(_) => {
+            return Err(Error::Timeout {
+                operation: format!("connect to {addr}"),
+                timeout,
+            });
+        }
+        Ok(r) => r.map_err(|e| Error::Unreachable {
+            target: addr.to_owned(),
+            detail: format!("connect: {e}"),
+        })?,
+    };
+    // Request/reply frames: never hold a frame back waiting for more.
+    let _ = stream.set_nodelay(true);
+    Ok(stream)
+}
+
+fn io_failure(addr: &str, e: &std::io::Error) -> Failure {
+    Failure::AfterWrite {
+        error: Error::Unreachable {
+            target: addr.to_owned(),
+            detail: format!("i/o: {e}"),
+        },
+        io: true,
+    }
+}
+
+fn timed_out(addr: &str, timeout: Duration) -> Failure {
+    Failure::AfterWrite {
+        error: Error::Timeout {
+            operation: format!("request to {addr}"),
+            timeout,
+        },
+        io: false,
+    }
+}
+
+/// Reads one reply frame (its payload after the length prefix), refusing oversized ones.
+async fn read_frame(reader: &mut (impl AsyncReadExt + Unpin)) -> std::io::Result<Vec<u8>> {
+    let total = usize::try_from(reader.read_u32().await?).unwrap_or(usize::MAX);
+    if total > MAX_FRAME {
+        return Err(std::io::Error::other(format!(
+            "reply of {total} bytes exceeds the {MAX_FRAME}-byte limit"
+        )));
+    }
+    let mut payload = vec![0u8; total];
+    reader.read_exact(&mut payload).await?;
+    Ok(payload)
+}
+
+/// Writes one request frame on `stream` and reads its reply, before `deadline`.
+async fn round_trip(
+    stream: &mut TcpStream,
+    addr: &str,
+    frame: &[u8],
+    deadline: Instant,
+    timeout: Duration,
+) -> std::result::Result<Reply, Failure> {
+    match tokio::time::timeout_at(deadline, stream.write_all(frame)).await {
+        Err(_) => return Err(timed_out(addr, timeout)),
+        Ok(Err(e)) => return Err(io_failure(addr, &e)),
+        Ok(Ok(())) => {}
+    }
+    let payload = match tokio::time::timeout_at(deadline, read_frame(stream)).await {
+        Err(_) => return Err(timed_out(addr, timeout)),
+        Ok(Err(e)) => return Err(io_failure(addr, &e)),
+        Ok(Ok(p)) => p,
+    };
+    decode_reply(&payload).map_err(|error| Failure::AfterWrite { error, io: false })
+}
+
+/// Writes `frames` on `stream`, at most [`WINDOW`] unanswered at a time, and reads replies into
+/// `answered` by opaque until all came or the connection failed.
+async fn exchange_pipelined(
+    stream: &mut TcpStream,
+    addr: &str,
+    frames: &[(i32, i32, Vec<u8>)],
+    answered: &mut HashMap<i32, Result<Reply>>,
+    timeout: Duration,
+) -> Option<Failure> {
+    let wanted: std::collections::HashSet<i32> = frames.iter().map(|f| f.1).collect();
+    let (reader, mut writer) = stream.split();
+    let mut reader = tokio::io::BufReader::with_capacity(64 * 1024, reader);
+    let mut sent = 0;
+    let mut batch = Vec::new();
+    while answered.len() < frames.len() {
+        // Top the window up with one write.
+        batch.clear();
+        while sent < frames.len() && sent - answered.len() < WINDOW {
+            batch.extend_from_slice(&frames[sent].2);
+            sent += 1;
+        }
+        if !batch.is_empty() {
+            match tokio::time::timeout(timeout, writer.write_all(&batch)).await {
+                Err(_) => return Some(timed_out(addr, timeout)),
+                Ok(Err(e)) => return Some(io_failure(addr, &e)),
+                Ok(Ok(())) => {}
+            }
+        }
+        // Each write and each reply within the deadline, counted afresh (a batch of thousands
+        // takes longer than one request's deadline, but never waits that long for one step).
+        let payload = match tokio::time::timeout(timeout, read_frame(&mut reader)).await {
+            Err(_) => return Some(timed_out(addr, timeout)),
+            Ok(Err(e)) => return Some(io_failure(addr, &e)),
+            Ok(Ok(p)) => p,
+        };
+        match decode_reply(&payload) {
+            Ok(r) if wanted.contains(&r.opaque) => {
+                answered.insert(r.opaque, Ok(r));
+            }
+            // A reply to nothing we sent (or one that cannot be read): the stream cannot be trusted.
+            Ok(r) => {
+                return Some(Failure::AfterWrite {
+                    error: Error::Unreachable {
+                        target: addr.to_owned(),
+                        detail: format!("{addr} answered an unknown request ({})", r.opaque),
+                    },
+                    io: false,
+                });
+            }
+            Err(error) => return Some(Failure::AfterWrite { error, io: false }),
+        }
+    }
+    None
+}
