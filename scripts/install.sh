@@ -11,7 +11,7 @@ cd "$ROOT"
 PACKAGES=(build-essential pkg-config curl git python3 libwebkit2gtk-4.1-dev libdbus-1-dev
   openjdk-17-jdk-headless maven nodejs npm
   xvfb xauth imagemagick webkit2gtk-driver xdotool x11-utils fonts-dejavu-core
-  dbus-x11 gnome-keyring libsecret-tools)
+  dbus-x11 gnome-keyring libsecret-tools openssl)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

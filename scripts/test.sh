@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything and runs every test: formatting, lints, UI typecheck/lint/unit tests,
-# the IPC bindings drift check, core unit tests, integration tests against real Apache RocketMQ
-# 5.x, 4.9.x (with ACL) and rocketmq-rust clusters, the keychain test in a private Secret
+# the IPC bindings drift check, core unit tests (property tests included), integration tests
+# against real Apache RocketMQ 5.x (plain, TLS enforcing, brokers behind an address rewrite),
+# 4.9.x (with ACL) and rocketmq-rust clusters, the keychain test in a private Secret
 # Service, the end-to-end test of the real app under Xvfb, the broker-failure test and a short
 # benchmark run. Clusters started here are stopped at the end.
 set -euo pipefail
@@ -28,6 +29,11 @@ step "start clusters in the background: java5, java4 (with and without ACL), rus
 (tests/cluster start java4 java4acl --acl >"$WORK/java4.out" 2>"$WORK/java4.err"; echo $? >"$WORK/java4.rc") &
 (tests/cluster start rust rust >"$WORK/rust.out" 2>"$WORK/rust.err"; echo $? >"$WORK/rust.rc") &
 (tests/cluster start java4 java4 >"$WORK/java4open.out" 2>"$WORK/java4open.err"; echo $? >"$WORK/java4open.rc") &
+# The dialer's variants: TLS enforcing, brokers advertising unresolvable names, brokers advertising
+# an address nothing listens on (started here to overlap; stopped after their test).
+(tests/cluster start java5 java5tls --tls >"$WORK/java5tls.out" 2>"$WORK/java5tls.err"; echo $? >"$WORK/java5tls.rc") &
+(tests/cluster start java5 java5inv --advertise-invalid >"$WORK/java5inv.out" 2>"$WORK/java5inv.err"; echo $? >"$WORK/java5inv.rc") &
+(tests/cluster start java5 java5unb --advertise-unbound >"$WORK/java5unb.out" 2>"$WORK/java5unb.err"; echo $? >"$WORK/java5unb.rc") &
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -49,7 +55,7 @@ step "core unit tests"
 cargo test -p rmq-console-core --lib
 
 wait
-for c in java5 java4 java4open rust; do
+for c in java5 java4 java4open rust java5tls java5inv java5unb; do
   if [ "$(cat "$WORK/$c.rc")" != 0 ]; then
     cat "$WORK/$c.err" >&2
     echo "cluster $c failed to start" >&2
@@ -58,7 +64,8 @@ for c in java5 java4 java4open rust; do
 done
 
 step "integration tests against real clusters"
-cargo test -p rmq-console-core --test real_cluster --test topic_admin --test offset_reset --test group_admin --test message_lookup --test message_actions -- --test-threads=2
+cargo test -p rmq-console-core --test real_cluster --test topic_admin --test offset_reset --test group_admin --test message_lookup --test message_actions --test dialer -- --test-threads=2
+tests/cluster stop java5inv >/dev/null
 
 step "keychain test (gnome-keyring in a private D-Bus session)"
 dbus-run-session -- bash -c '
@@ -79,7 +86,10 @@ Xvfb :97 -screen 0 1440x900x24 >/dev/null 2>&1 &
 XVFB_PID=$!
 DISPLAY=:97 RMQ_APP="$BIN/rmq-console" RMQ_NAMESRV="$(tests/cluster addr java5)" RMQ_CLUSTER=java5 RMQ_CLI="$BIN/rmq-console-cli" \
   RMQ_CONSOLE_DATA_DIR="$WORK/e2e-data" RMQ_CONSOLE_LOG_DIR="$WORK/e2e-logs" RMQ_CONSOLE_NO_KEYCHAIN=1 \
+  RMQ_TLS_NAMESRV="$(tests/cluster addr java5tls)" RMQ_TLS_CA="$(tests/cluster env java5tls | grep '^TLS_CA=' | cut -d= -f2)" \
+  RMQ_UNBOUND_NAMESRV="$(tests/cluster addr java5unb)" \
   SCREENSHOT_DIR="${SCREENSHOT_DIR:-$WORK/screenshots}" node tests/e2e/app.e2e.mjs
+for c in java5tls java5unb; do tests/cluster stop "$c" >/dev/null; done
 
 step "restart java5 (the e2e test killed one of its brokers)"
 tests/cluster start java5 java5 >/dev/null

@@ -622,6 +622,56 @@ try {
     check(true, 'the tail stops');
   }
 
+  // TLS: a connection to the TLS-only cluster, its certificate checked against the harness CA.
+  if (process.env.RMQ_TLS_NAMESRV && process.env.RMQ_TLS_CA) {
+    await (await browser.$(byTestId('nav-connections'))).click();
+    await openBy(browser, 'conn-new', 'conn-name');
+    await typeInto(browser, 'conn-name', 'E2E TLS');
+    await typeInto(browser, 'conn-namesrv', process.env.RMQ_TLS_NAMESRV);
+    await (await browser.$('//*[@data-testid="conn-tls-mode"]//label[normalize-space(.)="TLS"]')).click();
+    await (await browser.$(byTestId('conn-tls-verify'))).click();
+    await (await browser.$('//*[@role="option"][normalize-space(.)="CA certificate file"]')).click();
+    await typeInto(browser, 'conn-tls-ca', process.env.RMQ_TLS_CA);
+    await (await browser.$(byTestId('conn-test'))).click();
+    const tls = await browser.$(byTestId('test-tls'));
+    await tls.waitForDisplayed({ timeout: 20_000 });
+    const tlsText = await tls.getText();
+    check(/TLSv1_[23]/.test(tlsText) && tlsText.includes('CN=localhost'), `Test connection reports the TLS session (${tlsText.split('\n')[1]})`);
+    await shot(browser, 'connection-tls-light');
+    await (await browser.$(byTestId('conn-save'))).click();
+    await (await browser.$(byTestId('overview-screen'))).waitForDisplayed({ timeout: 20_000 });
+    await browser.waitUntil(async () => (await texts(browser, 'broker-status')).filter((x) => x.toLowerCase() === 'up').length === 2, {
+      timeout: 20_000,
+      timeoutMsg: 'the TLS cluster never showed two brokers up',
+    });
+    check(true, 'the Overview of the TLS-only cluster shows both brokers up');
+  }
+
+  // Address rewrite: brokers that advertise 127.0.0.2, where nothing listens.
+  if (process.env.RMQ_UNBOUND_NAMESRV) {
+    await (await browser.$(byTestId('nav-connections'))).click();
+    await openBy(browser, 'conn-new', 'conn-name');
+    await typeInto(browser, 'conn-name', 'E2E rewrite');
+    await typeInto(browser, 'conn-namesrv', process.env.RMQ_UNBOUND_NAMESRV);
+    await (await browser.$(byTestId('conn-rewrite-add'))).click();
+    await typeInto(browser, 'conn-rewrite-from-0', '127.0.0.2');
+    await typeInto(browser, 'conn-rewrite-to-0', '127.0.0.1');
+    await (await browser.$(byTestId('conn-test'))).click();
+    const rw = await browser.$(byTestId('test-rewrites'));
+    await rw.waitForDisplayed({ timeout: 20_000 });
+    check((await rw.getText()).includes('127.0.0.2:'), 'Test connection lists the rewrites it applied');
+    await shot(browser, 'connection-rewrite-light');
+    await (await browser.$(byTestId('conn-save'))).click();
+    await (await browser.$(byTestId('overview-screen'))).waitForDisplayed({ timeout: 20_000 });
+    await browser.waitUntil(async () => (await browser.$$(byTestId('broker-dialed'))).length === 2, {
+      timeout: 20_000,
+      timeoutMsg: 'the dialled addresses never showed',
+    });
+    const dialed = await texts(browser, 'broker-dialed');
+    check(dialed.every((d) => d.includes('127.0.0.2:') && d.includes('127.0.0.1:')), `the Overview shows advertised and dialled addresses (${dialed.join(' | ')})`);
+    await shot(browser, 'overview-rewrite-light');
+  }
+
   if (process.env.RMQ_CLUSTER) {
     await (await browser.$(byTestId('nav-overview'))).click();
     await (await browser.$(byTestId('overview-screen'))).waitForDisplayed({ timeout: 5_000 });

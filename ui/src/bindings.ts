@@ -210,7 +210,10 @@ export type BrokerRow = {
 	brokerId: number,
 	/**  "master" for broker id 0, else "slave". */
 	role: string,
+	/**  The address the broker advertises (as the name server lists it). */
 	addr: string,
+	/**  The address dialled instead, when the connection's rewrite table maps `addr`. */
+	dialedAddr: string | null,
 	status: BrokerStatus,
 	/**  Why the broker is not up, in words. */
 	statusDetail: string | null,
@@ -407,6 +410,8 @@ export type ConnectionDraft = {
 	envLabel: string,
 	envColor: string,
 	readOnly: boolean,
+	tls?: TlsSpec | null,
+	rewrites?: Rewrite[],
 };
 
 /**  Identifies a saved connection (a UUID string). */
@@ -423,6 +428,10 @@ export type ConnectionProfile = {
 	envLabel: string,
 	envColor: string,
 	readOnly: boolean,
+	/**  TLS to every name server and broker; `None` is plain TCP. */
+	tls: TlsSpec | null,
+	/**  Advertised addresses dialled elsewhere (brokers behind Docker or NAT). */
+	rewrites: Rewrite[],
 	createdAt: Millis,
 	updatedAt: Millis,
 };
@@ -435,6 +444,13 @@ export type ConnectionTestReport = {
 	brokerCount: number,
 	brokers: TestedBroker[],
 	nameServers: NameServerStatus[],
+	/**
+	 *  Every TLS session the test opened: protocol, cipher, the server certificate's subject,
+	 *  issuer and expiry (empty without TLS).
+	 */
+	tls: TlsSession[],
+	/**  Every address rewrite the test applied (advertised → dialled). */
+	rewrites: Rewrite[],
 };
 
 /**  The set of saved connections changed. */
@@ -454,6 +470,11 @@ export type ErrorCode =
 "NotFound" | 
 /**  A name server or broker could not be reached at all. */
 "Unreachable" | 
+/**
+ *  A TLS handshake failed: untrusted certificate, a port that does not speak TLS, a client
+ *  certificate refused. The detail says which and what to change.
+ */
+"Tls" | 
 /**  A request was sent but no answer came within the deadline. */
 "Timeout" | 
 /**  The cluster refused the credentials (ACL). */
@@ -1110,6 +1131,15 @@ export type ResourceInvalidated = {
 	scope: string[],
 };
 
+/**
+ *  One row of the address-rewrite table: an advertised `host:port` (or `host`, any port) and the
+ *  reachable `host:port` (or `host`, same port) to dial instead.
+ */
+export type Rewrite = {
+	from: string,
+	to: string,
+};
+
 /**  One queue in a client's running info. */
 export type RunningQueue = {
 	topic: string,
@@ -1266,6 +1296,41 @@ export type TestedBroker = {
 	version: string | null,
 	error: string | null,
 };
+
+/**  What a TLS handshake showed, for the connection test. */
+export type TlsSession = {
+	/**  The address dialled. */
+	addr: string,
+	/**  `TLSv1_3`, `TLSv1_2`. */
+	protocol: string,
+	cipherSuite: string,
+	/**  The server certificate's subject and issuer (RFC 4514), and its expiry (ms since epoch). */
+	subject: string,
+	issuer: string,
+	notAfter: Millis,
+	/**  The certificate was not checked (accept-any). */
+	unverified: boolean,
+};
+
+/**  TLS settings of a connection. */
+export type TlsSpec = {
+	verify: TlsVerify,
+	/**
+	 *  Mutual TLS: a client certificate chain (PEM) and its unencrypted private key (PEM, PKCS#8,
+	 *  PKCS#1 or SEC1).
+	 */
+	clientCert: string | null,
+	clientKey: string | null,
+};
+
+/**  How the server's certificate is checked. */
+export type TlsVerify = 
+/**  Against the operating system's trusted roots. */
+{ kind: "systemRoots" } | 
+/**  Against the CA certificates (PEM) in a file. */
+{ kind: "caFile"; path: string } | 
+/**  Not at all: any certificate is accepted (the connection header shows a warning). */
+{ kind: "acceptAny" };
 
 /**  One consumer group of a topic. */
 export type TopicConsumer = {

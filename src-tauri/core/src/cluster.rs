@@ -20,7 +20,7 @@ use crate::jobs::{JobId, JobSink};
 use crate::model::{ConnectionId, Count, Millis};
 use crate::registry::{ClientSpec, LiveClient, REQUEST_TIMEOUT};
 use crate::remoting::code::{GET_BROKER_CONFIG, GET_BROKER_RUNTIME_INFO, GET_NAMESRV_CONFIG};
-use crate::remoting::decode_json;
+use crate::remoting::{DialSpec, Rewrite, TlsSession, decode_json};
 
 /// Reachability of one name server.
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -53,7 +53,10 @@ pub struct BrokerRow {
     pub broker_id: u32,
     /// "master" for broker id 0, else "slave".
     pub role: String,
+    /// The address the broker advertises (as the name server lists it).
     pub addr: String,
+    /// The address dialled instead, when the connection's rewrite table maps `addr`.
+    pub dialed_addr: Option<String>,
     pub status: BrokerStatus,
     /// Why the broker is not up, in words.
     pub status_detail: Option<String>,
@@ -129,6 +132,11 @@ pub struct ConnectionTestReport {
     pub broker_count: u32,
     pub brokers: Vec<TestedBroker>,
     pub name_servers: Vec<NameServerStatus>,
+    /// Every TLS session the test opened: protocol, cipher, the server certificate's subject,
+    /// issuer and expiry (empty without TLS).
+    pub tls: Vec<TlsSession>,
+    /// Every address rewrite the test applied (advertised → dialled).
+    pub rewrites: Vec<Rewrite>,
 }
 
 /// The parts of the runtime stats the overview shows.
@@ -238,7 +246,7 @@ async fn probe_name_servers(client: &LiveClient) -> Vec<NameServerStatus> {
                 addr: addr.clone(),
                 reachable: false,
                 rtt_ms: None,
-                error: Some(format!("{}: {e}", e.code().as_str())),
+                error: Some(e.summary()),
             },
         }
     }))
@@ -286,6 +294,12 @@ async fn config_of(client: &LiveClient, addr: &str) -> Result<HashMap<String, St
     Ok(parse_properties(&String::from_utf8_lossy(&r.body)))
 }
 
+/// The address dialled for an advertised one, when the rewrite table changes it.
+fn dialed(client: &LiveClient, addr: &str) -> Option<String> {
+    let target = client.link.transport().dialer().target(addr);
+    (target != addr).then_some(target)
+}
+
 fn role_of(id: u32) -> String {
     if id == 0 {
         "master".to_owned()
@@ -312,7 +326,7 @@ impl Console {
                     Ok(kv) => (BrokerStatus::Up, None, summarize_runtime(&kv)),
                     Err(e) => (
                         BrokerStatus::Unreachable,
-                        Some(format!("{}: {e}", e.code().as_str())),
+                        Some(e.summary()),
                         RuntimeSummary::default(),
                     ),
                 };
@@ -322,6 +336,7 @@ impl Console {
                     broker_id: b.broker_id,
                     role: role_of(b.broker_id),
                     addr: b.addr.clone(),
+                    dialed_addr: dialed(&client, &b.addr),
                     status,
                     status_detail: detail,
                     version: sum.version,
@@ -405,6 +420,7 @@ impl Console {
                 broker_id,
                 role: role_of(broker_id),
                 addr: row.try_get("addr")?,
+                dialed_addr: None,
                 status: BrokerStatus::Missing,
                 status_detail: Some(
                     "No longer registered with any name server (stopped or crashed).".to_owned(),
@@ -483,13 +499,17 @@ impl Console {
             namesrv_addrs: addrs,
             vip_channel: draft.vip_channel,
             credentials,
+            dial: DialSpec {
+                tls: draft.tls.clone(),
+                rewrites: draft.rewrites.clone(),
+            },
         };
         self.test_spec(spec).await
     }
 
     /// Tests with a temporary client (never the connection's live one), shut down afterwards.
     async fn test_spec(&self, spec: ClientSpec) -> Result<ConnectionTestReport> {
-        let client = Arc::new(LiveClient::start(spec, REQUEST_TIMEOUT));
+        let client = Arc::new(LiveClient::start(spec, REQUEST_TIMEOUT)?);
         let report = test_with(&client).await;
         client.shutdown().await;
         report
@@ -577,7 +597,7 @@ async fn test_with(client: &LiveClient) -> Result<ConnectionTestReport> {
         .map(|(b, s)| {
             let (version, error) = match s {
                 Ok(kv) => (summarize_runtime(&kv).version, None),
-                Err(e) => (None, Some(format!("{}: {e}", e.code().as_str()))),
+                Err(e) => (None, Some(e.summary())),
             };
             TestedBroker {
                 cluster: b.cluster.clone(),
@@ -588,12 +608,18 @@ async fn test_with(client: &LiveClient) -> Result<ConnectionTestReport> {
             }
         })
         .collect();
+    let (applied, tls) = client.link.transport().dialer().seen();
     Ok(ConnectionTestReport {
         rtt_ms,
         clusters,
         broker_count: u32::try_from(brokers.len()).unwrap_or(u32::MAX),
         brokers,
         name_servers,
+        tls,
+        rewrites: applied
+            .into_iter()
+            .map(|(from, to)| Rewrite { from, to })
+            .collect(),
     })
 }
 

@@ -10,6 +10,7 @@ use crate::console::{Console, CoreEvent};
 use crate::error::{Error, Result};
 use crate::model::{ConnectionId, Millis};
 use crate::registry::{ClientSpec, LiveClient};
+use crate::remoting::{DialSpec, Dialer, Rewrite, TlsSpec};
 
 /// Where the ACL secret of a connection is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -38,6 +39,10 @@ pub struct ConnectionProfile {
     pub env_label: String,
     pub env_color: String,
     pub read_only: bool,
+    /// TLS to every name server and broker; `None` is plain TCP.
+    pub tls: Option<TlsSpec>,
+    /// Advertised addresses dialled elsewhere (brokers behind Docker or NAT).
+    pub rewrites: Vec<Rewrite>,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
@@ -57,6 +62,10 @@ pub struct ConnectionDraft {
     pub env_label: String,
     pub env_color: String,
     pub read_only: bool,
+    #[serde(default)]
+    pub tls: Option<TlsSpec>,
+    #[serde(default)]
+    pub rewrites: Vec<Rewrite>,
 }
 
 /// The portable form of a profile (export/import): no id, no secret.
@@ -75,6 +84,10 @@ pub struct PortableProfile {
     pub env_color: String,
     #[serde(default)]
     pub read_only: bool,
+    #[serde(default)]
+    pub tls: Option<TlsSpec>,
+    #[serde(default)]
+    pub rewrites: Vec<Rewrite>,
 }
 
 /// The export file: a format tag, a version, the profiles.
@@ -167,6 +180,8 @@ struct Valid {
     secret: Option<String>,
     env_label: String,
     env_color: String,
+    tls: Option<String>,
+    rewrites: String,
 }
 
 fn validate(draft: &ConnectionDraft) -> Result<Valid> {
@@ -192,6 +207,21 @@ fn validate(draft: &ConnectionDraft) -> Result<Valid> {
         draft.env_color.trim().into()
     };
     validate_color(&env_color)?;
+    let rewrites: Vec<Rewrite> = draft
+        .rewrites
+        .iter()
+        .filter(|r| !(r.from.trim().is_empty() && r.to.trim().is_empty()))
+        .map(|r| Rewrite {
+            from: r.from.trim().to_owned(),
+            to: r.to.trim().to_owned(),
+        })
+        .collect();
+    // Builds the dialer once: a wrong rewrite row or an unreadable CA / certificate file is a
+    // clear message now, not a failure at the first request.
+    Dialer::new(&DialSpec {
+        tls: draft.tls.clone(),
+        rewrites: rewrites.clone(),
+    })?;
     Ok(Valid {
         name,
         addrs,
@@ -199,7 +229,14 @@ fn validate(draft: &ConnectionDraft) -> Result<Valid> {
         secret: draft.secret_key.clone(),
         env_label: draft.env_label.trim().to_owned(),
         env_color,
+        tls: draft.tls.as_ref().map(to_json).transpose()?,
+        rewrites: to_json(&rewrites)?,
     })
+}
+
+/// JSON text of a settings value, for its SQLite column.
+fn to_json<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::internal(format!("settings JSON: {e}")))
 }
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {
@@ -255,6 +292,11 @@ impl Console {
             SecretState::Missing
         };
         let addrs: String = row.try_get("namesrv_addrs")?;
+        let tls: Option<String> = row.try_get("tls")?;
+        let rewrites: String = row.try_get("rewrites")?;
+        let bad = |e: serde_json::Error| Error::internal(format!("saved dialer settings of {id}: {e}"));
+        let tls: Option<TlsSpec> = tls.map(|t| serde_json::from_str(&t)).transpose().map_err(bad)?;
+        let rewrites: Vec<Rewrite> = serde_json::from_str(&rewrites).map_err(bad)?;
         Ok(ConnectionProfile {
             id,
             name: row.try_get("name")?,
@@ -269,6 +311,8 @@ impl Console {
             env_label: row.try_get("env_label")?,
             env_color: row.try_get("env_color")?,
             read_only: row.try_get("read_only")?,
+            tls,
+            rewrites,
             created_at: Millis(row.try_get("created_at")?),
             updated_at: Millis(row.try_get("updated_at")?),
         })
@@ -282,7 +326,7 @@ impl Console {
         let now = Millis::now().0;
         let insert = sqlx::query(
             "INSERT INTO connection (id, name, namesrv_addrs, vip_channel, access_key, env_label, env_color, \
-             read_only, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             read_only, tls, rewrites, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(id.as_str())
         .bind(&v.name)
@@ -292,6 +336,8 @@ impl Console {
         .bind(&v.env_label)
         .bind(&v.env_color)
         .bind(draft.read_only)
+        .bind(&v.tls)
+        .bind(&v.rewrites)
         .bind(now)
         .bind(now)
         .execute(self.store().pool())
@@ -338,7 +384,7 @@ impl Console {
         let before = self.connection_get(id).await?;
         let update = sqlx::query(
             "UPDATE connection SET name = ?, namesrv_addrs = ?, vip_channel = ?, access_key = ?, env_label = ?, \
-             env_color = ?, read_only = ?, updated_at = ? WHERE id = ?",
+             env_color = ?, read_only = ?, tls = ?, rewrites = ?, updated_at = ? WHERE id = ?",
         )
         .bind(&v.name)
         .bind(v.addrs.join(";"))
@@ -347,6 +393,8 @@ impl Console {
         .bind(&v.env_label)
         .bind(&v.env_color)
         .bind(draft.read_only)
+        .bind(&v.tls)
+        .bind(&v.rewrites)
         .bind(Millis::now().0)
         .bind(id.as_str())
         .execute(self.store().pool())
@@ -414,6 +462,8 @@ impl Console {
             env_label: p.env_label.clone(),
             env_color: p.env_color.clone(),
             read_only: p.read_only,
+            tls: p.tls.clone(),
+            rewrites: p.rewrites.clone(),
         };
         self.connection_create(&draft).await
     }
@@ -453,6 +503,8 @@ impl Console {
                 env_label: p.env_label,
                 env_color: p.env_color,
                 read_only: p.read_only,
+                tls: p.tls,
+                rewrites: p.rewrites,
             })
             .collect();
         let file = ExportFile {
@@ -494,6 +546,8 @@ impl Console {
                 env_label: p.env_label.clone(),
                 env_color: p.env_color.clone(),
                 read_only: p.read_only,
+                tls: p.tls.clone(),
+                rewrites: p.rewrites.clone(),
             })
             .collect();
         for d in &drafts {
@@ -543,6 +597,10 @@ impl Console {
             namesrv_addrs: p.namesrv_addrs.clone(),
             vip_channel: p.vip_channel,
             credentials,
+            dial: DialSpec {
+                tls: p.tls.clone(),
+                rewrites: p.rewrites.clone(),
+            },
         };
         Ok((p, spec))
     }

@@ -21,6 +21,9 @@ pub enum ErrorCode {
     NotFound,
     /// A name server or broker could not be reached at all.
     Unreachable,
+    /// A TLS handshake failed: untrusted certificate, a port that does not speak TLS, a client
+    /// certificate refused. The detail says which and what to change.
+    Tls,
     /// A request was sent but no answer came within the deadline.
     Timeout,
     /// The cluster refused the credentials (ACL).
@@ -51,6 +54,7 @@ impl ErrorCode {
             Self::Validation => "Validation",
             Self::NotFound => "NotFound",
             Self::Unreachable => "Unreachable",
+            Self::Tls => "Tls",
             Self::Timeout => "Timeout",
             Self::Unauthorized => "Unauthorized",
             Self::SecretRequired => "SecretRequired",
@@ -74,6 +78,8 @@ pub enum Error {
     NotFound { what: String },
     #[error("cannot reach {target}")]
     Unreachable { target: String, detail: String },
+    #[error("TLS with {target} failed")]
+    Tls { target: String, detail: String },
     #[error("{operation} timed out after {} ms", timeout.as_millis())]
     Timeout { operation: String, timeout: Duration },
     #[error("access denied by {target}")]
@@ -136,6 +142,7 @@ impl Error {
             Self::Validation { .. } => ErrorCode::Validation,
             Self::NotFound { .. } => ErrorCode::NotFound,
             Self::Unreachable { .. } => ErrorCode::Unreachable,
+            Self::Tls { .. } => ErrorCode::Tls,
             Self::Timeout { .. } => ErrorCode::Timeout,
             Self::Unauthorized { .. } => ErrorCode::Unauthorized,
             Self::BrokerRejected { .. } => ErrorCode::BrokerRejected,
@@ -169,10 +176,20 @@ impl Error {
         }
     }
 
+    /// One line for a row's failure note: the code, the message and the detail when there is one
+    /// (e.g. `Unreachable: cannot reach 10.0.0.1:10911 (connect: refused (advertised as …))`).
+    pub fn summary(&self) -> String {
+        match self.detail() {
+            Some(d) if !d.is_empty() => format!("{}: {self} ({d})", self.code().as_str()),
+            _ => format!("{}: {self}", self.code().as_str()),
+        }
+    }
+
     /// Technical detail for the "details" part of an error toast and the log.
     pub fn detail(&self) -> Option<String> {
         match self {
             Self::Unreachable { detail, .. }
+            | Self::Tls { detail, .. }
             | Self::Unauthorized { detail, .. }
             | Self::BrokerRejected { detail, .. }
             | Self::OutcomeUnknown { detail, .. }

@@ -487,7 +487,7 @@ fn failure(b: &RoutedBroker, e: &Error) -> BrokerFailure {
     BrokerFailure {
         broker_name: b.broker_name.clone(),
         addr: b.addr.clone(),
-        error: format!("{}: {e}", e.code().as_str()),
+        error: e.summary(),
     }
 }
 

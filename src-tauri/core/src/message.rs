@@ -436,6 +436,39 @@ pub(crate) async fn known_brokers(
         .collect())
 }
 
+/// The broker of `known` that an address decoded from a message id names: the same text, or —
+/// after the connection's rewrite table on both sides — the same resolved socket address (a broker
+/// advertised by name is stored in ids by IP). Only loopback-free resolution of known names: the
+/// decoded address itself is never dialled unless it matches.
+async fn broker_named(
+    client: &crate::registry::LiveClient,
+    known: &std::collections::BTreeSet<String>,
+    named: &str,
+) -> Option<String> {
+    if known.contains(named) {
+        return Some(named.to_owned());
+    }
+    let dialer = client.link.transport().dialer();
+    let resolve = |addr: String| async move {
+        let within = tokio::time::timeout(std::time::Duration::from_secs(2), tokio::net::lookup_host(addr));
+        match within.await {
+            Ok(Ok(found)) => found.collect::<Vec<std::net::SocketAddr>>(),
+            _ => Vec::new(),
+        }
+    };
+    let wanted = resolve(dialer.target(named)).await;
+    if wanted.is_empty() {
+        return None;
+    }
+    for k in known {
+        let theirs = resolve(dialer.target(k)).await;
+        if theirs.iter().any(|a| wanted.contains(a)) {
+            return Some(k.clone());
+        }
+    }
+    None
+}
+
 /// Reads a message by offset id from its broker, which must be one of `known`: an id is only
 /// text, and the address it decodes to is never dialled unless it is a broker of this cluster.
 pub(crate) async fn read_offset_id(
@@ -445,12 +478,12 @@ pub(crate) async fn read_offset_id(
 ) -> Result<MessageView> {
     let parsed = rocketmq_protocol::common::message::message_decoder::decode_message_id(offset_msg_id.trim())
         .map_err(|e| Error::validation(format!("'{offset_msg_id}' is not an offset message id: {e}.")))?;
-    let addr = parsed.address.to_string();
-    if !known.contains(&addr) {
+    let named = parsed.address.to_string();
+    let Some(addr) = broker_named(client, known, &named).await else {
         return Err(Error::validation(format!(
-            "'{offset_msg_id}' names {addr}, which is not a broker of this cluster."
+            "'{offset_msg_id}' names {named}, which is not a broker of this cluster."
         )));
-    }
+    };
     let ext = BTreeMap::from([("offset".to_owned(), parsed.offset.to_string())]);
     let r = client
         .link

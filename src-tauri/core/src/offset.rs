@@ -333,7 +333,7 @@ impl Console {
         let fail = |b: &RoutedBroker, e: &Error| BrokerFailure {
             broker_name: b.broker_name.clone(),
             addr: b.addr.clone(),
-            error: format!("{}: {e}", e.code().as_str()),
+            error: e.summary(),
         };
         // The masters that answer: one that does not is reported, its queues left alone.
         let probes = join_all(all_masters.iter().map(|b| probe_broker(&b.addr, group, link))).await;
@@ -436,7 +436,7 @@ impl Console {
                 failed.push(BrokerFailure {
                     broker_name: name,
                     addr,
-                    error: format!("{}: {e}", e.code().as_str()),
+                    error: e.summary(),
                 });
             }
         }

@@ -176,7 +176,7 @@ impl Console {
                     Err(e) => failed.push(BrokerFailure {
                         broker_name: name.clone(),
                         addr: addr.clone(),
-                        error: format!("{}: {e}", e.code().as_str()),
+                        error: e.summary(),
                     }),
                 }
             }
@@ -222,7 +222,7 @@ impl Console {
                     Err(e) => failed.push(BrokerFailure {
                         broker_name: name.clone(),
                         addr: addr.clone(),
-                        error: format!("{}: {e}", e.code().as_str()),
+                        error: e.summary(),
                     }),
                 }
             }

@@ -12,7 +12,7 @@ use tokio::sync::Mutex;
 
 use crate::error::Result;
 use crate::model::ConnectionId;
-use crate::remoting::{Link, Transport};
+use crate::remoting::{DialSpec, Dialer, Link, Transport};
 
 /// Default deadline of one request.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(4);
@@ -27,6 +27,8 @@ pub struct ClientSpec {
     pub vip_channel: bool,
     /// ACL access key and secret, both present or the pair absent.
     pub credentials: Option<(String, String)>,
+    /// TLS and the address-rewrite table, under every socket.
+    pub dial: DialSpec,
 }
 
 /// A connection's live state: its protocol [`Link`] and the spec it was built from.
@@ -46,10 +48,11 @@ impl std::fmt::Debug for LiveClient {
 }
 
 impl LiveClient {
-    /// A client for `spec`; sockets open on first use.
-    pub fn start(spec: ClientSpec, timeout: Duration) -> Self {
-        let link = Link::new(Transport::new(), spec.credentials.clone(), timeout);
-        Self { spec, timeout, link }
+    /// A client for `spec`; sockets open on first use. Fails when the TLS files cannot be read.
+    pub fn start(spec: ClientSpec, timeout: Duration) -> Result<Self> {
+        let transport = Transport::with_dialer(Dialer::new(&spec.dial)?);
+        let link = Link::new(transport, spec.credentials.clone(), timeout);
+        Ok(Self { spec, timeout, link })
     }
 
     /// The ACL credentials (access key, secret key) that sign every request, if any.
@@ -93,7 +96,7 @@ impl Registry {
                 old.shutdown().await;
             }
         }
-        let client = Arc::new(LiveClient::start(spec, REQUEST_TIMEOUT));
+        let client = Arc::new(LiveClient::start(spec, REQUEST_TIMEOUT)?);
         clients.insert(id.clone(), Arc::clone(&client));
         Ok(client)
     }

@@ -2,6 +2,7 @@
 //!
 //! - [`code`]: every request and response code (from rocketmq-protocol), and which requests are
 //!   safe to send twice.
+//! - [`dial`]: the per-connection dialer under every socket: address rewrite and TLS.
 //! - [`frame`]: encoding a request (ACL-signed) and decoding a reply frame.
 //! - [`transport`]: pooled connections owned by a connection's live client, deadlines on connect,
 //!   write and read, replies matched by opaque, no second send of a mutation.
@@ -18,12 +19,14 @@
 //! shutdown). The crates stay for protocol codes, ACL signing and message-id decoding.
 
 pub mod code;
+pub mod dial;
 pub mod fastjson;
 pub mod frame;
 pub mod link;
 pub mod transport;
 pub mod wire;
 
+pub use dial::{DialSpec, Dialer, Rewrite, TlsSession, TlsSpec, TlsVerify};
 pub use fastjson::{decode_json, object_keyed_entries, quote_numeric_keys, raw_elements, raw_entries};
 pub use frame::Reply;
 pub use link::{Link, Request, check, while_busy};

@@ -312,6 +312,8 @@ mod tests {
             env_label: env.into(),
             env_color: "#dc2626".into(),
             read_only,
+            tls: None,
+            rewrites: vec![],
             created_at: Millis(0),
             updated_at: Millis(0),
         }

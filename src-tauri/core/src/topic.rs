@@ -365,7 +365,7 @@ impl Console {
                 Err(e) => failed.push(BrokerFailure {
                     broker_name: b.broker_name.clone(),
                     addr: b.addr.clone(),
-                    error: format!("{}: {e}", e.code().as_str()),
+                    error: e.summary(),
                 }),
             }
         }
@@ -497,7 +497,7 @@ impl Console {
                 Err(e) => failed.push(BrokerFailure {
                     broker_name: name.clone(),
                     addr: addr.clone(),
-                    error: format!("{}: {e}", e.code().as_str()),
+                    error: e.summary(),
                 }),
             }
         }

@@ -72,6 +72,17 @@ function Tab({ p, active }: { p: ConnectionProfile; active: boolean }) {
               RO
             </Text>
           ) : null}
+          {p.tls?.verify.kind === 'acceptAny' ? (
+            <Tooltip label="TLS without checking the server's certificate (accept any): for test clusters only">
+              <Text size="10px" fw={700} c="orange.8" style={{ border: '1px solid', borderRadius: 3 }} px={3} data-testid="tls-unverified">
+                TLS unverified
+              </Text>
+            </Tooltip>
+          ) : p.tls ? (
+            <Text size="10px" c="dimmed" style={{ border: '1px solid', borderRadius: 3 }} px={3}>
+              TLS
+            </Text>
+          ) : null}
         </Group>
       </UnstyledButton>
       {!ws.pinned ? (

@@ -6,6 +6,7 @@ const TITLES: Record<ErrorCode, string> = {
   Validation: 'Invalid input',
   NotFound: 'Not found',
   Unreachable: 'Cannot reach the cluster',
+  Tls: 'TLS failed',
   Timeout: 'No answer in time',
   Unauthorized: 'Access denied',
   SecretRequired: 'Secret key needed',

@@ -239,7 +239,7 @@ async fn group_hosts(
             Err(e) => failed.push(BrokerFailure {
                 broker_name: b.broker_name.clone(),
                 addr: b.addr.clone(),
-                error: format!("{}: {e}", e.code().as_str()),
+                error: e.summary(),
             }),
         }
     }
@@ -305,7 +305,7 @@ impl Console {
                 Err(e) => failed.push(BrokerFailure {
                     broker_name: b.broker_name.clone(),
                     addr: b.addr.clone(),
-                    error: format!("{}: {e}", e.code().as_str()),
+                    error: e.summary(),
                 }),
             }
         }

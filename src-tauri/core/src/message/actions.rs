@@ -506,7 +506,7 @@ impl Console {
                                     offset_msg_id: mid,
                                     ok: false,
                                     sent: None,
-                                    error: Some(format!("{}: {e}", e.code().as_str())),
+                                    error: Some(e.summary()),
                                 },
                             })
                         }

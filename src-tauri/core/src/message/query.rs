@@ -403,7 +403,7 @@ impl Console {
                 Err(e) => result.failed_brokers.push(BrokerFailure {
                     broker_name: m.broker_name.clone(),
                     addr: m.addr.clone(),
-                    error: format!("{}: {e}", e.code().as_str()),
+                    error: e.summary(),
                 }),
             }
         }

@@ -524,7 +524,7 @@ async fn scan_queue(
                 shared.report(ctx, false);
             }
             Err(e) => {
-                q.error = Some(format!("{}: {e}", e.code().as_str()));
+                q.error = Some(e.summary());
                 break;
             }
         }
@@ -656,7 +656,7 @@ pub(crate) async fn run_scan(
                         }
                         (r, None)
                     }
-                    Err(e) => (r, Some(format!("{}: {e}", e.code().as_str()))),
+                    Err(e) => (r, Some(e.summary())),
                 }
             }
         })

@@ -24,6 +24,8 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
+
+use super::dial::{Conn, Dialer};
 use tokio_util::sync::CancellationToken;
 
 use super::code;
@@ -37,9 +39,10 @@ const POOL_IDLE: Duration = Duration::from_secs(60);
 /// Requests in flight at once on one pipelined connection.
 pub const WINDOW: usize = 32;
 
-type Pool = HashMap<String, Vec<(TcpStream, std::time::Instant)>>;
+type Pool = HashMap<String, Vec<(Conn, std::time::Instant)>>;
 
 struct Inner {
+    dialer: Dialer,
     pool: Mutex<Pool>,
     opaque: AtomicI32,
     closed: CancellationToken,
@@ -88,9 +91,16 @@ enum Failure {
 }
 
 impl Transport {
+    /// Plain TCP, no address rewrite.
     pub fn new() -> Self {
+        Self::with_dialer(Dialer::plain())
+    }
+
+    /// Every socket through `dialer` (TLS, address rewrite).
+    pub fn with_dialer(dialer: Dialer) -> Self {
         Self {
             inner: Arc::new(Inner {
+                dialer,
                 pool: Mutex::default(),
                 opaque: AtomicI32::new(1),
                 closed: CancellationToken::new(),
@@ -98,6 +108,11 @@ impl Transport {
                 idle: tokio::sync::Notify::new(),
             }),
         }
+    }
+
+    /// The dialer under every socket of this transport.
+    pub fn dialer(&self) -> &Dialer {
+        &self.inner.dialer
     }
 
     /// A fresh request id (the opaque its reply echoes).
@@ -142,6 +157,11 @@ impl Transport {
         }
     }
 
+    /// No TLS: a server that hangs up on a new connection without answering may be a TLS-only one.
+    fn plain(&self) -> bool {
+        !self.inner.dialer.tls_enabled()
+    }
+
     fn enter(&self) -> Result<Busy<'_>> {
         self.inner.busy.fetch_add(1, Ordering::AcqRel);
         let busy = Busy(&self.inner);
@@ -152,11 +172,11 @@ impl Transport {
     }
 
     /// An idle pooled connection to `addr` that the peer has not closed, if there is one.
-    fn checkout(&self, addr: &str) -> Option<TcpStream> {
+    fn checkout(&self, addr: &str) -> Option<Conn> {
         let mut pool = self.inner.pool.lock().ok()?;
         let idle = pool.get_mut(addr)?;
         while let Some((stream, since)) = idle.pop() {
-            if since.elapsed() < POOL_IDLE && alive(&stream) {
+            if since.elapsed() < POOL_IDLE && alive(stream.tcp()) {
                 return Some(stream);
             }
         }
@@ -164,7 +184,7 @@ impl Transport {
     }
 
     /// Returns a connection whose last exchange completed to the pool (dropped once shut down).
-    fn checkin(&self, addr: &str, stream: TcpStream) {
+    fn checkin(&self, addr: &str, stream: Conn) {
         if self.inner.closed.is_cancelled() {
             return;
         }
@@ -184,7 +204,8 @@ impl Transport {
         let operation = || format!("request {code} to {addr}");
         let work = async {
             if let Some(mut stream) = self.checkout(addr) {
-                match round_trip(&mut stream, addr, frame, deadline, timeout).await {
+                // A pooled connection answered before: not a TLS-only server.
+                match round_trip(&mut stream, addr, frame, (deadline, timeout), false).await {
                     Ok(r) => {
                         self.checkin(addr, stream);
                         return Ok(r);
@@ -195,8 +216,8 @@ impl Transport {
                     Err(f) => return Err(settle(f, code, addr)),
                 }
             }
-            let mut stream = connect(addr, deadline, timeout).await?;
-            match round_trip(&mut stream, addr, frame, deadline, timeout).await {
+            let mut stream = self.inner.dialer.connect(addr, deadline, timeout).await?;
+            match round_trip(&mut stream, addr, frame, (deadline, timeout), self.plain()).await {
                 Ok(r) => {
                     self.checkin(addr, stream);
                     Ok(r)
@@ -240,13 +261,13 @@ impl Transport {
             let fresh = pooled.is_none();
             let mut stream = match pooled.take() {
                 Some(s) => s,
-                None => match connect(addr, deadline, timeout).await {
+                None => match self.inner.dialer.connect(addr, deadline, timeout).await {
                     Ok(s) => s,
                     Err(e) => break Some(Failure::NotSent(e)),
                 },
             };
             let failure = tokio::select! {
-                f = exchange_pipelined(&mut stream, addr, frames, &mut answered, timeout) => f,
+                f = exchange_pipelined(&mut stream, addr, frames, &mut answered, timeout, fresh && self.plain()) => f,
                 () = self.inner.closed.cancelled() => Some(Failure::AfterWrite { error: Error::Cancelled, io: false }),
             };
             match failure {
@@ -310,6 +331,10 @@ fn clone_error(e: &Error) -> Error {
             operation: operation.clone(),
             timeout: *timeout,
         },
+        Error::Tls { target, detail } => Error::Tls {
+            target: target.clone(),
+            detail: detail.clone(),
+        },
         Error::Cancelled => Error::Cancelled,
         Error::BrokerRejected {
             target,
@@ -336,36 +361,33 @@ fn alive(stream: &TcpStream) -> bool {
     }
 }
 
-/// A new connection to `addr`, within the deadline.
-async fn connect(addr: &str, deadline: Instant, timeout: Duration) -> Result<TcpStream> {
-    if addr.is_empty() {
-        return Err(Error::Unreachable {
-            target: "broker".into(),
-            detail: "its master is not registered with the name server (down, or reconnecting)".into(),
-        });
-    }
-    let stream = match tokio::time::timeout_at(deadline, TcpStream::connect(addr)).await {
-        Err(_) => {
-            return Err(Error::Timeout {
-                operation: format!("connect to {addr}"),
-                timeout,
-            });
-        }
-        Ok(r) => r.map_err(|e| Error::Unreachable {
-            target: addr.to_owned(),
-            detail: format!("connect: {e}"),
-        })?,
-    };
-    // Request/reply frames: never hold a frame back waiting for more.
-    let _ = stream.set_nodelay(true);
-    Ok(stream)
-}
-
 fn io_failure(addr: &str, e: &std::io::Error) -> Failure {
     Failure::AfterWrite {
         error: Error::Unreachable {
             target: addr.to_owned(),
             detail: format!("i/o: {e}"),
+        },
+        io: true,
+    }
+}
+
+/// A read that failed: a plain connection the server hung up on without a word is what a
+/// TLS-only server (`tls.server.mode=enforcing`) does to a plain client, and is said so.
+fn read_failure(addr: &str, e: &std::io::Error, plain: bool) -> Failure {
+    let hung_up = matches!(
+        e.kind(),
+        std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset
+    );
+    if !(plain && hung_up) {
+        return io_failure(addr, e);
+    }
+    Failure::AfterWrite {
+        error: Error::Tls {
+            target: addr.to_owned(),
+            detail: format!(
+                "the server closed the connection without answering ({e}): it may accept TLS only \
+                 (tls.server.mode=enforcing) — turn TLS on for this connection"
+            ),
         },
         io: true,
     }
@@ -396,11 +418,11 @@ async fn read_frame(reader: &mut (impl AsyncReadExt + Unpin)) -> std::io::Result
 
 /// Writes one request frame on `stream` and reads its reply, before `deadline`.
 async fn round_trip(
-    stream: &mut TcpStream,
+    stream: &mut Conn,
     addr: &str,
     frame: &[u8],
-    deadline: Instant,
-    timeout: Duration,
+    (deadline, timeout): (Instant, Duration),
+    plain: bool,
 ) -> std::result::Result<Reply, Failure> {
     match tokio::time::timeout_at(deadline, stream.write_all(frame)).await {
         Err(_) => return Err(timed_out(addr, timeout)),
@@ -409,7 +431,7 @@ async fn round_trip(
     }
     let payload = match tokio::time::timeout_at(deadline, read_frame(stream)).await {
         Err(_) => return Err(timed_out(addr, timeout)),
-        Ok(Err(e)) => return Err(io_failure(addr, &e)),
+        Ok(Err(e)) => return Err(read_failure(addr, &e, plain)),
         Ok(Ok(p)) => p,
     };
     decode_reply(&payload).map_err(|error| Failure::AfterWrite { error, io: false })
@@ -418,15 +440,17 @@ async fn round_trip(
 /// Writes `frames` on `stream`, at most [`WINDOW`] unanswered at a time, and reads replies into
 /// `answered` by opaque until all came or the connection failed.
 async fn exchange_pipelined(
-    stream: &mut TcpStream,
+    stream: &mut Conn,
     addr: &str,
     frames: &[(i32, i32, Vec<u8>)],
     answered: &mut HashMap<i32, Result<Reply>>,
     timeout: Duration,
+    plain: bool,
 ) -> Option<Failure> {
     let wanted: std::collections::HashSet<i32> = frames.iter().map(|f| f.1).collect();
-    let (reader, mut writer) = stream.split();
-    let mut reader = tokio::io::BufReader::with_capacity(64 * 1024, reader);
+    // Writes and reads take turns, so one buffered reader serves both (writes go to its inner
+    // stream; what it buffered of the replies stays).
+    let mut reader = tokio::io::BufReader::with_capacity(64 * 1024, stream);
     let mut sent = 0;
     let mut batch = Vec::new();
     while answered.len() < frames.len() {
@@ -437,7 +461,7 @@ async fn exchange_pipelined(
             sent += 1;
         }
         if !batch.is_empty() {
-            match tokio::time::timeout(timeout, writer.write_all(&batch)).await {
+            match tokio::time::timeout(timeout, reader.get_mut().write_all(&batch)).await {
                 Err(_) => return Some(timed_out(addr, timeout)),
                 Ok(Err(e)) => return Some(io_failure(addr, &e)),
                 Ok(Ok(())) => {}
@@ -447,7 +471,7 @@ async fn exchange_pipelined(
         // takes longer than one request's deadline, but never waits that long for one step).
         let payload = match tokio::time::timeout(timeout, read_frame(&mut reader)).await {
             Err(_) => return Some(timed_out(addr, timeout)),
-            Ok(Err(e)) => return Some(io_failure(addr, &e)),
+            Ok(Err(e)) => return Some(read_failure(addr, &e, plain && answered.is_empty())),
             Ok(Ok(p)) => p,
         };
         match decode_reply(&payload) {

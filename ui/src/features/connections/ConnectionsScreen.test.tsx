@@ -71,4 +71,53 @@ describe('ConnectionsScreen', () => {
     await waitFor(() => expect(created).toHaveLength(1));
     expect(created[0]).toMatchObject({ name: 'staging', namesrvAddrs: '10.0.0.1:9876;10.0.0.2:9876', readOnly: false });
   });
+
+  it('sets TLS and address rewrites, warns on accept-any, and shows the TLS session and the rewrites applied', async () => {
+    const tested: ConnectionDraft[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === 'connection_list') return [];
+      if (cmd === 'app_info') return appInfo;
+      if (cmd === 'connection_test') {
+        tested.push((args as { draft: ConnectionDraft }).draft);
+        return {
+          rttMs: 3,
+          clusters: ['c'],
+          brokerCount: 1,
+          brokers: [{ brokerName: 'broker-a', addr: 'broker-a.invalid:10911', version: 'V5_5_0', error: null }],
+          nameServers: [],
+          tls: [
+            {
+              addr: '127.0.0.1:9876',
+              protocol: 'TLSv1_3',
+              cipherSuite: 'TLS13_AES_256_GCM_SHA384',
+              subject: 'CN=localhost',
+              issuer: 'CN=rmq-console test CA',
+              notAfter: 2_000_000_000_000,
+              unverified: true,
+            },
+          ],
+          rewrites: [{ from: 'broker-a.invalid:10911', to: '127.0.0.1:10911' }],
+        };
+      }
+      throw new Error(cmd);
+    });
+    renderWithApp(<ConnectionsScreen />);
+    await userEvent.click(await screen.findByTestId('conn-new'));
+    await userEvent.type(await screen.findByTestId('conn-namesrv'), '127.0.0.1:9876');
+    await userEvent.click(screen.getByText('TLS'));
+    await userEvent.click(screen.getByTestId('conn-tls-verify'));
+    await userEvent.click(await screen.findByText('Accept any certificate (insecure)'));
+    expect(await screen.findByTestId('conn-tls-insecure')).toHaveTextContent('will not be checked');
+    await userEvent.click(screen.getByTestId('conn-rewrite-add'));
+    await userEvent.type(screen.getByTestId('conn-rewrite-from-0'), 'broker-a.invalid');
+    await userEvent.type(screen.getByTestId('conn-rewrite-to-0'), '127.0.0.1');
+    await userEvent.click(screen.getByTestId('conn-test'));
+    expect(await screen.findByTestId('test-tls')).toHaveTextContent('TLSv1_3');
+    expect(screen.getByTestId('test-tls')).toHaveTextContent('not verified');
+    expect(screen.getByTestId('test-rewrites')).toHaveTextContent('broker-a.invalid:10911 → 127.0.0.1:10911');
+    expect(tested[0]).toMatchObject({
+      tls: { verify: { kind: 'acceptAny' }, clientCert: null, clientKey: null },
+      rewrites: [{ from: 'broker-a.invalid', to: '127.0.0.1' }],
+    });
+  });
 });

@@ -1,5 +1,5 @@
 // One cluster's brokers: status first, so a broker that is down is the first thing seen.
-import { Badge, Group, Progress, Text, Tooltip } from '@mantine/core';
+import { Badge, Group, Progress, Stack, Text, Tooltip } from '@mantine/core';
 import type { BrokerRow, BrokerStatus } from '../../../bindings';
 import { VirtualTable, type Column } from '../../../components/VirtualTable';
 import {
@@ -73,7 +73,27 @@ const columns: Column<BrokerRow>[] = [
       </Group>
     ),
   },
-  { key: 'addr', header: 'Address', render: (r) => <Text size="xs" ff="monospace" span>{r.addr}</Text> },
+  {
+    key: 'addr',
+    header: 'Address',
+    render: (r) =>
+      r.dialedAddr ? (
+        <Tooltip label={`Advertised ${r.addr}; dialled ${r.dialedAddr} through the connection's address rewrite`}>
+          <Stack gap={0} data-testid="broker-dialed">
+            <Text size="xs" ff="monospace" span>
+              {r.addr}
+            </Text>
+            <Text size="10px" ff="monospace" c="dimmed" span>
+              → {r.dialedAddr}
+            </Text>
+          </Stack>
+        </Tooltip>
+      ) : (
+        <Text size="xs" ff="monospace" span>
+          {r.addr}
+        </Text>
+      ),
+  },
   {
     key: 'version',
     header: 'Version',

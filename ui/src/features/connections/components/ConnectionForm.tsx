@@ -24,8 +24,9 @@ import {
 } from '../../../bindings';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { showError, toIpcError } from '../../../ipc/errors';
-import { formatVersion } from '../../../lib/format';
+import { formatTime, formatVersion } from '../../../lib/format';
 import { appInfoQuery, connectionKeys } from '../api';
+import { RewriteFields, TlsFields } from './DialerFields';
 
 const SWATCHES = ['#64748b', '#22c55e', '#3b82f6', '#eab308', '#f97316', '#ef4444', '#a855f7'];
 
@@ -39,6 +40,8 @@ export function draftOf(p: ConnectionProfile | null): ConnectionDraft {
     envLabel: p?.envLabel ?? '',
     envColor: p?.envColor ?? '#64748b',
     readOnly: p?.readOnly ?? false,
+    tls: p?.tls ?? null,
+    rewrites: p?.rewrites ?? [],
   };
 }
 
@@ -59,6 +62,38 @@ function TestResult({ report }: { report: ConnectionTestReport }) {
           ))}
         </Table.Tbody>
       </Table>
+      {report.tls.length > 0 ? (
+        <Stack gap={2} mt={6} data-testid="test-tls">
+          <Text size="xs" fw={700}>
+            TLS
+          </Text>
+          {report.tls.map((s) => (
+            <Text key={s.addr} size="xs" component="div">
+              <Text span ff="monospace" size="xs">
+                {s.addr}
+              </Text>{' '}
+              · {s.protocol} · {s.cipherSuite} · {s.subject} (issued by {s.issuer}) · expires {formatTime(s.notAfter)}
+              {s.unverified ? (
+                <Badge ml={4} size="xs" color="orange">
+                  not verified
+                </Badge>
+              ) : null}
+            </Text>
+          ))}
+        </Stack>
+      ) : null}
+      {report.rewrites.length > 0 ? (
+        <Stack gap={2} mt={6} data-testid="test-rewrites">
+          <Text size="xs" fw={700}>
+            Address rewrites applied
+          </Text>
+          {report.rewrites.map((r) => (
+            <Text key={r.from} size="xs" ff="monospace">
+              {r.from} → {r.to}
+            </Text>
+          ))}
+        </Stack>
+      ) : null}
     </Alert>
   );
 }
@@ -176,6 +211,8 @@ export function ConnectionForm({
             onChange={(e) => set('readOnly', e.currentTarget.checked)}
           />
         </Group>
+        <TlsFields tls={draft.tls ?? null} onChange={(t) => set('tls', t)} />
+        <RewriteFields rows={draft.rewrites ?? []} onChange={(r) => set('rewrites', r)} />
         {test.data ? <TestResult report={test.data} /> : null}
         {testErr ? <ErrorAlert error={testErr} testId="test-error" /> : null}
         <Group justify="space-between" mt="xs">
