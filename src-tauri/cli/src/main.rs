@@ -330,7 +330,17 @@ async fn connections(action: ConnectionsCmd) -> Result<String, Error> {
                 ..Default::default()
             };
             let saved = match console.connection_by_name(&name).await? {
-                Some(p) => console.connection_update(&p.id, &draft).await,
+                // Saving again keeps what this command does not set (ACL key, TLS, rewrites).
+                Some(p) => {
+                    let draft = ConnectionDraft {
+                        vip_channel: p.vip_channel,
+                        access_key: p.access_key.clone(),
+                        tls: p.tls.clone(),
+                        rewrites: p.rewrites.clone(),
+                        ..draft
+                    };
+                    console.connection_update(&p.id, &draft).await
+                }
                 None => console.connection_create(&draft).await,
             };
             saved.and_then(|p| json(&p))

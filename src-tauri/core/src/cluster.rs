@@ -501,7 +501,7 @@ impl Console {
             credentials,
             dial: DialSpec {
                 tls: draft.tls.clone(),
-                rewrites: draft.rewrites.clone(),
+                rewrites: crate::connection::clean_rewrites(&draft.rewrites),
             },
         };
         self.test_spec(spec).await

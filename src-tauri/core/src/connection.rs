@@ -184,7 +184,30 @@ struct Valid {
     rewrites: String,
 }
 
+/// The rewrite rows of a draft, trimmed, blank rows dropped.
+pub(crate) fn clean_rewrites(rows: &[Rewrite]) -> Vec<Rewrite> {
+    rows.iter()
+        .filter(|r| !(r.from.trim().is_empty() && r.to.trim().is_empty()))
+        .map(|r| Rewrite {
+            from: r.from.trim().to_owned(),
+            to: r.to.trim().to_owned(),
+        })
+        .collect()
+}
+
+/// Whether [`validate`] reads the TLS files named in a draft (not for an import: the files of
+/// another machine are checked when the connection is tested or first used).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Files {
+    Check,
+    Skip,
+}
+
 fn validate(draft: &ConnectionDraft) -> Result<Valid> {
+    validate_with(draft, Files::Check)
+}
+
+fn validate_with(draft: &ConnectionDraft, files: Files) -> Result<Valid> {
     let name = draft.name.trim().to_owned();
     if name.is_empty() {
         return Err(Error::validation("The connection name is empty."));
@@ -207,21 +230,18 @@ fn validate(draft: &ConnectionDraft) -> Result<Valid> {
         draft.env_color.trim().into()
     };
     validate_color(&env_color)?;
-    let rewrites: Vec<Rewrite> = draft
-        .rewrites
-        .iter()
-        .filter(|r| !(r.from.trim().is_empty() && r.to.trim().is_empty()))
-        .map(|r| Rewrite {
-            from: r.from.trim().to_owned(),
-            to: r.to.trim().to_owned(),
-        })
-        .collect();
+    let rewrites = clean_rewrites(&draft.rewrites);
     // Builds the dialer once: a wrong rewrite row or an unreadable CA / certificate file is a
     // clear message now, not a failure at the first request.
-    Dialer::new(&DialSpec {
-        tls: draft.tls.clone(),
-        rewrites: rewrites.clone(),
-    })?;
+    for r in &rewrites {
+        crate::remoting::dial::validate_rewrite(r)?;
+    }
+    if files == Files::Check {
+        Dialer::new(&DialSpec {
+            tls: draft.tls.clone(),
+            rewrites: rewrites.clone(),
+        })?;
+    }
     Ok(Valid {
         name,
         addrs,
@@ -321,7 +341,11 @@ impl Console {
     /// Saves a new connection; its secret goes to the keychain (or the session without one).
     #[tracing::instrument(skip(self, draft), fields(name = %draft.name), err(Debug))]
     pub async fn connection_create(&self, draft: &ConnectionDraft) -> Result<ConnectionProfile> {
-        let v = validate(draft)?;
+        self.create(draft, Files::Check).await
+    }
+
+    async fn create(&self, draft: &ConnectionDraft, files: Files) -> Result<ConnectionProfile> {
+        let v = validate_with(draft, files)?;
         let id = ConnectionId::new_random();
         let now = Millis::now().0;
         let insert = sqlx::query(
@@ -551,7 +575,8 @@ impl Console {
             })
             .collect();
         for d in &drafts {
-            validate(d).map_err(|e| Error::validation(format!("Profile '{}': {e}", d.name)))?;
+            validate_with(d, Files::Skip)
+                .map_err(|e| Error::validation(format!("Profile '{}': {e}", d.name)))?;
         }
         let existing = self.connection_list().await?;
         let mut report = ImportReport {
@@ -565,13 +590,15 @@ impl Console {
                     && e.namesrv_addrs == addrs
                     && e.access_key == d.access_key
                     && e.read_only == d.read_only
+                    && e.tls == d.tls
+                    && e.rewrites == clean_rewrites(&d.rewrites)
             });
             if same {
                 report.skipped.push(d.name);
                 continue;
             }
             d.name = self.free_name(d.name.trim()).await?;
-            let saved = self.connection_create(&d).await?;
+            let saved = self.create(&d, Files::Skip).await?;
             report.imported.push(saved.name);
         }
         Ok(report)

@@ -61,9 +61,15 @@ impl LiveClient {
     }
 
     /// Closes the connection's sockets (waiting briefly for requests under way); later requests
-    /// fail with `Cancelled`.
+    /// fail with `Cancelled`. For the console's shutdown.
     pub async fn shutdown(&self) {
         self.link.transport().shutdown(SHUTDOWN_GRACE).await;
+    }
+
+    /// Replaced by a client with new settings (or the connection closed): no more pooling, but
+    /// requests under way and jobs still holding this client go on.
+    pub fn retire(&self) {
+        self.link.transport().retire();
     }
 }
 
@@ -91,9 +97,8 @@ impl Registry {
             if c.spec == spec {
                 return Ok(Arc::clone(c));
             }
-            let old = clients.remove(id);
-            if let Some(old) = old {
-                old.shutdown().await;
+            if let Some(old) = clients.remove(id) {
+                old.retire();
             }
         }
         let client = Arc::new(LiveClient::start(spec, REQUEST_TIMEOUT)?);
@@ -101,11 +106,11 @@ impl Registry {
         Ok(client)
     }
 
-    /// Closes the client of `id`, if open.
+    /// Retires the client of `id`, if open (see [`LiveClient::retire`]).
     pub async fn close(&self, id: &ConnectionId) {
         let removed = self.clients.lock().await.remove(id);
         if let Some(c) = removed {
-            c.shutdown().await;
+            c.retire();
         }
     }
 

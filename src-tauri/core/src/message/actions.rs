@@ -572,6 +572,12 @@ impl Console {
     ) -> Result<SendResult> {
         let (_, client) = self.client(id).await?;
         let m = super::read_offset_id(&client, known, offset_msg_id).await?;
+        // A body shown as stored (not decompressed) would be re-sent as garbage: refuse it.
+        if let Some(why) = &m.body_error {
+            return Err(Error::validation(format!(
+                "{offset_msg_id}: its compressed body cannot be copied ({why})."
+            )));
+        }
         let req = SendRequest {
             topic: target.to_owned(),
             tag: m.tags.clone().filter(|t| !t.is_empty()),

@@ -23,15 +23,19 @@ pub fn body(sys_flag: i32, raw: &bytes::Bytes, cap: usize) -> Result<bytes::Byte
     }
     let out = match (sys_flag & 0x700) >> 8 {
         1 => lz4(raw, cap),
-        2 => read_capped(
-            zstd::stream::read::Decoder::new(raw.as_ref()).map_err(|e| format!("zstd: {e}"))?,
-            cap,
-            "zstd",
-        ),
+        2 => read_capped(zstd_decoder(raw)?, cap, "zstd"),
         0 | 3 => read_capped(flate2::read::ZlibDecoder::new(raw.as_ref()), cap, "zlib"),
         other => Err(format!("unknown compression type {other} in the sys flag")),
     }?;
     Ok(bytes::Bytes::from(out))
+}
+
+/// A zstd decoder whose window is capped too: a forged frame header cannot make it reserve more
+/// than 16 MiB (the default limit is 128 MiB).
+fn zstd_decoder(raw: &[u8]) -> Result<impl Read + '_, String> {
+    let mut d = zstd::stream::read::Decoder::new(raw).map_err(|e| format!("zstd: {e}"))?;
+    d.window_log_max(24).map_err(|e| format!("zstd: {e}"))?;
+    Ok(d)
 }
 
 /// Reads `reader` to its end, refusing more than `cap` bytes.

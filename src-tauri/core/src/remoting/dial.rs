@@ -180,7 +180,9 @@ impl Dialer {
         let Some((config, unverified)) = &self.tls else {
             return Ok(Conn::Plain(tcp));
         };
-        let host = host_of(&target);
+        // The certificate is checked against the advertised host: the broker's identity, whatever
+        // address the rewrite table dials.
+        let host = host_of(addr);
         let name = ServerName::try_from(host.to_owned()).map_err(|e| Error::Validation {
             message: format!("'{host}' cannot be a TLS server name: {e}"),
         })?;
@@ -303,6 +305,12 @@ pub fn validate_rewrite(r: &Rewrite) -> Result<()> {
         )))
     };
     for (what, v) in [("from", r.from.trim()), ("to", r.to.trim())] {
+        if v.matches(':').count() > 1 && !v.starts_with('[') {
+            return Err(Error::validation(format!(
+                "Address rewrite '{}' → '{}': write the IPv6 address '{v}' in brackets, e.g. [::1]:10911.",
+                r.from, r.to
+            )));
+        }
         let (h, p) = split_port(v);
         let host_ok = !h.is_empty()
             && h.chars()
@@ -526,6 +534,13 @@ mod tests {
         );
         assert!(validate_rewrite(&row("a:99999", "b")).is_err());
         assert!(validate_rewrite(&row("a b", "b")).is_err());
+        assert!(
+            validate_rewrite(&row("::1", "b"))
+                .unwrap_err()
+                .to_string()
+                .contains("brackets")
+        );
+        assert!(validate_rewrite(&row("[::1]:10911", "127.0.0.1")).is_ok());
         let missing = TlsSpec {
             verify: TlsVerify::CaFile {
                 path: "/nonexistent/ca.pem".into(),

@@ -77,8 +77,11 @@ impl Link {
         ext: BTreeMap<String, String>,
         body: &[u8],
     ) -> Result<Reply> {
-        let frame = frame::encode(code, ext, body, self.credentials(), self.transport.next_opaque())?;
-        self.transport.exchange(addr, code, &frame, self.timeout).await
+        let opaque = self.transport.next_opaque();
+        let frame = frame::encode(code, ext, body, self.credentials(), opaque)?;
+        self.transport
+            .exchange(addr, (code, opaque), &frame, self.timeout)
+            .await
     }
 
     /// Sends `code` to `addr`; a refusal becomes an error ([`check`]).

@@ -373,3 +373,85 @@ async fn shutdown_closes_every_pooled_socket_and_refuses_new_requests() {
     let e = l.request(&f.addr, GET_CONSUME_STATS, "stats").await.unwrap_err();
     assert!(matches!(e, Error::Cancelled), "{e}");
 }
+
+#[tokio::test]
+async fn a_failed_batch_of_writes_tells_the_written_from_the_never_sent() {
+    // 40 offset writes on one connection: the first window (32) is written, the peer hangs up
+    // on reading the first; the 8 after the window never left.
+    let f = fake(Some(UPDATE_CONSUMER_OFFSET), false).await;
+    let l = link(2000);
+    let writes: Vec<Request> = (0..40)
+        .map(|i| {
+            (
+                UPDATE_CONSUMER_OFFSET,
+                BTreeMap::from([("queueId".to_owned(), i.to_string())]),
+            )
+        })
+        .collect();
+    let replies = l.batch(&f.addr, writes, 1).await;
+    let unknown = replies
+        .iter()
+        .filter(|r| matches!(r, Err(Error::OutcomeUnknown { .. })))
+        .count();
+    let not_sent = replies
+        .iter()
+        .filter(|r| matches!(r, Err(Error::Unreachable { detail, .. }) if detail.starts_with("not sent")))
+        .count();
+    assert_eq!((unknown, not_sent), (WINDOW, 40 - WINDOW), "{replies:?}");
+}
+
+#[tokio::test]
+async fn an_answer_to_another_request_is_refused() {
+    // Answers every request with an opaque it was never sent.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let (mut buf, mut chunk) = (Vec::new(), vec![0u8; 4096]);
+                while let Ok(n) = s.read(&mut chunk).await {
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    for (h, _) in take_requests(&mut buf) {
+                        let wrong = h["opaque"].as_i64().unwrap() + 1000;
+                        let reply =
+                            reply_frame(&serde_json::json!({"code": 0, "opaque": wrong, "flag": 1}), b"");
+                        let _ = s.write_all(&reply).await;
+                    }
+                }
+            });
+        }
+    });
+    let l = link(2000);
+    let e = l.request(&addr, GET_CONSUME_STATS, "stats").await.unwrap_err();
+    assert!(
+        e.detail().unwrap_or_default().contains("instead of"),
+        "{e}: {:?}",
+        e.detail()
+    );
+    let replies = l.batch(&addr, numbered(3), 1).await;
+    assert!(replies.iter().all(Result::is_err), "{replies:?}");
+    assert_eq!(
+        l.transport().pooled(),
+        0,
+        "an out-of-step connection is never pooled"
+    );
+}
+
+#[tokio::test]
+async fn a_retired_transport_goes_on_without_pooling() {
+    let f = fake(None, false).await;
+    let l = link(2000);
+    l.request(&f.addr, GET_CONSUME_STATS, "stats").await.unwrap();
+    assert_eq!(l.transport().pooled(), 1);
+    l.transport().retire();
+    assert_eq!(l.transport().pooled(), 0);
+    // A job still holding the replaced client keeps working.
+    l.request(&f.addr, GET_CONSUME_STATS, "stats").await.unwrap();
+    l.invoke_body(&f.addr, SEND_MESSAGE, BTreeMap::new(), b"x")
+        .await
+        .unwrap();
+    assert_eq!(l.transport().pooled(), 0);
+}

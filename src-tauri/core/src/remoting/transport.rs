@@ -17,7 +17,7 @@
 //! the pull rate of scans.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -46,6 +46,8 @@ struct Inner {
     pool: Mutex<Pool>,
     opaque: AtomicI32,
     closed: CancellationToken,
+    /// Replaced (the connection was edited): exchanges go on, connections are no longer pooled.
+    retired: AtomicBool,
     /// Exchanges under way, and a wake-up for [`Transport::shutdown`] when the last one ends.
     busy: AtomicUsize,
     idle: tokio::sync::Notify,
@@ -104,6 +106,7 @@ impl Transport {
                 pool: Mutex::default(),
                 opaque: AtomicI32::new(1),
                 closed: CancellationToken::new(),
+                retired: AtomicBool::new(false),
                 busy: AtomicUsize::new(0),
                 idle: tokio::sync::Notify::new(),
             }),
@@ -127,6 +130,20 @@ impl Transport {
             .lock()
             .map(|p| p.values().map(Vec::len).sum())
             .unwrap_or(0)
+    }
+
+    /// Stops pooling: idle connections are closed now, the others when their exchange ends.
+    /// Exchanges under way and new ones go on (a job that started on a connection the user then
+    /// edited finishes with the settings it started with). Idempotent.
+    pub fn retire(&self) {
+        self.inner.retired.store(true, Ordering::Release);
+        let drained: Vec<_> = self
+            .inner
+            .pool
+            .lock()
+            .map(|mut p| p.drain().flat_map(|(_, v)| v).collect())
+            .unwrap_or_default();
+        drop(drained);
     }
 
     /// Closes every pooled connection, makes exchanges under way fail (a mutation among them as
@@ -185,7 +202,7 @@ impl Transport {
 
     /// Returns a connection whose last exchange completed to the pool (dropped once shut down).
     fn checkin(&self, addr: &str, stream: Conn) {
-        if self.inner.closed.is_cancelled() {
+        if self.inner.closed.is_cancelled() || self.inner.retired.load(Ordering::Acquire) {
             return;
         }
         if let Ok(mut pool) = self.inner.pool.lock() {
@@ -197,15 +214,22 @@ impl Transport {
         }
     }
 
-    /// One request (an encoded `frame` of `code`) to `addr` and its reply, within `timeout`.
-    pub async fn exchange(&self, addr: &str, code: i32, frame: &[u8], timeout: Duration) -> Result<Reply> {
+    /// One request (an encoded `frame` of `code` with `opaque`) to `addr` and its reply, within
+    /// `timeout`.
+    pub async fn exchange(
+        &self,
+        addr: &str,
+        (code, opaque): (i32, i32),
+        frame: &[u8],
+        timeout: Duration,
+    ) -> Result<Reply> {
         let _busy = self.enter()?;
         let deadline = Instant::now() + timeout;
         let operation = || format!("request {code} to {addr}");
         let work = async {
             if let Some(mut stream) = self.checkout(addr) {
                 // A pooled connection answered before: not a TLS-only server.
-                match round_trip(&mut stream, addr, frame, (deadline, timeout), false).await {
+                match round_trip(&mut stream, addr, (opaque, frame), (deadline, timeout), false).await {
                     Ok(r) => {
                         self.checkin(addr, stream);
                         return Ok(r);
@@ -217,7 +241,15 @@ impl Transport {
                 }
             }
             let mut stream = self.inner.dialer.connect(addr, deadline, timeout).await?;
-            match round_trip(&mut stream, addr, frame, (deadline, timeout), self.plain()).await {
+            match round_trip(
+                &mut stream,
+                addr,
+                (opaque, frame),
+                (deadline, timeout),
+                self.plain(),
+            )
+            .await
+            {
                 Ok(r) => {
                     self.checkin(addr, stream);
                     Ok(r)
@@ -257,7 +289,11 @@ impl Transport {
         let mutating = frames.iter().any(|(code, ..)| !code::is_idempotent(*code));
         let deadline = Instant::now() + timeout;
         let mut pooled = self.checkout(addr);
+        // How many frames were written (in order) on the connection that failed: those after
+        // them never left, whatever their code.
+        let mut sent;
         let failure = loop {
+            sent = 0;
             let fresh = pooled.is_none();
             let mut stream = match pooled.take() {
                 Some(s) => s,
@@ -267,7 +303,7 @@ impl Transport {
                 },
             };
             let failure = tokio::select! {
-                f = exchange_pipelined(&mut stream, addr, frames, &mut answered, timeout, fresh && self.plain()) => f,
+                f = exchange_pipelined(&mut stream, addr, frames, (&mut answered, &mut sent), timeout, fresh && self.plain()) => f,
                 () = self.inner.closed.cancelled() => Some(Failure::AfterWrite { error: Error::Cancelled, io: false }),
             };
             match failure {
@@ -282,10 +318,16 @@ impl Transport {
         };
         drop(busy);
         if let Some(f) = failure {
-            for (code, opaque, _) in frames {
+            for (i, (code, opaque, _)) in frames.iter().enumerate() {
                 if !answered.contains_key(opaque) {
                     let e = match &f {
                         Failure::NotSent(e) => clone_error(e),
+                        Failure::AfterWrite { error, .. } if i >= sent => Error::Unreachable {
+                            target: addr.to_owned(),
+                            detail: format!(
+                                "not sent: the connection failed before this request was written ({error})"
+                            ),
+                        },
                         Failure::AfterWrite { error, io } => settle(
                             Failure::AfterWrite {
                                 error: clone_error(error),
@@ -336,6 +378,9 @@ fn clone_error(e: &Error) -> Error {
             detail: detail.clone(),
         },
         Error::Cancelled => Error::Cancelled,
+        Error::Validation { message } => Error::Validation {
+            message: message.clone(),
+        },
         Error::BrokerRejected {
             target,
             operation,
@@ -362,13 +407,20 @@ fn alive(stream: &TcpStream) -> bool {
 }
 
 fn io_failure(addr: &str, e: &std::io::Error) -> Failure {
-    Failure::AfterWrite {
-        error: Error::Unreachable {
+    // A TLS alert after the handshake (TLS 1.3 reports a refused client certificate on the first
+    // read) is a TLS failure, not a network one.
+    let tls = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>());
+    let error = match tls {
+        Some(t) => Error::Tls {
+            target: addr.to_owned(),
+            detail: format!("the server ended the TLS session: {t}"),
+        },
+        None => Error::Unreachable {
             target: addr.to_owned(),
             detail: format!("i/o: {e}"),
         },
-        io: true,
-    }
+    };
+    Failure::AfterWrite { error, io: true }
 }
 
 /// A read that failed: a plain connection the server hung up on without a word is what a
@@ -420,11 +472,16 @@ async fn read_frame(reader: &mut (impl AsyncReadExt + Unpin)) -> std::io::Result
 async fn round_trip(
     stream: &mut Conn,
     addr: &str,
-    frame: &[u8],
+    (opaque, frame): (i32, &[u8]),
     (deadline, timeout): (Instant, Duration),
     plain: bool,
 ) -> std::result::Result<Reply, Failure> {
-    match tokio::time::timeout_at(deadline, stream.write_all(frame)).await {
+    // Flushed: over TLS, a written frame can wait inside the session's buffer until flushed.
+    let write = async {
+        stream.write_all(frame).await?;
+        stream.flush().await
+    };
+    match tokio::time::timeout_at(deadline, write).await {
         Err(_) => return Err(timed_out(addr, timeout)),
         Ok(Err(e)) => return Err(io_failure(addr, &e)),
         Ok(Ok(())) => {}
@@ -434,7 +491,18 @@ async fn round_trip(
         Ok(Err(e)) => return Err(read_failure(addr, &e, plain)),
         Ok(Ok(p)) => p,
     };
-    decode_reply(&payload).map_err(|error| Failure::AfterWrite { error, io: false })
+    let reply = decode_reply(&payload).map_err(|error| Failure::AfterWrite { error, io: false })?;
+    if reply.opaque != opaque {
+        // An answer to another request: the stream is out of step and cannot be trusted.
+        return Err(Failure::AfterWrite {
+            error: Error::Unreachable {
+                target: addr.to_owned(),
+                detail: format!("{addr} answered request {} instead of {opaque}", reply.opaque),
+            },
+            io: false,
+        });
+    }
+    Ok(reply)
 }
 
 /// Writes `frames` on `stream`, at most [`WINDOW`] unanswered at a time, and reads replies into
@@ -443,25 +511,29 @@ async fn exchange_pipelined(
     stream: &mut Conn,
     addr: &str,
     frames: &[(i32, i32, Vec<u8>)],
-    answered: &mut HashMap<i32, Result<Reply>>,
+    (answered, sent): (&mut HashMap<i32, Result<Reply>>, &mut usize),
     timeout: Duration,
     plain: bool,
 ) -> Option<Failure> {
-    let wanted: std::collections::HashSet<i32> = frames.iter().map(|f| f.1).collect();
+    let index: HashMap<i32, usize> = frames.iter().enumerate().map(|(i, f)| (f.1, i)).collect();
     // Writes and reads take turns, so one buffered reader serves both (writes go to its inner
     // stream; what it buffered of the replies stays).
     let mut reader = tokio::io::BufReader::with_capacity(64 * 1024, stream);
-    let mut sent = 0;
     let mut batch = Vec::new();
     while answered.len() < frames.len() {
         // Top the window up with one write.
         batch.clear();
-        while sent < frames.len() && sent - answered.len() < WINDOW {
-            batch.extend_from_slice(&frames[sent].2);
-            sent += 1;
+        while *sent < frames.len() && *sent - answered.len() < WINDOW {
+            batch.extend_from_slice(&frames[*sent].2);
+            *sent += 1;
         }
         if !batch.is_empty() {
-            match tokio::time::timeout(timeout, reader.get_mut().write_all(&batch)).await {
+            let conn = reader.get_mut();
+            let write = async {
+                conn.write_all(&batch).await?;
+                conn.flush().await
+            };
+            match tokio::time::timeout(timeout, write).await {
                 Err(_) => return Some(timed_out(addr, timeout)),
                 Ok(Err(e)) => return Some(io_failure(addr, &e)),
                 Ok(Ok(())) => {}
@@ -475,7 +547,10 @@ async fn exchange_pipelined(
             Ok(Ok(p)) => p,
         };
         match decode_reply(&payload) {
-            Ok(r) if wanted.contains(&r.opaque) => {
+            // Only answers to requests already written, once each.
+            Ok(r)
+                if index.get(&r.opaque).is_some_and(|i| *i < *sent) && !answered.contains_key(&r.opaque) =>
+            {
                 answered.insert(r.opaque, Ok(r));
             }
             // A reply to nothing we sent (or one that cannot be read): the stream cannot be trusted.

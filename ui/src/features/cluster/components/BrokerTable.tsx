@@ -1,5 +1,5 @@
 // One cluster's brokers: status first, so a broker that is down is the first thing seen.
-import { Badge, Group, Progress, Stack, Text, Tooltip } from '@mantine/core';
+import { Badge, Group, Progress, Text, Tooltip } from '@mantine/core';
 import type { BrokerRow, BrokerStatus } from '../../../bindings';
 import { VirtualTable, type Column } from '../../../components/VirtualTable';
 import {
@@ -79,14 +79,13 @@ const columns: Column<BrokerRow>[] = [
     render: (r) =>
       r.dialedAddr ? (
         <Tooltip label={`Advertised ${r.addr}; dialled ${r.dialedAddr} through the connection's address rewrite`}>
-          <Stack gap={0} data-testid="broker-dialed">
-            <Text size="xs" ff="monospace" span>
-              {r.addr}
+          <Text size="xs" ff="monospace" span data-testid="broker-dialed" style={{ whiteSpace: 'nowrap' }}>
+            {r.addr}
+            <Text span size="xs" ff="monospace" c="dimmed">
+              {' → '}
+              {r.dialedAddr}
             </Text>
-            <Text size="10px" ff="monospace" c="dimmed" span>
-              → {r.dialedAddr}
-            </Text>
-          </Stack>
+          </Text>
         </Tooltip>
       ) : (
         <Text size="xs" ff="monospace" span>
