@@ -137,6 +137,11 @@ impl Transport {
     /// edited finishes with the settings it started with). Idempotent.
     pub fn retire(&self) {
         self.inner.retired.store(true, Ordering::Release);
+        self.close_idle();
+    }
+
+    /// Closes every idle pooled connection (outside the pool's lock).
+    fn close_idle(&self) {
         let drained: Vec<_> = self
             .inner
             .pool
@@ -151,13 +156,7 @@ impl Transport {
     /// `grace`. Idempotent.
     pub async fn shutdown(&self, grace: Duration) {
         self.inner.closed.cancel();
-        let drained: Vec<_> = self
-            .inner
-            .pool
-            .lock()
-            .map(|mut p| p.drain().flat_map(|(_, v)| v).collect())
-            .unwrap_or_default();
-        drop(drained);
+        self.close_idle();
         let deadline = Instant::now() + grace;
         while self.inner.busy.load(Ordering::Acquire) > 0 {
             let notified = self.inner.idle.notified();
