@@ -109,8 +109,22 @@ async fn finished(events: &Arc<Mutex<Vec<JobEvent>>>) -> (JobOutcome, Vec<serde_
 
 /// Every screen's core calls through one connection of a variant.
 async fn tour(c: &Console, id: &ConnectionId, cluster_name: &str, messages: bool) {
-    // Overview: both brokers up.
-    let o = c.cluster_overview(id).await.unwrap();
+    // Overview: both brokers up (a broker that booted a moment ago may refuse its runtime stats
+    // for a second or two).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let o = loop {
+        let o = c.cluster_overview(id).await.unwrap();
+        let up = o
+            .clusters
+            .iter()
+            .flat_map(|cl| cl.brokers.iter())
+            .filter(|b| b.status == BrokerStatus::Up)
+            .count();
+        if up == 2 || Instant::now() > deadline {
+            break o;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
     let brokers: Vec<_> = o.clusters.iter().flat_map(|cl| cl.brokers.iter()).collect();
     assert_eq!(brokers.len(), 2, "{o:?}");
     assert!(

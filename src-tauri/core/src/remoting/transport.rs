@@ -425,10 +425,9 @@ fn io_failure(addr: &str, e: &std::io::Error) -> Failure {
 /// A read that failed: a plain connection the server hung up on without a word is what a
 /// TLS-only server (`tls.server.mode=enforcing`) does to a plain client, and is said so.
 fn read_failure(addr: &str, e: &std::io::Error, plain: bool) -> Failure {
-    let hung_up = matches!(
-        e.kind(),
-        std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset
-    );
+    // A clean hang-up (FIN) only: a reset is what a broker killed mid-request does, and stays a
+    // network failure.
+    let hung_up = e.kind() == std::io::ErrorKind::UnexpectedEof;
     if !(plain && hung_up) {
         return io_failure(addr, e);
     }
