@@ -44,8 +44,8 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "ui: typecheck, lint, unit tests"
 (cd ui && npm run --silent typecheck && npm run --silent lint && npm run --silent test)
 
-step "IPC bindings drift"
-cargo test -p rmq-console --test bindings
+step "IPC bindings drift, the shell's unit tests and its ACL check"
+cargo test -p rmq-console --lib --test bindings --test acl
 if ! git diff --exit-code -- ui/src/bindings.ts; then
   echo "ui/src/bindings.ts is out of date: commit the regenerated file" >&2
   exit 1

@@ -19,4 +19,6 @@ pub struct AppState {
     pub console: Console,
     pub data_dir: std::path::PathBuf,
     pub log_dir: std::path::PathBuf,
+    /// The jobs each window started (cancelled when it closes).
+    pub window_jobs: job::WindowJobs,
 }

@@ -1,16 +1,20 @@
 //! The IPC contract: every command and event, registered with tauri-specta. `bindings.ts` is
 //! generated from this (see `tests/bindings.rs`); errors are thrown as [`crate::error::IpcError`].
 
+pub mod acl;
+
 use tauri_specta::{Builder, ErrorHandlingMode, collect_commands, collect_events};
 
 use crate::commands::{app, audit, cluster, connection, group, job, message, producer, topic};
 use crate::events::{ConnectionsChanged, ResourceInvalidated};
 
-/// The builder holding every command and event.
+/// The builder holding every command and event. A command added here is also named in
+/// [`acl::COMMANDS`] and granted in `capabilities/main.json` (`tests/acl.rs` checks both).
 pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
         .commands(collect_commands![
             app::app_info,
+            app::window_open_connection,
             connection::connection_list,
             connection::connection_create,
             connection::connection_update,
@@ -68,15 +72,6 @@ pub fn builder() -> Builder<tauri::Wry> {
             job::job_cancel,
         ])
         .events(collect_events![ConnectionsChanged, ResourceInvalidated])
-        // The items a bulk reset's job streams (`JobEvent::Batch` carries them untyped).
-        .typ::<rmq_console_core::offset::BulkGroupResult>()
-        // A scan's batch items and its summary.
-        .typ::<rmq_console_core::message::scan::ScanItem>()
-        .typ::<rmq_console_core::message::scan::ScanSummary>()
-        .typ::<rmq_console_core::message::browse::TailBatch>()
-        .typ::<rmq_console_core::message::export::ExportSummary>()
-        .typ::<rmq_console_core::message::actions::RepublishItem>()
-        .typ::<rmq_console_core::message::actions::RepublishSummary>()
         .error_handling(ErrorHandlingMode::Throw)
         // Every IPC type serializes and deserializes alike: one TypeScript name per Rust type.
         .disable_serde_phases()

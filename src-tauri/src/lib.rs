@@ -6,6 +6,7 @@
 pub mod commands;
 pub mod error;
 pub mod events;
+pub mod instance;
 pub mod ipc;
 
 use std::path::PathBuf;
@@ -68,6 +69,11 @@ pub fn run() {
             if let Some(guard) = init_logging(&log_dir) {
                 app.manage(LogGuard(std::sync::Mutex::new(Some(guard))));
             }
+            // One console per data directory: a later launch raises the running one and leaves.
+            if !instance::claim(app.handle(), &data_dir) {
+                app.handle().exit(0);
+                return Ok(());
+            }
             let options = ConsoleOptions {
                 no_keychain: std::env::var_os("RMQ_CONSOLE_NO_KEYCHAIN").is_some(),
                 ..ConsoleOptions::default()
@@ -75,8 +81,21 @@ pub fn run() {
             let console = tauri::async_runtime::block_on(Console::open(&data_dir, options))?;
             tracing::info!(data_dir = %data_dir.display(), keychain = ?console.secrets().status(), "console started");
             events::bridge(app.handle().clone(), &console);
-            app.manage(AppState { console, data_dir, log_dir });
+            app.manage(AppState {
+                console,
+                data_dir,
+                log_dir,
+                window_jobs: commands::job::WindowJobs::default(),
+            });
+            instance::open_main_window(app.handle())?;
             Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::Destroyed = event
+                && let Some(state) = window.try_state::<AppState>()
+            {
+                state.window_jobs.cancel_window(window.label(), state.console.jobs());
+            }
         })
         .build(tauri::generate_context!())
         .expect("error while building the RocketMQ console");

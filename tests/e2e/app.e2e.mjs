@@ -1,6 +1,7 @@
 // End-to-end test of the real app: tauri-driver + WebKitWebDriver under Xvfb, against a running
 // java5 cluster. Saves a connection, opens the Overview and finds both brokers with their versions;
-// takes the light/dark screenshots of Overview and Connections.
+// takes the light/dark screenshots of Overview and Connections. On that read-only connection the
+// topic list's write controls are disabled with the reason.
 //
 // Then, on a second (writable) connection: creates a topic through the preview dialog, sends a
 // message to it and sees it counted, deletes it by typing its name, and finds the three changes in
@@ -242,6 +243,13 @@ try {
   );
   const hidden = await texts(browser, 'topic-name');
   check(!hidden.includes('TBW102'), `system topics are hidden by default (${hidden.length} shown)`);
+  // Read-only connection: the write controls are there, disabled, and say why (hover shows it).
+  const create = await browser.$(byTestId('topic-create'));
+  check(!(await create.isEnabled()), 'on the read-only connection, Create topic is disabled');
+  const why = String(await (await browser.$(byTestId('topic-create-reason'))).getProperty('textContent'));
+  check(/read-only/i.test(why), `and says why (${why})`);
+  await (await create.parentElement()).moveTo();
+  await shot(browser, 'readonly-topics-light');
   // The chip's input is visually hidden: click its label.
   const chipId = await (await browser.$(byTestId('type-system'))).getAttribute('id');
   await (await browser.$(`label[for="${chipId}"]`)).click();

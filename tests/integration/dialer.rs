@@ -16,25 +16,24 @@
 #[path = "support.rs"]
 mod support;
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rmq_console_core::cluster::BrokerStatus;
 use rmq_console_core::connection::ConnectionDraft;
 use rmq_console_core::group::GroupConfig;
 use rmq_console_core::group::admin::GroupSpec;
-use rmq_console_core::jobs::{JobEvent, JobOutcome, JobSink};
+use rmq_console_core::group::offset::{ResetMode, ResetRequest};
+use rmq_console_core::jobs::JobOutcome;
 use rmq_console_core::message::browse::TailRequest;
 use rmq_console_core::message::query::{IdKind, IdQuery, KeyQuery};
 use rmq_console_core::message::scan::{ScanFilter, ScanRequest};
 use rmq_console_core::message::{MessageBody, SendRequest};
 use rmq_console_core::model::{ConnectionId, Millis};
-use rmq_console_core::offset::{ResetMode, ResetRequest};
 use rmq_console_core::remoting::{Rewrite, TlsSpec, TlsVerify};
 use rmq_console_core::safety::Confirmation;
-use rmq_console_core::topic_admin::TopicSpec;
+use rmq_console_core::topic::admin::TopicSpec;
 use rmq_console_core::{Console, ErrorCode};
-use support::{console, uuid_like};
+use support::{batch_items, collecting, console, finished, uuid_like};
 
 fn acked() -> Confirmation {
     Confirmation {
@@ -77,34 +76,6 @@ async fn connect(c: &Console, namesrv: &str, tls: Option<TlsSpec>, rewrites: Vec
         ..Default::default()
     };
     c.connection_create(&draft).await.unwrap().id
-}
-
-fn collecting() -> (JobSink, Arc<Mutex<Vec<JobEvent>>>) {
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let e2 = Arc::clone(&events);
-    (Arc::new(move |e| e2.lock().unwrap().push(e)), events)
-}
-
-async fn finished(events: &Arc<Mutex<Vec<JobEvent>>>) -> (JobOutcome, Vec<serde_json::Value>) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let last = events.lock().unwrap().last().cloned();
-        if let Some(JobEvent::Finished { outcome }) = last {
-            let items = events
-                .lock()
-                .unwrap()
-                .iter()
-                .filter_map(|e| match e {
-                    JobEvent::Batch { items } => Some(items.clone()),
-                    _ => None,
-                })
-                .flatten()
-                .collect();
-            return (outcome, items);
-        }
-        assert!(Instant::now() < deadline, "the job did not finish");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// Every screen's core calls through one connection of a variant.
@@ -263,7 +234,7 @@ async fn messages_and_offsets(c: &Console, id: &ConnectionId, topic: &str, tag: 
         cursor: None,
     };
     c.message_scan(id, &scan, sink).await.unwrap();
-    let (outcome, items) = finished(&events).await;
+    let (outcome, items) = finished(&events, 60).await;
     assert!(matches!(outcome, JobOutcome::Completed { .. }), "{outcome:?}");
     let matched: Vec<&serde_json::Value> = items
         .iter()
@@ -303,10 +274,9 @@ async fn messages_and_offsets(c: &Console, id: &ConnectionId, topic: &str, tag: 
     c.message_send(id, &late, &acked()).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let seen = events.lock().unwrap().iter().any(|e| match e {
-            JobEvent::Batch { items } => items.iter().any(|i| i.to_string().contains("tailed")),
-            _ => false,
-        });
+        let seen = batch_items(&events)
+            .iter()
+            .any(|i| i.to_string().contains("tailed"));
         if seen {
             break;
         }

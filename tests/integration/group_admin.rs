@@ -19,12 +19,12 @@ use std::collections::BTreeMap;
 use rmq_console_core::audit::{AuditFilter, AuditOutcome};
 use rmq_console_core::connection::ConnectionDraft;
 use rmq_console_core::group::admin::{GroupDeleteSpec, GroupSpec};
+use rmq_console_core::group::offset::{ResetMode, ResetRequest};
 use rmq_console_core::group::{GroupConfig, GroupListOptions, StatsSource};
 use rmq_console_core::message::{MessageBody, SendRequest};
 use rmq_console_core::model::ConnectionId;
-use rmq_console_core::offset::{ResetMode, ResetRequest};
 use rmq_console_core::safety::Confirmation;
-use rmq_console_core::topic_admin::TopicSpec;
+use rmq_console_core::topic::admin::TopicSpec;
 use rmq_console_core::{Console, ErrorCode};
 use support::{cluster, connect, console, mqadmin, mqadmin_topics, uuid_like};
 

@@ -18,14 +18,13 @@ mod consumer;
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
 use consumer::{Consumer, Inbox, eventually};
 use rmq_console_core::audit::{AuditFilter, AuditOutcome};
 use rmq_console_core::connection::ConnectionDraft;
-use rmq_console_core::jobs::{JobEvent, JobId, JobOutcome, JobSink};
+use rmq_console_core::jobs::{JobEvent, JobId, JobOutcome};
 use rmq_console_core::message::actions::{RepublishRequest, RepublishSummary, ResendRequest, TrackStatus};
 use rmq_console_core::message::browse::{BrowseDirection, BrowseRequest, TailRequest};
 use rmq_console_core::message::export::{ExportFormat, ExportRequest, ExportSource, ExportSummary};
@@ -34,52 +33,16 @@ use rmq_console_core::message::scan::{ScanFilter, ScanRequest, ScanSummary};
 use rmq_console_core::message::{MessageBody, SendRequest, SendResult};
 use rmq_console_core::model::{ConnectionId, Millis};
 use rmq_console_core::safety::Confirmation;
-use rmq_console_core::topic_admin::TopicSpec;
+use rmq_console_core::topic::admin::TopicSpec;
 use rmq_console_core::{Console, ErrorCode};
-use support::{cluster, connect, console, mqadmin, on_big_stack, uuid_like};
+use support::{
+    batch_items, cluster, collecting, completed, connect, console, finished, mqadmin, on_big_stack, uuid_like,
+};
 
 fn acked() -> Confirmation {
     Confirmation {
         typed: None,
         acknowledged: true,
-    }
-}
-
-type Events = Arc<Mutex<Vec<JobEvent>>>;
-
-fn sink() -> (JobSink, Events) {
-    let events: Events = Arc::default();
-    let e2 = Arc::clone(&events);
-    (Arc::new(move |e| e2.lock().unwrap().push(e)), events)
-}
-
-/// Waits for the job's end; returns its outcome and every batch item.
-async fn finished(events: &Events, secs: u64) -> (JobOutcome, Vec<serde_json::Value>) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        let last = events.lock().unwrap().last().cloned();
-        if let Some(JobEvent::Finished { outcome }) = last {
-            let items = events
-                .lock()
-                .unwrap()
-                .iter()
-                .filter_map(|e| match e {
-                    JobEvent::Batch { items } => Some(items.clone()),
-                    _ => None,
-                })
-                .flatten()
-                .collect();
-            return (outcome, items);
-        }
-        assert!(std::time::Instant::now() < deadline, "the job did not finish");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-fn completed<T: serde::de::DeserializeOwned>(outcome: JobOutcome) -> T {
-    match outcome {
-        JobOutcome::Completed { summary } => serde_json::from_value(summary).unwrap(),
-        other => panic!("{other:?}"),
     }
 }
 
@@ -149,7 +112,7 @@ async fn scan_all(
     id: &ConnectionId,
     req: &ScanRequest,
 ) -> (ScanSummary, Vec<serde_json::Value>) {
-    let (s, events) = sink();
+    let (s, events) = collecting();
     c.message_scan(id, req, s).await.unwrap();
     let (outcome, items) = finished(&events, 120).await;
     let rows = items
@@ -167,11 +130,12 @@ async fn export(
     format: ExportFormat,
     path: &std::path::Path,
 ) -> ExportSummary {
-    let (s, events) = sink();
+    let (s, events) = collecting();
     let req = ExportRequest {
         source,
         format,
         path: path.display().to_string(),
+        overwrite: false,
     };
     c.message_export(id, &req, s).await.unwrap();
     completed(finished(&events, 120).await.0)
@@ -473,11 +437,11 @@ async fn actions(flavour: &str, cluster_name: &str) {
     assert_eq!(plan.changes.len(), 3);
     assert!(plan.acknowledge);
     let e = c
-        .message_republish(&id, &copies, &Confirmation::default(), sink().0)
+        .message_republish(&id, &copies, &Confirmation::default(), collecting().0)
         .await
         .unwrap_err();
     assert_eq!(e.code(), ErrorCode::Validation, "unacknowledged: {e}");
-    let (s, events) = sink();
+    let (s, events) = collecting();
     c.message_republish(&id, &copies, &acked(), s).await.unwrap();
     let (outcome, items) = finished(&events, 60).await;
     assert_eq!(items.len(), 3);
@@ -569,7 +533,7 @@ async fn actions(flavour: &str, cluster_name: &str) {
     consumer.stop().await;
 
     // Live tail with a tag filter: only the tagged arrivals, then stopped.
-    let (s, events) = sink();
+    let (s, events) = collecting();
     let job: JobId = c
         .message_tail(
             &id,
@@ -597,14 +561,8 @@ async fn actions(flavour: &str, cluster_name: &str) {
         .await;
     }
     let tailed = || -> Vec<serde_json::Value> {
-        let events = events.lock().unwrap().clone();
-        events
+        batch_items(&events)
             .into_iter()
-            .filter_map(|e| match e {
-                JobEvent::Batch { items } => Some(items),
-                _ => None,
-            })
-            .flatten()
             .flat_map(|b| b["rows"].as_array().cloned().unwrap_or_default())
             .collect()
     };
@@ -634,7 +592,7 @@ async fn actions(flavour: &str, cluster_name: &str) {
         .unwrap();
     let e1 = c.message_resend(&ro.id, &resend, &acked()).await.unwrap_err();
     let e2 = c
-        .message_republish(&ro.id, &copies, &acked(), sink().0)
+        .message_republish(&ro.id, &copies, &acked(), collecting().0)
         .await
         .unwrap_err();
     for e in [e1, e2] {
@@ -674,7 +632,7 @@ async fn cancel_large_scan(flavour: &str, cluster_name: &str) {
             ..Default::default()
         },
     );
-    let (s, events) = sink();
+    let (s, events) = collecting();
     let job = c.message_scan(&id, &req, s).await.unwrap();
     eventually("the first progress", 60, async || {
         events
@@ -758,7 +716,7 @@ fn a_broker_killed_mid_scan_fails_its_queues_only() {
                 ..Default::default()
             },
         );
-        let (s, events) = sink();
+        let (s, events) = collecting();
         c.message_scan(&id, &req, s).await.unwrap();
         eventually("the first progress", 60, async || {
             events

@@ -20,17 +20,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use base64::Engine as _;
-use std::sync::{Arc, Mutex};
 
-use rmq_console_core::jobs::{JobEvent, JobOutcome, JobSink};
-use rmq_console_core::message::query::{IdKind, IdQuery, KeyQuery, MessageRow};
-use rmq_console_core::message::scan::{PropertyMatch, QueueCursor, ScanFilter, ScanRequest, ScanSummary};
+use rmq_console_core::jobs::JobEvent;
+use rmq_console_core::message::MessageRow;
+use rmq_console_core::message::query::{IdKind, IdQuery, KeyQuery};
+use rmq_console_core::message::scan::{
+    PropertyMatch, QueueCursor, ScanFilter, ScanItem, ScanRequest, ScanSummary,
+};
 use rmq_console_core::message::{MessageBody, SendRequest, SendResult};
 use rmq_console_core::model::{ConnectionId, Millis};
 use rmq_console_core::safety::Confirmation;
-use rmq_console_core::topic_admin::TopicSpec;
+use rmq_console_core::topic::admin::TopicSpec;
 use rmq_console_core::{Console, ErrorCode};
-use support::{cluster, connect, console, mqadmin, on_big_stack, uuid_like};
+use support::{cluster, collecting, completed, connect, console, finished, mqadmin, on_big_stack, uuid_like};
 
 fn acked() -> Confirmation {
     Confirmation {
@@ -113,9 +115,7 @@ async fn scan(
     limit: Option<u32>,
     cursor: Option<Vec<QueueCursor>>,
 ) -> Scanned {
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let e2 = Arc::clone(&events);
-    let sink: JobSink = Arc::new(move |e| e2.lock().unwrap().push(e));
+    let (sink, events) = collecting();
     let req = ScanRequest {
         topic: topic.to_owned(),
         begin,
@@ -125,31 +125,24 @@ async fn scan(
         cursor,
     };
     c.message_scan(id, &req, sink).await.unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let last = events.lock().unwrap().last().cloned();
-        if let Some(JobEvent::Finished { outcome }) = last {
-            let JobOutcome::Completed { summary } = outcome else {
-                panic!("{outcome:?}")
-            };
-            let summary: ScanSummary = serde_json::from_value(summary).unwrap();
-            let mut rows = Vec::new();
-            for e in events.lock().unwrap().iter() {
-                if let JobEvent::Batch { items } = e {
-                    for item in items {
-                        if item["kind"] == "matches" {
-                            rows.extend(
-                                serde_json::from_value::<Vec<MessageRow>>(item["rows"].clone()).unwrap(),
-                            );
-                        }
-                    }
-                }
-            }
-            return Scanned { rows, summary };
-        }
-        assert!(std::time::Instant::now() < deadline, "the scan did not finish");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let (outcome, _) = finished(&events, 60).await;
+    let summary = completed(outcome);
+    let rows = events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|e| match e {
+            JobEvent::Batch { items } => Some(items.clone()),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|item| match item {
+            ScanItem::Matches { rows } => Some(rows),
+            ScanItem::Queue { .. } => None,
+        })
+        .flatten()
+        .collect();
+    Scanned { rows, summary }
 }
 
 async fn lookup(flavour: &str, cluster_name: &str) {

@@ -14,23 +14,23 @@ mod consumer;
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use consumer::{Consumer, Inbox, eventually};
 use rmq_console_core::audit::{AuditFilter, AuditOutcome};
 use rmq_console_core::connection::ConnectionDraft;
 use rmq_console_core::group::admin::GroupSpec;
+use rmq_console_core::group::offset::{BulkGroupResult, BulkResetRequest, BulkSummary};
+use rmq_console_core::group::offset::{QueueOffset, ResetMode, ResetPath, ResetRequest};
 use rmq_console_core::group::{GroupConfig, GroupListOptions, StatsSource};
 use rmq_console_core::jobs::{JobEvent, JobOutcome, JobSink};
 use rmq_console_core::message::{MessageBody, SendRequest};
 use rmq_console_core::model::{ConnectionId, Millis, Offset};
-use rmq_console_core::offset::BulkResetRequest;
-use rmq_console_core::offset::{QueueOffset, ResetMode, ResetPath, ResetRequest};
 use rmq_console_core::safety::Confirmation;
-use rmq_console_core::topic_admin::TopicSpec;
+use rmq_console_core::topic::admin::TopicSpec;
 use rmq_console_core::{Console, ErrorCode};
-use support::{cluster, connect, console, mqadmin, on_big_stack, uuid_like};
+use support::{cluster, collecting, completed, connect, console, finished, mqadmin, on_big_stack, uuid_like};
 
 fn ok() -> Confirmation {
     Confirmation {
@@ -663,35 +663,6 @@ async fn groups_at_latest(
     (topic, names)
 }
 
-/// A job sink that keeps the events, and a wait for the job's end.
-fn collecting() -> (JobSink, Arc<Mutex<Vec<JobEvent>>>) {
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let e2 = Arc::clone(&events);
-    (Arc::new(move |e| e2.lock().unwrap().push(e)), events)
-}
-
-async fn finished(events: &Arc<Mutex<Vec<JobEvent>>>) -> (JobOutcome, Vec<serde_json::Value>) {
-    let mut outcome = None;
-    eventually("the job to finish", 120, async || {
-        if let Some(JobEvent::Finished { outcome: o }) = events.lock().unwrap().last() {
-            outcome = Some(o.clone());
-        }
-        outcome.is_some()
-    })
-    .await;
-    let items = events
-        .lock()
-        .unwrap()
-        .iter()
-        .filter_map(|e| match e {
-            JobEvent::Batch { items } => Some(items.clone()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    (outcome.unwrap(), items)
-}
-
 /// Many groups reset as one job: the preview covers every group, the job resets each (its own
 /// snapshot and journal entry, tagged with the job), streams a result per group; Cancel stops it
 /// between groups — every group is either fully reset or untouched — and read-only refuses it up
@@ -721,11 +692,9 @@ fn bulk_reset_runs_as_a_job_with_progress_and_cancels_between_groups() {
         assert_eq!(plan.plan.mqadmin.len(), 6, "one mqadmin line per group");
         let (sink, events) = collecting();
         let job = c.offset_reset_bulk(&id, &req, &ok(), sink).await.unwrap();
-        let (outcome, items) = finished(&events).await;
-        let JobOutcome::Completed { summary } = outcome else {
-            panic!("{outcome:?}")
-        };
-        assert_eq!(summary["ok"], 6, "{summary}");
+        let (outcome, items) = finished(&events, 120).await;
+        let summary = completed(outcome);
+        assert_eq!(summary.ok.0, 6, "{summary:?}");
         assert_eq!(items.len(), 6);
         let progress: Vec<u64> = events
             .lock()
@@ -772,15 +741,16 @@ fn bulk_reset_runs_as_a_job_with_progress_and_cancels_between_groups() {
         // Cancelled from the sink the moment the first group's result arrives: polling for it
         // let a fast run finish all 40 groups before the cancel landed.
         let armed: Arc<std::sync::OnceLock<_>> = Arc::default();
-        let events = Arc::new(Mutex::new(Vec::new()));
-        let sink: JobSink = {
+        let events: support::Events<BulkGroupResult, BulkSummary> = Arc::default();
+        let sink: JobSink<BulkGroupResult, BulkSummary> = {
             let (events, armed, c) = (Arc::clone(&events), Arc::clone(&armed), c.clone());
-            Arc::new(move |e: JobEvent| {
+            Arc::new(move |e: JobEvent<_, _>| {
                 let first_result = matches!(e, JobEvent::Batch { .. });
                 events.lock().unwrap().push(e);
                 if first_result && let Some(job) = armed.get() {
                     c.jobs().cancel(job);
                 }
+                true
             })
         };
         let job = c.offset_reset_bulk(&id, &req, &ok(), sink).await.unwrap();
@@ -795,7 +765,7 @@ fn bulk_reset_runs_as_a_job_with_progress_and_cancels_between_groups() {
         .await;
         // A result that came before the job id was known: cancel now.
         c.jobs().cancel(&job);
-        let (outcome, items) = finished(&events).await;
+        let (outcome, items) = finished(&events, 120).await;
         assert!(matches!(outcome, JobOutcome::Cancelled { .. }), "{outcome:?}");
         assert_eq!(items.len(), 40, "every group is accounted for");
         let (mut run, mut not_run) = (0, 0);

@@ -9,6 +9,7 @@ use std::process::Command;
 
 use rmq_console_core::Console;
 use rmq_console_core::connection::ConnectionDraft;
+use rmq_console_core::jobs::{JobEvent, JobOutcome, JobSink};
 use rmq_console_core::secrets::Secrets;
 use rmq_console_core::store::Store;
 use rocketmq_client_rust::{ClientRuntime, ClientRuntimeConfig, TelemetryHandle};
@@ -211,4 +212,64 @@ pub fn client_runtime() -> std::sync::Arc<ClientRuntime> {
         std::mem::forget(owner);
         runtime
     }))
+}
+
+/// Every event a job sent, kept by [`collecting`].
+pub type Events<I, S> = std::sync::Arc<std::sync::Mutex<Vec<JobEvent<I, S>>>>;
+
+/// A job sink that keeps every event.
+pub fn collecting<I: Send + 'static, S: Send + 'static>() -> (JobSink<I, S>, Events<I, S>) {
+    let events: Events<I, S> = std::sync::Arc::default();
+    let kept = std::sync::Arc::clone(&events);
+    (
+        std::sync::Arc::new(move |e| {
+            kept.lock().unwrap().push(e);
+            true
+        }),
+        events,
+    )
+}
+
+/// Every batch item sent so far, as the UI receives it (JSON).
+pub fn batch_items<I: serde::Serialize, S>(events: &Events<I, S>) -> Vec<serde_json::Value> {
+    events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|e| match e {
+            JobEvent::Batch { items } => Some(items.iter().map(|i| serde_json::to_value(i).unwrap())),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+/// Waits up to `secs` for the job's end; returns its outcome and every batch item (as JSON).
+pub async fn finished<I: serde::Serialize, S: Clone>(
+    events: &Events<I, S>,
+    secs: u64,
+) -> (JobOutcome<S>, Vec<serde_json::Value>) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        let outcome = match events.lock().unwrap().last() {
+            Some(JobEvent::Finished { outcome }) => Some(outcome.clone()),
+            _ => None,
+        };
+        if let Some(outcome) = outcome {
+            return (outcome, batch_items(events));
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the job did not finish in {secs} s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// The summary of a job that completed (panics on any other end).
+pub fn completed<S: std::fmt::Debug>(outcome: JobOutcome<S>) -> S {
+    match outcome {
+        JobOutcome::Completed { summary } => summary,
+        other => panic!("the job did not complete: {other:?}"),
+    }
 }

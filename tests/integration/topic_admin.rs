@@ -23,7 +23,7 @@ use rmq_console_core::model::ConnectionId;
 use rmq_console_core::producer::ProducerQuery;
 use rmq_console_core::safety::Confirmation;
 use rmq_console_core::topic::TopicType;
-use rmq_console_core::topic_admin::{TopicMessageType, TopicSpec};
+use rmq_console_core::topic::admin::{TopicMessageType, TopicSpec};
 use rmq_console_core::{Console, ErrorCode};
 
 mod support;

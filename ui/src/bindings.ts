@@ -9,6 +9,11 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 export const commands = {
 	/**  Version, data and log directories, keychain availability. */
 	appInfo: () => __TAURI_INVOKE<AppInfo>("app_info"),
+	/**
+	 *  Opens a saved connection in a window of its own, or shows and focuses that window when it is
+	 *  already open. Only saved connections get a window, and only at the app's own page.
+	 */
+	windowOpenConnection: (connectionId: ConnectionId) => __TAURI_INVOKE<null>("window_open_connection", { connectionId }),
 	/**  Every saved connection. */
 	connectionList: () => __TAURI_INVOKE<ConnectionProfile[]>("connection_list"),
 	/**  Saves a new connection (the secret goes to the OS keychain). */
@@ -24,7 +29,7 @@ export const commands = {
 	/**  Tests a saved connection with its saved secret. */
 	connectionTestSaved: (id: ConnectionId) => __TAURI_INVOKE<ConnectionTestReport>("connection_test_saved", { id }),
 	/**  Tests every saved connection as a job: progress per connection, cancellable. */
-	connectionTestAll: (channel: Channel<JobEvent>) => __TAURI_INVOKE<JobId>("connection_test_all", { channel }),
+	connectionTestAll: (channel: Channel<JobEvent<ConnectionTestItem, ConnectionTestSummary>>) => __TAURI_INVOKE<JobId>("connection_test_all", { channel }),
 	/**  Keeps a secret typed by the user for this session (no keychain on this machine). */
 	connectionUnlock: (id: ConnectionId, secret: string) => __TAURI_INVOKE<ConnectionProfile>("connection_unlock", { id, secret }),
 	/**  Exports profiles as JSON, never with secrets (all when `ids` is empty). */
@@ -83,7 +88,7 @@ export const commands = {
 	/**  The preview of resetting many groups at once. */
 	offsetPlanBulk: (connectionId: ConnectionId, request: BulkResetRequest) => __TAURI_INVOKE<BulkResetPlan>("offset_plan_bulk", { connectionId, request }),
 	/**  Starts a bulk reset as a job streaming one result per group; returns the job's id at once. */
-	offsetResetBulk: (connectionId: ConnectionId, request: BulkResetRequest, confirmation: Confirmation, channel: Channel<JobEvent>) => __TAURI_INVOKE<JobId>("offset_reset_bulk", { connectionId, request, confirmation, channel }),
+	offsetResetBulk: (connectionId: ConnectionId, request: BulkResetRequest, confirmation: Confirmation, channel: Channel<JobEvent<BulkGroupResult, BulkSummary>>) => __TAURI_INVOKE<JobId>("offset_reset_bulk", { connectionId, request, confirmation, channel }),
 	/**  The preview of a send: target broker and queue, tag, keys, properties, body size. */
 	messagePlanSend: (connectionId: ConnectionId, request: SendRequest) => __TAURI_INVOKE<ChangePlan>("message_plan_send", { connectionId, request }),
 	/**  Sends one message; refused on read-only connections. */
@@ -98,15 +103,15 @@ export const commands = {
 	 *  Starts a scan of a topic over a store-time range as a job (matches and per-queue progress
 	 *  streamed, cancellable); returns the job's id at once.
 	 */
-	messageScan: (connectionId: ConnectionId, request: ScanRequest, channel: Channel<JobEvent>) => __TAURI_INVOKE<JobId>("message_scan", { connectionId, request, channel }),
+	messageScan: (connectionId: ConnectionId, request: ScanRequest, channel: Channel<JobEvent<ScanItem, ScanSummary>>) => __TAURI_INVOKE<JobId>("message_scan", { connectionId, request, channel }),
 	/**  One page of one queue, forwards or backwards from an offset. */
 	messageBrowse: (connectionId: ConnectionId, request: BrowseRequest) => __TAURI_INVOKE<BrowsePage>("message_browse", { connectionId, request }),
 	/**  Starts a live tail of a topic as a job (batches of new messages with the rate); Cancel stops it. */
-	messageTail: (connectionId: ConnectionId, request: TailRequest, channel: Channel<JobEvent>) => __TAURI_INVOKE<JobId>("message_tail", { connectionId, request, channel }),
+	messageTail: (connectionId: ConnectionId, request: TailRequest, channel: Channel<JobEvent<TailBatch, Nothing>>) => __TAURI_INVOKE<JobId>("message_tail", { connectionId, request, channel }),
 	/**  A file name for an export in the user's downloads folder (else the home folder). */
 	messageExportPath: (stem: string, format: ExportFormat) => __TAURI_INVOKE<string>("message_export_path", { stem, format }),
 	/**  Starts an export (a scan's matches or chosen messages) to a JSON or CSV file as a job. */
-	messageExport: (connectionId: ConnectionId, request: ExportRequest, channel: Channel<JobEvent>) => __TAURI_INVOKE<JobId>("message_export", { connectionId, request, channel }),
+	messageExport: (connectionId: ConnectionId, request: ExportRequest, channel: Channel<JobEvent<ScanItem, ExportSummary>>) => __TAURI_INVOKE<JobId>("message_export", { connectionId, request, channel }),
 	/**  The preview of resending a message to a consumer group's online client. */
 	messagePlanResend: (connectionId: ConnectionId, request: ResendRequest) => __TAURI_INVOKE<ResendPlan>("message_plan_resend", { connectionId, request }),
 	/**  Has a group's client consume a message now (consume-directly); returns the client's result. */
@@ -114,7 +119,7 @@ export const commands = {
 	/**  The preview of re-publishing copies of messages to a topic. */
 	messagePlanRepublish: (connectionId: ConnectionId, request: RepublishRequest) => __TAURI_INVOKE<ChangePlan>("message_plan_republish", { connectionId, request }),
 	/**  Starts re-publishing copies as a job (one outcome per message). */
-	messageRepublish: (connectionId: ConnectionId, request: RepublishRequest, confirmation: Confirmation, channel: Channel<JobEvent>) => __TAURI_INVOKE<JobId>("message_republish", { connectionId, request, confirmation, channel }),
+	messageRepublish: (connectionId: ConnectionId, request: RepublishRequest, confirmation: Confirmation, channel: Channel<JobEvent<RepublishItem, RepublishSummary>>) => __TAURI_INVOKE<JobId>("message_republish", { connectionId, request, confirmation, channel }),
 	/**  Which consumer groups of its topic have consumed a message. */
 	messageTrack: (connectionId: ConnectionId, offsetMsgId: string) => __TAURI_INVOKE<MessageTrack>("message_track", { connectionId, offsetMsgId }),
 	/**  Producer groups and their online clients, on the brokers of a topic or on every master. */
@@ -331,6 +336,15 @@ export type BulkResetRequest = {
 	mode: ResetMode,
 };
 
+/**  How a bulk reset went, group by group counted by outcome. */
+export type BulkSummary = {
+	groups: Count,
+	ok: Count,
+	partial: Count,
+	failed: Count,
+	notRun: Count,
+};
+
 /**  What the user is shown before a mutation, and what they must do to confirm it. */
 export type ChangePlan = {
 	/**  Stable action name, e.g. `topic.create`; the audit journal uses the same. */
@@ -436,6 +450,13 @@ export type ConnectionProfile = {
 	updatedAt: Millis,
 };
 
+/**  One connection's line in **Test all connections**. */
+export type ConnectionTestItem = {
+	connectionId: ConnectionId,
+	name: string,
+	result: ConnectionTestResult,
+};
+
 /**  What **Test connection** found. */
 export type ConnectionTestReport = {
 	/**  Round-trip time of the cluster-info request. */
@@ -451,6 +472,14 @@ export type ConnectionTestReport = {
 	tls: TlsSession[],
 	/**  Every address rewrite the test applied (advertised → dialled). */
 	rewrites: Rewrite[],
+};
+
+export type ConnectionTestResult = { status: "reachable"; rttMs: number | null; brokerCount: number; clusters: string[] } | { status: "unreachable"; code: ErrorCode; message: string };
+
+/**  How many saved connections **Test all connections** tried, and how many answered. */
+export type ConnectionTestSummary = {
+	tested: Count,
+	reachable: Count,
 };
 
 /**  The set of saved connections changed. */
@@ -504,8 +533,13 @@ export type ExportFormat = "json" | "csv";
 export type ExportRequest = {
 	source: ExportSource,
 	format: ExportFormat,
-	/**  The file to write (replaced when it exists). */
+	/**  The file to write. */
 	path: string,
+	/**
+	 *  Replace the file when it exists; otherwise an existing file is refused (`Conflict`), checked
+	 *  when the export starts and again when it is put in place.
+	 */
+	overwrite?: boolean,
 };
 
 /**  What to export. */
@@ -745,14 +779,14 @@ export type IpcError = {
 	retryable: boolean,
 };
 
-/**  One event of a job's stream. */
-export type JobEvent = { kind: "started"; jobId: JobId; title: string } | { kind: "progress"; done: Count; total: Count | null; note: string | null } | { kind: "batch"; items: unknown[] } | { kind: "finished"; outcome: JobOutcome };
+/**  One event of a job's stream; `I` is the kind of item its batches carry, `S` its summary. */
+export type JobEvent<I, S> = { kind: "started"; jobId: JobId; title: string } | { kind: "progress"; done: Count; total: Count | null; note: string | null } | { kind: "batch"; items: I[] } | { kind: "finished"; outcome: JobOutcome<S> };
 
 /**  Identifies a running job. */
 export type JobId = string;
 
-/**  How a job ended. */
-export type JobOutcome = { status: "completed"; summary: unknown } | { status: "cancelled"; done: Count } | { status: "failed"; code: ErrorCode; message: string };
+/**  How a job ended; `S` is the job's summary (one type per kind of job). */
+export type JobOutcome<S> = { status: "completed"; summary: S } | { status: "cancelled"; done: Count } | { status: "failed"; code: ErrorCode; message: string };
 
 /**
  *  A JSON document carried as (pretty-printed) text: serde_json's own value type cannot cross IPC
@@ -884,6 +918,9 @@ export type NameServerStatus = {
 	rttMs: number | null,
 	error: string | null,
 };
+
+/**  For jobs that stream no items, or never complete (the live tail only ends by being cancelled). */
+export type Nothing = never;
 
 /**  A 64-bit value that must not lose precision in JavaScript: serialized as a decimal string. */
 export type Offset = string;

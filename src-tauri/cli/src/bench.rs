@@ -25,8 +25,9 @@ use std::time::Instant;
 
 use clap::Parser;
 use rmq_console_core::connection::ConnectionDraft;
+use rmq_console_core::group::offset::{ResetMode, ResetRequest};
 use rmq_console_core::group::{GroupListOptions, StatsSource};
-use rmq_console_core::offset::{ResetMode, ResetRequest};
+use rmq_console_core::model::ConnectionId;
 use rmq_console_core::safety::Confirmation;
 use rmq_console_core::secrets::Secrets;
 use rmq_console_core::store::Store;
@@ -73,17 +74,20 @@ struct Args {
 }
 
 /// Runs a job to its end; returns its summary.
-async fn job_summary<F, Fut>(start: F) -> Result<serde_json::Value, Error>
+async fn job_summary<I, S, F, Fut>(start: F) -> Result<S, Error>
 where
-    F: FnOnce(rmq_console_core::jobs::JobSink) -> Fut,
+    I: Send + 'static,
+    S: Send + std::fmt::Debug + 'static,
+    F: FnOnce(rmq_console_core::jobs::JobSink<I, S>) -> Fut,
     Fut: std::future::Future<Output = Result<rmq_console_core::jobs::JobId, Error>>,
 {
     use rmq_console_core::jobs::{JobEvent, JobOutcome};
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let sink: rmq_console_core::jobs::JobSink = std::sync::Arc::new(move |e| {
+    let sink: rmq_console_core::jobs::JobSink<I, S> = std::sync::Arc::new(move |e| {
         if let JobEvent::Finished { outcome } = e {
             let _ = tx.send(outcome);
         }
+        true
     });
     start(sink).await?;
     match rx.recv().await {
@@ -128,161 +132,204 @@ async fn ours(args: &Args) -> Result<Vec<Run>, Error> {
     let mut out = Vec::new();
     let export_dir = tempfile::tempdir().map_err(|e| Error::internal(e.to_string()))?;
     for op in &args.ops {
-        let (warmup, iterations) = if heavy(op) {
-            (1, args.heavy_iterations)
-        } else {
-            ((args.iterations / 5).max(3), args.iterations)
-        };
-        let mut samples = Vec::with_capacity(iterations);
-        let mut note = String::new();
-        for i in 0..warmup + iterations {
-            let t = Instant::now();
-            match op.as_str() {
-                "cluster-overview" => {
-                    console.cluster_overview(&id).await?;
-                }
-                "topic-list" => {
-                    let l = console.topic_list(&id).await?;
-                    note = format!("{} topics", l.topics.len());
-                }
-                "topic-detail" => {
-                    let d = console.topic_detail(&id, &args.detail_topic).await?;
-                    note = format!("{} queues", d.queues.len());
-                }
-                "group-list" | "group-lag" | "group-lag-wide" | "group-activity" => {
-                    let options = GroupListOptions {
-                        clients: op == "group-list",
-                        stats: if op == "group-lag-wide" {
-                            StatsSource::BrokerWide
-                        } else {
-                            StatsSource::OffsetTable
-                        },
-                        activity: op == "group-activity",
-                    };
-                    let l = console.group_list(&id, options).await?;
-                    let known = l.groups.iter().filter(|g| g.lag.is_some()).count();
-                    note = format!("{} groups, {known} with lag", l.groups.len());
-                    if !l.per_group_fallback.is_empty() {
-                        note.push_str(&format!(", per group on {}", l.per_group_fallback.join(" ")));
-                    }
-                    if op != "group-lag-wide" && !l.broker_wide.is_empty() {
-                        note.push_str(&format!(", broker-wide on {}", l.broker_wide.join(" ")));
-                    }
-                }
-                "group-detail" => {
-                    let d = console.group_detail(&id, &args.detail_group).await?;
-                    note = format!("{} queues", d.queues.len());
-                }
-                "offset-reset" => {
-                    // Alternately to the earliest and the latest offset: every queue changes.
-                    let mode = if i % 2 == 0 {
-                        ResetMode::Earliest
-                    } else {
-                        ResetMode::Latest
-                    };
-                    let request = ResetRequest {
-                        group: args.detail_group.clone(),
-                        topic: Some(args.detail_topic.clone()),
-                        mode,
-                    };
-                    let confirmation = Confirmation {
-                        typed: None,
-                        acknowledged: true,
-                    };
-                    let r = console.offset_reset(&id, &request, &confirmation).await?;
-                    let took = r.queues.iter().filter(|q| q.took).count();
-                    note = format!(
-                        "{} queues, {took} took (preview, snapshot, read-back)",
-                        r.queues.len()
-                    );
-                }
-                "key-lookup" => {
-                    let q = rmq_console_core::message::query::KeyQuery {
-                        topic: args.msg_topic.clone(),
-                        key: args.msg_key.clone(),
-                        begin: Some(rmq_console_core::model::Millis(0)),
-                        end: None,
-                        limit: Some(1000),
-                    };
-                    let r = console.message_by_key(&id, &q).await?;
-                    note = format!(
-                        "{} hits, {} requests, {} pages continued",
-                        r.rows.len(),
-                        r.requests,
-                        r.splits
-                    );
-                }
-                "scan" => {
-                    let req = rmq_console_core::message::scan::ScanRequest {
-                        topic: args.scan_topic.clone(),
-                        begin: rmq_console_core::model::Millis(0),
-                        end: rmq_console_core::model::Millis::now(),
-                        filter: rmq_console_core::message::scan::ScanFilter {
-                            body_contains: Some(args.body_filter.clone()),
-                            ..Default::default()
-                        },
-                        limit: Some(1000),
-                        cursor: None,
-                    };
-                    let t = Instant::now();
-                    let v = job_summary(|sink| console.message_scan(&id, &req, sink)).await?;
-                    let secs = t.elapsed().as_secs_f64();
-                    let scanned = v["scanned"].as_u64().unwrap_or(0);
-                    note = format!(
-                        "{scanned} messages, {} matched, {:.0} messages/s",
-                        v["matched"].as_u64().unwrap_or(0),
-                        scanned as f64 / secs
-                    );
-                }
-                "raw-pull" => {
-                    let (_, client) = console.client(&id).await?;
-                    let t = Instant::now();
-                    let n = rmq_console_core::message::scan::pull_baseline(&client, &args.scan_topic).await?;
-                    note = format!(
-                        "{n} messages, {:.0} messages/s",
-                        n as f64 / t.elapsed().as_secs_f64()
-                    );
-                }
-                "export" => {
-                    let path = export_dir.path().join(format!("export-{i}.json"));
-                    let req = rmq_console_core::message::export::ExportRequest {
-                        source: rmq_console_core::message::export::ExportSource::Scan {
-                            request: Box::new(rmq_console_core::message::scan::ScanRequest {
-                                topic: args.scan_topic.clone(),
-                                begin: rmq_console_core::model::Millis(0),
-                                end: rmq_console_core::model::Millis::now(),
-                                filter: rmq_console_core::message::scan::ScanFilter::default(),
-                                limit: Some(args.export_count),
-                                cursor: None,
-                            }),
-                        },
-                        format: rmq_console_core::message::export::ExportFormat::Json,
-                        path: path.display().to_string(),
-                    };
-                    let t = Instant::now();
-                    let v = job_summary(|sink| console.message_export(&id, &req, sink)).await?;
-                    let written = v["written"].as_u64().unwrap_or(0);
-                    note = format!(
-                        "{written} messages, {:.1} MB JSON, {:.0} messages/s",
-                        v["bytes"].as_f64().unwrap_or(0.0) / 1e6,
-                        written as f64 / t.elapsed().as_secs_f64()
-                    );
-                    let _ = std::fs::remove_file(&path);
-                }
-                other => return Err(Error::validation(format!("unknown operation {other}"))),
-            }
-            if i >= warmup {
-                samples.push(t.elapsed().as_secs_f64() * 1000.0);
-            }
-        }
-        out.push(Run {
-            op: op.clone(),
-            samples,
-            note,
-        });
+        out.push(measure(&console, &id, args, op, export_dir.path()).await?);
     }
     console.shutdown().await;
     Ok(out)
+}
+
+/// Runs `op` through the console: warm-up runs, then the timed ones.
+async fn measure(
+    console: &Console,
+    id: &ConnectionId,
+    args: &Args,
+    op: &str,
+    export_dir: &Path,
+) -> Result<Run, Error> {
+    let (warmup, iterations) = if heavy(op) {
+        (1, args.heavy_iterations)
+    } else {
+        ((args.iterations / 5).max(3), args.iterations)
+    };
+    let mut samples = Vec::with_capacity(iterations);
+    let mut note = String::new();
+    for i in 0..warmup + iterations {
+        let t = Instant::now();
+        note = run_once(console, id, args, op, i, export_dir).await?;
+        if i >= warmup {
+            samples.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    Ok(Run {
+        op: op.to_owned(),
+        samples,
+        note,
+    })
+}
+
+/// Runs `op` once (`i`-th run); returns its note.
+async fn run_once(
+    console: &Console,
+    id: &ConnectionId,
+    args: &Args,
+    op: &str,
+    i: usize,
+    export_dir: &Path,
+) -> Result<String, Error> {
+    Ok(match op {
+        "cluster-overview" => {
+            console.cluster_overview(id).await?;
+            String::new()
+        }
+        "topic-list" => {
+            let l = console.topic_list(id).await?;
+            format!("{} topics", l.topics.len())
+        }
+        "topic-detail" => {
+            let d = console.topic_detail(id, &args.detail_topic).await?;
+            format!("{} queues", d.queues.len())
+        }
+        "group-list" | "group-lag" | "group-lag-wide" | "group-activity" => {
+            group_list(console, id, op).await?
+        }
+        "group-detail" => {
+            let d = console.group_detail(id, &args.detail_group).await?;
+            format!("{} queues", d.queues.len())
+        }
+        "offset-reset" => offset_reset(console, id, args, i).await?,
+        "key-lookup" => key_lookup(console, id, args).await?,
+        "scan" => scan(console, id, args).await?,
+        "raw-pull" => {
+            let (_, client) = console.client(id).await?;
+            let t = Instant::now();
+            let n = rmq_console_core::message::scan::pull_baseline(&client, &args.scan_topic).await?;
+            format!(
+                "{n} messages, {:.0} messages/s",
+                n as f64 / t.elapsed().as_secs_f64()
+            )
+        }
+        "export" => export(console, id, args, &export_dir.join(format!("export-{i}.json"))).await?,
+        other => return Err(Error::validation(format!("unknown operation {other}"))),
+    })
+}
+
+/// The group list the way `op` reads it.
+async fn group_list(console: &Console, id: &ConnectionId, op: &str) -> Result<String, Error> {
+    let options = GroupListOptions {
+        clients: op == "group-list",
+        stats: if op == "group-lag-wide" {
+            StatsSource::BrokerWide
+        } else {
+            StatsSource::OffsetTable
+        },
+        activity: op == "group-activity",
+    };
+    let l = console.group_list(id, options).await?;
+    let known = l.groups.iter().filter(|g| g.lag.is_some()).count();
+    let mut note = format!("{} groups, {known} with lag", l.groups.len());
+    if !l.per_group_fallback.is_empty() {
+        note.push_str(&format!(", per group on {}", l.per_group_fallback.join(" ")));
+    }
+    if op != "group-lag-wide" && !l.broker_wide.is_empty() {
+        note.push_str(&format!(", broker-wide on {}", l.broker_wide.join(" ")));
+    }
+    Ok(note)
+}
+
+/// Resets the detail group's offsets on the detail topic (the `i`-th time).
+async fn offset_reset(console: &Console, id: &ConnectionId, args: &Args, i: usize) -> Result<String, Error> {
+    // Alternately to the earliest and the latest offset: every queue changes.
+    let mode = if i.is_multiple_of(2) {
+        ResetMode::Earliest
+    } else {
+        ResetMode::Latest
+    };
+    let request = ResetRequest {
+        group: args.detail_group.clone(),
+        topic: Some(args.detail_topic.clone()),
+        mode,
+    };
+    let confirmation = Confirmation {
+        typed: None,
+        acknowledged: true,
+    };
+    let r = console.offset_reset(id, &request, &confirmation).await?;
+    let took = r.queues.iter().filter(|q| q.took).count();
+    Ok(format!(
+        "{} queues, {took} took (preview, snapshot, read-back)",
+        r.queues.len()
+    ))
+}
+
+/// Every message of the message topic with the message key.
+async fn key_lookup(console: &Console, id: &ConnectionId, args: &Args) -> Result<String, Error> {
+    let q = rmq_console_core::message::query::KeyQuery {
+        topic: args.msg_topic.clone(),
+        key: args.msg_key.clone(),
+        begin: Some(rmq_console_core::model::Millis(0)),
+        end: None,
+        limit: Some(1000),
+    };
+    let r = console.message_by_key(id, &q).await?;
+    Ok(format!(
+        "{} hits, {} requests, {} pages continued",
+        r.rows.len(),
+        r.requests,
+        r.splits
+    ))
+}
+
+/// Scans the whole scan topic with the body filter.
+async fn scan(console: &Console, id: &ConnectionId, args: &Args) -> Result<String, Error> {
+    let req = rmq_console_core::message::scan::ScanRequest {
+        topic: args.scan_topic.clone(),
+        begin: rmq_console_core::model::Millis(0),
+        end: rmq_console_core::model::Millis::now(),
+        filter: rmq_console_core::message::scan::ScanFilter {
+            body_contains: Some(args.body_filter.clone()),
+            ..Default::default()
+        },
+        limit: Some(1000),
+        cursor: None,
+    };
+    let t = Instant::now();
+    let v = job_summary(|sink| console.message_scan(id, &req, sink)).await?;
+    let secs = t.elapsed().as_secs_f64();
+    let scanned = v.scanned.0;
+    Ok(format!(
+        "{scanned} messages, {} matched, {:.0} messages/s",
+        v.matched.0,
+        scanned as f64 / secs
+    ))
+}
+
+/// Exports the first messages of the scan topic to `path` as JSON, then removes the file.
+async fn export(console: &Console, id: &ConnectionId, args: &Args, path: &Path) -> Result<String, Error> {
+    let req = rmq_console_core::message::export::ExportRequest {
+        source: rmq_console_core::message::export::ExportSource::Scan {
+            request: Box::new(rmq_console_core::message::scan::ScanRequest {
+                topic: args.scan_topic.clone(),
+                begin: rmq_console_core::model::Millis(0),
+                end: rmq_console_core::model::Millis::now(),
+                filter: rmq_console_core::message::scan::ScanFilter::default(),
+                limit: Some(args.export_count),
+                cursor: None,
+            }),
+        },
+        format: rmq_console_core::message::export::ExportFormat::Json,
+        path: path.display().to_string(),
+        overwrite: false,
+    };
+    let t = Instant::now();
+    let v = job_summary(|sink| console.message_export(id, &req, sink)).await?;
+    let written = v.written.0;
+    let note = format!(
+        "{written} messages, {:.1} MB JSON, {:.0} messages/s",
+        v.bytes.0 as f64 / 1e6,
+        written as f64 / t.elapsed().as_secs_f64()
+    );
+    let _ = std::fs::remove_file(path);
+    Ok(note)
 }
 
 /// Compiles and runs tests/bench/JavaAdminBench.java; returns samples per operation.

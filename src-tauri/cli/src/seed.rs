@@ -11,10 +11,11 @@ use rmq_console_core::connection::ConnectionDraft;
 use rmq_console_core::message::{MessageBody, SendRequest};
 use rmq_console_core::model::ConnectionId;
 use rmq_console_core::registry::LiveClient;
-use rmq_console_core::remoting::{Request, check, code};
+use rmq_console_core::remoting::{Link, Request, check, code};
 use rmq_console_core::safety::Confirmation;
 use rmq_console_core::secrets::Secrets;
 use rmq_console_core::store::Store;
+use rmq_console_core::topic::TopicDetail;
 use rmq_console_core::{Console, Error};
 
 /// (topic, queues per broker, messages to send)
@@ -214,111 +215,144 @@ pub const BENCH_GROUP_TOPIC: &str = "BenchGroupTopic8";
 /// test): each exists on every master and has a committed offset on every queue of
 /// [`BENCH_GROUP_TOPIC`], set so that lags differ from group to group. Idempotent.
 pub async fn seed_groups(namesrv: &str, count: usize, fill: &[String]) -> Result<serde_json::Value, Error> {
-    use rmq_console_core::remoting;
-
     let console = Console::with_parts(Store::in_memory().await?, Secrets::session_only("seed"))?;
-    let result = async {
-        let draft = ConnectionDraft {
-            name: "seed-groups".into(),
-            namesrv_addrs: namesrv.into(),
-            ..Default::default()
-        };
-        let id = console.connection_create(&draft).await?.id;
-        let (_, client) = console.client(&id).await?;
-        let masters = masters(&client).await?;
-        let link = &client.link;
-        // The bench topic, and the retry topic of the first group (the Java admin client looks a
-        // group's brokers up by its %RETRY% route).
-        for (addr, topic, queues) in masters.iter().flat_map(|(_, a)| {
-            [
-                (a, BENCH_GROUP_TOPIC.to_owned(), 4),
-                (a, "%RETRY%BenchG00000".to_owned(), 1),
-            ]
-        }) {
-            let ext = topic_fields(&topic, queues);
-            link.request_with(addr, code::UPDATE_AND_CREATE_TOPIC, ext, "create topic")
-                .await?;
-        }
-        // Three messages per queue, so offsets 0..=3 exist (also on `fill`, e.g. the reset bench topic).
-        let detail = console.topic_detail(&id, BENCH_GROUP_TOPIC).await?;
-        let mut fill_topics = vec![detail.clone()];
-        for t in fill {
-            fill_topics.push(console.topic_detail(&id, t).await?);
-        }
-        for d in &fill_topics {
-            for q in &d.queues {
-                for _ in q.max_offset.0..3 {
-                    let req = rmq_console_core::message::SendRequest {
-                        topic: d.name.clone(),
-                        tag: None,
-                        keys: vec![],
-                        properties: Default::default(),
-                        body: rmq_console_core::message::MessageBody::Text { text: "bench".into() },
-                        delay_level: None,
-                        deliver_at: None,
-                        broker_name: Some(q.broker_name.clone()),
-                        queue_id: Some(q.queue_id),
-                    };
-                    console
-                        .message_send(&id, &req, &rmq_console_core::safety::Confirmation::default())
-                        .await?;
-                }
-            }
-        }
-        let queues: Vec<(String, u32)> = detail
-            .queues
-            .iter()
-            .map(|q| (q.broker_name.clone(), q.queue_id))
-            .collect();
-        let addr_of: BTreeMap<String, String> = masters.iter().cloned().collect();
-        // Every group's config on every master (32 in flight), then its offsets: per master one
-        // batch over kept-open connections (the offsets need their group to exist).
-        let groups: Vec<String> = (0..count).map(|i| format!("BenchG{i:05}")).collect();
-        let creates: Vec<(String, String)> = groups
-            .iter()
-            .flat_map(|g| masters.iter().map(move |(_, addr)| (addr.clone(), g.clone())))
-            .collect();
-        let created: Vec<Result<(), Error>> = futures::stream::iter(creates)
-            .map(|(addr, g)| async move {
-                link.request_body(
-                    &addr,
-                    code::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP,
-                    BTreeMap::new(),
-                    &group_body(&g),
-                    "create group",
-                )
-                .await
-                .map(drop)
-            })
-            .buffer_unordered(32)
-            .collect()
-            .await;
-        created.into_iter().collect::<Result<Vec<()>, Error>>()?;
-        let mut commits: BTreeMap<String, Vec<remoting::Request>> = BTreeMap::new();
-        for (i, g) in groups.iter().enumerate() {
-            for (j, (broker, queue)) in queues.iter().enumerate() {
-                // Lag 20, 12, 4 or 0 by group (offsets 0..=3, three messages per queue).
-                let offset = (i % 4 + j % 2).min(3);
-                let ext = BTreeMap::from([
-                    ("consumerGroup".to_owned(), g.clone()),
-                    ("topic".to_owned(), BENCH_GROUP_TOPIC.to_owned()),
-                    ("queueId".to_owned(), queue.to_string()),
-                    ("commitOffset".to_owned(), offset.to_string()),
-                ]);
-                commits
-                    .entry(addr_of.get(broker).cloned().unwrap_or_default())
-                    .or_default()
-                    .push((code::UPDATE_CONSUMER_OFFSET, ext));
-            }
-        }
-        for (addr, requests) in commits {
-            for r in link.batch(&addr, requests, 16).await {
-                remoting::check(&addr, "commit offset", r?)?;
-            }
-        }
-        Ok(serde_json::json!({ "groups": count, "topic": BENCH_GROUP_TOPIC, "queuesPerGroup": queues.len() }))
-    }
-    .await;
+    let result = run_groups(&console, namesrv, count, fill).await;
     console.shutdown().await;
     result
+}
+
+/// The body of [`seed_groups`], on its own console.
+async fn run_groups(
+    console: &Console,
+    namesrv: &str,
+    count: usize,
+    fill: &[String],
+) -> Result<serde_json::Value, Error> {
+    let draft = ConnectionDraft {
+        name: "seed-groups".into(),
+        namesrv_addrs: namesrv.into(),
+        ..Default::default()
+    };
+    let id = console.connection_create(&draft).await?.id;
+    let (_, client) = console.client(&id).await?;
+    let masters = masters(&client).await?;
+    let link = &client.link;
+    create_bench_topics(link, &masters).await?;
+    let detail = fill_queues(console, &id, fill).await?;
+    let queues: Vec<(String, u32)> = detail
+        .queues
+        .iter()
+        .map(|q| (q.broker_name.clone(), q.queue_id))
+        .collect();
+    // Every group's config on every master (32 in flight), then its offsets: per master one
+    // batch over kept-open connections (the offsets need their group to exist).
+    let groups: Vec<String> = (0..count).map(|i| format!("BenchG{i:05}")).collect();
+    create_groups(link, &masters, &groups).await?;
+    commit_bench_offsets(link, &masters, &groups, &queues).await?;
+    Ok(serde_json::json!({ "groups": count, "topic": BENCH_GROUP_TOPIC, "queuesPerGroup": queues.len() }))
+}
+
+/// Creates the bench topic and the first bench group's retry topic on every master.
+async fn create_bench_topics(link: &Link, masters: &[(String, String)]) -> Result<(), Error> {
+    // The bench topic, and the retry topic of the first group (the Java admin client looks a
+    // group's brokers up by its %RETRY% route).
+    for (addr, topic, queues) in masters.iter().flat_map(|(_, a)| {
+        [
+            (a, BENCH_GROUP_TOPIC.to_owned(), 4),
+            (a, "%RETRY%BenchG00000".to_owned(), 1),
+        ]
+    }) {
+        let ext = topic_fields(&topic, queues);
+        link.request_with(addr, code::UPDATE_AND_CREATE_TOPIC, ext, "create topic")
+            .await?;
+    }
+    Ok(())
+}
+
+/// Fills every queue of the bench topic and of `fill` up to three messages; returns the bench
+/// topic's detail as it was before.
+async fn fill_queues(console: &Console, id: &ConnectionId, fill: &[String]) -> Result<TopicDetail, Error> {
+    // Three messages per queue, so offsets 0..=3 exist (also on `fill`, e.g. the reset bench topic).
+    let detail = console.topic_detail(id, BENCH_GROUP_TOPIC).await?;
+    let mut fill_topics = vec![detail.clone()];
+    for t in fill {
+        fill_topics.push(console.topic_detail(id, t).await?);
+    }
+    for d in &fill_topics {
+        for q in &d.queues {
+            for _ in q.max_offset.0..3 {
+                let req = SendRequest {
+                    topic: d.name.clone(),
+                    tag: None,
+                    keys: vec![],
+                    properties: Default::default(),
+                    body: MessageBody::Text { text: "bench".into() },
+                    delay_level: None,
+                    deliver_at: None,
+                    broker_name: Some(q.broker_name.clone()),
+                    queue_id: Some(q.queue_id),
+                };
+                console.message_send(id, &req, &Confirmation::default()).await?;
+            }
+        }
+    }
+    Ok(detail)
+}
+
+/// Creates (or updates) every group on every master, 32 requests in flight.
+async fn create_groups(link: &Link, masters: &[(String, String)], groups: &[String]) -> Result<(), Error> {
+    let creates: Vec<(String, String)> = groups
+        .iter()
+        .flat_map(|g| masters.iter().map(move |(_, addr)| (addr.clone(), g.clone())))
+        .collect();
+    let created: Vec<Result<(), Error>> = futures::stream::iter(creates)
+        .map(|(addr, g)| async move {
+            link.request_body(
+                &addr,
+                code::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP,
+                BTreeMap::new(),
+                &group_body(&g),
+                "create group",
+            )
+            .await
+            .map(drop)
+        })
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    created.into_iter().collect::<Result<Vec<()>, Error>>()?;
+    Ok(())
+}
+
+/// Commits every group's offset on every queue of the bench topic, one batch per master.
+async fn commit_bench_offsets(
+    link: &Link,
+    masters: &[(String, String)],
+    groups: &[String],
+    queues: &[(String, u32)],
+) -> Result<(), Error> {
+    let addr_of: BTreeMap<String, String> = masters.iter().cloned().collect();
+    let mut commits: BTreeMap<String, Vec<Request>> = BTreeMap::new();
+    for (i, g) in groups.iter().enumerate() {
+        for (j, (broker, queue)) in queues.iter().enumerate() {
+            // Lag 20, 12, 4 or 0 by group (offsets 0..=3, three messages per queue).
+            let offset = (i % 4 + j % 2).min(3);
+            let ext = BTreeMap::from([
+                ("consumerGroup".to_owned(), g.clone()),
+                ("topic".to_owned(), BENCH_GROUP_TOPIC.to_owned()),
+                ("queueId".to_owned(), queue.to_string()),
+                ("commitOffset".to_owned(), offset.to_string()),
+            ]);
+            commits
+                .entry(addr_of.get(broker).cloned().unwrap_or_default())
+                .or_default()
+                .push((code::UPDATE_CONSUMER_OFFSET, ext));
+        }
+    }
+    for (addr, requests) in commits {
+        for r in link.batch(&addr, requests, 16).await {
+            check(&addr, "commit offset", r?)?;
+        }
+    }
+    Ok(())
 }

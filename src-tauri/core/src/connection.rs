@@ -1,6 +1,12 @@
 //! Saved connections: validation, CRUD, duplicate, import/export (never with secrets), and the
 //! live admin client behind each one.
 
+mod transfer;
+pub(crate) mod validate;
+pub(crate) use validate::clean_rewrites;
+pub use validate::parse_namesrv_addrs;
+use validate::{Files, validate, validate_with};
+
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -10,7 +16,7 @@ use crate::console::{Console, CoreEvent};
 use crate::error::{Error, Result};
 use crate::model::{ConnectionId, Millis};
 use crate::registry::{ClientSpec, LiveClient};
-use crate::remoting::{DialSpec, Dialer, Rewrite, TlsSpec};
+use crate::remoting::{DialSpec, Rewrite, TlsSpec};
 
 /// Where the ACL secret of a connection is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -113,145 +119,6 @@ pub struct ImportReport {
 
 fn default_color() -> String {
     "#64748b".to_owned()
-}
-
-const MAX_NAME_LEN: usize = 64;
-
-/// Parses a name-server list: `host:port` items separated by `;`, `,` or whitespace.
-pub fn parse_namesrv_addrs(raw: &str) -> Result<Vec<String>> {
-    let items: Vec<&str> = raw
-        .split(|c: char| c == ';' || c == ',' || c.is_whitespace())
-        .filter(|s| !s.is_empty())
-        .collect();
-    if items.is_empty() {
-        return Err(Error::validation(
-            "The name-server address list is empty: enter at least one host:port.",
-        ));
-    }
-    let mut out: Vec<String> = Vec::with_capacity(items.len());
-    for item in items {
-        let Some((host, port)) = item.rsplit_once(':') else {
-            return Err(Error::validation(format!(
-                "'{item}' is not a name-server address: expected host:port, e.g. 127.0.0.1:9876."
-            )));
-        };
-        let host = host.trim_start_matches('[').trim_end_matches(']');
-        let host_ok = !host.is_empty()
-            && host.len() <= 253
-            && host
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'));
-        if !host_ok {
-            return Err(Error::validation(format!(
-                "'{item}' has an invalid host name '{host}'."
-            )));
-        }
-        match port.parse::<u16>() {
-            Ok(p) if p > 0 => {}
-            _ => {
-                return Err(Error::validation(format!(
-                    "'{item}' has an invalid port '{port}': expected a number from 1 to 65535."
-                )));
-            }
-        }
-        if !out.iter().any(|o| o == item) {
-            out.push(item.to_owned());
-        }
-    }
-    Ok(out)
-}
-
-fn validate_color(color: &str) -> Result<()> {
-    let hex = color.strip_prefix('#').unwrap_or("");
-    if hex.len() == 6 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        Ok(())
-    } else {
-        Err(Error::validation(format!(
-            "'{color}' is not a colour: expected #rrggbb."
-        )))
-    }
-}
-
-/// A draft checked and normalised.
-struct Valid {
-    name: String,
-    addrs: Vec<String>,
-    access_key: Option<String>,
-    secret: Option<String>,
-    env_label: String,
-    env_color: String,
-    tls: Option<String>,
-    rewrites: String,
-}
-
-/// The rewrite rows of a draft, trimmed, blank rows dropped.
-pub(crate) fn clean_rewrites(rows: &[Rewrite]) -> Vec<Rewrite> {
-    rows.iter()
-        .filter(|r| !(r.from.trim().is_empty() && r.to.trim().is_empty()))
-        .map(|r| Rewrite {
-            from: r.from.trim().to_owned(),
-            to: r.to.trim().to_owned(),
-        })
-        .collect()
-}
-
-/// Whether [`validate`] reads the TLS files named in a draft (not for an import: the files of
-/// another machine are checked when the connection is tested or first used).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Files {
-    Check,
-    Skip,
-}
-
-fn validate(draft: &ConnectionDraft) -> Result<Valid> {
-    validate_with(draft, Files::Check)
-}
-
-fn validate_with(draft: &ConnectionDraft, files: Files) -> Result<Valid> {
-    let name = draft.name.trim().to_owned();
-    if name.is_empty() {
-        return Err(Error::validation("The connection name is empty."));
-    }
-    if name.chars().count() > MAX_NAME_LEN {
-        return Err(Error::validation(format!(
-            "The connection name is longer than {MAX_NAME_LEN} characters."
-        )));
-    }
-    let addrs = parse_namesrv_addrs(&draft.namesrv_addrs)?;
-    let access_key = draft
-        .access_key
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned);
-    let env_color = if draft.env_color.trim().is_empty() {
-        default_color()
-    } else {
-        draft.env_color.trim().into()
-    };
-    validate_color(&env_color)?;
-    let rewrites = clean_rewrites(&draft.rewrites);
-    // Builds the dialer once: a wrong rewrite row or an unreadable CA / certificate file is a
-    // clear message now, not a failure at the first request.
-    for r in &rewrites {
-        crate::remoting::dial::validate_rewrite(r)?;
-    }
-    if files == Files::Check {
-        Dialer::new(&DialSpec {
-            tls: draft.tls.clone(),
-            rewrites: rewrites.clone(),
-        })?;
-    }
-    Ok(Valid {
-        name,
-        addrs,
-        access_key,
-        secret: draft.secret_key.clone(),
-        env_label: draft.env_label.trim().to_owned(),
-        env_color,
-        tls: draft.tls.as_ref().map(to_json).transpose()?,
-        rewrites: to_json(&rewrites)?,
-    })
 }
 
 /// JSON text of a settings value, for its SQLite column.
@@ -512,98 +379,9 @@ impl Console {
         self.registry().close(id).await;
         self.connection_get(id).await
     }
+}
 
-    /// Exports profiles (all when `ids` is empty) as JSON. Secrets are never exported.
-    pub async fn connection_export(&self, ids: &[ConnectionId]) -> Result<String> {
-        let all = self.connection_list().await?;
-        let connections = all
-            .into_iter()
-            .filter(|p| ids.is_empty() || ids.contains(&p.id))
-            .map(|p| PortableProfile {
-                name: p.name,
-                namesrv_addrs: p.namesrv_addrs,
-                vip_channel: p.vip_channel,
-                access_key: p.access_key,
-                env_label: p.env_label,
-                env_color: p.env_color,
-                read_only: p.read_only,
-                tls: p.tls,
-                rewrites: p.rewrites,
-            })
-            .collect();
-        let file = ExportFile {
-            format: EXPORT_FORMAT.to_owned(),
-            version: 1,
-            connections,
-        };
-        serde_json::to_string_pretty(&file).map_err(|e| Error::internal(format!("export: {e}")))
-    }
-
-    /// Imports profiles exported by [`Console::connection_export`]. Identical profiles are skipped;
-    /// a taken name gets a suffix. Imported ACL connections need their secret typed afterwards.
-    #[tracing::instrument(skip(self, json), err(Debug))]
-    pub async fn connection_import(&self, json: &str) -> Result<ImportReport> {
-        let file: ExportFile = serde_json::from_str(json)
-            .map_err(|e| Error::validation(format!("This is not a connection export file: {e}")))?;
-        if file.format != EXPORT_FORMAT {
-            return Err(Error::validation(format!(
-                "This file has format '{}', expected '{EXPORT_FORMAT}'.",
-                file.format
-            )));
-        }
-        if file.version != 1 {
-            return Err(Error::validation(format!(
-                "Export version {} is not supported.",
-                file.version
-            )));
-        }
-        // Validate everything first: an import is all or nothing.
-        let drafts: Vec<ConnectionDraft> = file
-            .connections
-            .iter()
-            .map(|p| ConnectionDraft {
-                name: p.name.clone(),
-                namesrv_addrs: p.namesrv_addrs.join(";"),
-                vip_channel: p.vip_channel,
-                access_key: p.access_key.clone(),
-                secret_key: None,
-                env_label: p.env_label.clone(),
-                env_color: p.env_color.clone(),
-                read_only: p.read_only,
-                tls: p.tls.clone(),
-                rewrites: p.rewrites.clone(),
-            })
-            .collect();
-        for d in &drafts {
-            validate_with(d, Files::Skip)
-                .map_err(|e| Error::validation(format!("Profile '{}': {e}", d.name)))?;
-        }
-        let existing = self.connection_list().await?;
-        let mut report = ImportReport {
-            imported: vec![],
-            skipped: vec![],
-        };
-        for mut d in drafts {
-            let addrs = parse_namesrv_addrs(&d.namesrv_addrs)?;
-            let same = existing.iter().any(|e| {
-                e.name == d.name.trim()
-                    && e.namesrv_addrs == addrs
-                    && e.access_key == d.access_key
-                    && e.read_only == d.read_only
-                    && e.tls == d.tls
-                    && e.rewrites == clean_rewrites(&d.rewrites)
-            });
-            if same {
-                report.skipped.push(d.name);
-                continue;
-            }
-            d.name = self.free_name(d.name.trim()).await?;
-            let saved = self.create(&d, Files::Skip).await?;
-            report.imported.push(saved.name);
-        }
-        Ok(report)
-    }
-
+impl Console {
     /// The client spec of a saved connection, with its secret.
     pub async fn client_spec(&self, id: &ConnectionId) -> Result<(ConnectionProfile, ClientSpec)> {
         let p = self.connection_get(id).await?;
@@ -651,6 +429,7 @@ impl Console {
 
 #[cfg(test)]
 mod tests {
+    use super::validate::parse_namesrv_addrs;
     use super::*;
     use crate::error::ErrorCode;
     use crate::secrets::Secrets;

@@ -2,8 +2,8 @@
 //!
 //! Every failure inside the core becomes one [`Error`] variant; [`Error::code`] maps it onto the
 //! closed [`ErrorCode`] set that the UI branches on (and the CLI prints). A broker's refusal is
-//! classified once, here ([`Error::refused`]), so that "wrong address", "dead broker", "bad
-//! credentials" and "broker said no" read the same on every path.
+//! classified once, in the protocol layer (`remoting::refusal`), so that "wrong address", "dead
+//! broker", "bad credentials", "broker busy" and "broker said no" read the same on every path.
 
 use std::time::Duration;
 
@@ -91,6 +91,14 @@ pub enum Error {
         code: i32,
         detail: String,
     },
+    /// The broker's flow control refused the request unprocessed: sending it again later is safe.
+    #[error("{target} is busy and refused {operation} (code {code})")]
+    Busy {
+        target: String,
+        operation: String,
+        code: i32,
+        detail: String,
+    },
     #[error("the secret key of connection '{connection}' is needed for this session")]
     SecretRequired { connection: String },
     #[error("connection '{connection}' is read-only")]
@@ -114,10 +122,6 @@ pub enum Error {
     #[error("internal error: {message}")]
     Internal { message: String },
 }
-
-/// ACL failures answered with a response code: NO_PERMISSION (16). (17 is TOPIC_NOT_EXIST and 18
-/// TOPIC_EXIST_ALREADY; ACL signature failures come back as SYSTEM_ERROR with an AclException remark.)
-const ACL_RESPONSE_CODES: [i32; 1] = [crate::remoting::code::NO_PERMISSION];
 
 impl Error {
     pub fn validation(message: impl Into<String>) -> Self {
@@ -145,7 +149,7 @@ impl Error {
             Self::Tls { .. } => ErrorCode::Tls,
             Self::Timeout { .. } => ErrorCode::Timeout,
             Self::Unauthorized { .. } => ErrorCode::Unauthorized,
-            Self::BrokerRejected { .. } => ErrorCode::BrokerRejected,
+            Self::BrokerRejected { .. } | Self::Busy { .. } => ErrorCode::BrokerRejected,
             Self::SecretRequired { .. } => ErrorCode::SecretRequired,
             Self::ReadOnly { .. } => ErrorCode::ReadOnly,
             Self::Conflict { .. } => ErrorCode::Conflict,
@@ -165,15 +169,10 @@ impl Error {
             )
     }
 
-    /// A broker's flow control: it refused the request unprocessed (`SYSTEM_BUSY`, 2, or a
-    /// `SYSTEM_ERROR` carrying one of its busy markers), so sending it again later is safe.
+    /// A broker's flow control: it refused the request unprocessed, so sending it again later is
+    /// safe.
     pub fn is_broker_busy(&self) -> bool {
-        match self {
-            Self::BrokerRejected { code, detail, .. } => {
-                *code == SYSTEM_BUSY || BUSY_MARKERS.iter().any(|m| detail.contains(m))
-            }
-            _ => false,
-        }
+        matches!(self, Self::Busy { .. })
     }
 
     /// One line for a row's failure note: the code, the message and the detail when there is one
@@ -192,6 +191,7 @@ impl Error {
             | Self::Tls { detail, .. }
             | Self::Unauthorized { detail, .. }
             | Self::BrokerRejected { detail, .. }
+            | Self::Busy { detail, .. }
             | Self::OutcomeUnknown { detail, .. }
             | Self::Keychain { detail } => Some(detail.clone()),
             Self::Storage(e) => Some(e.to_string()),
@@ -206,47 +206,7 @@ impl Error {
             | Self::Internal { .. } => None,
         }
     }
-
-    /// The one classifier of a broker's refusal (a reply with a non-zero `code` and its remark):
-    /// ACL refusals — `NO_PERMISSION`, or a 4.x/5.x ACL exception in the remark — are
-    /// `Unauthorized`, everything else `BrokerRejected`. Raw replies and client errors both come
-    /// here, so an authentication failure reads the same on every path.
-    pub fn refused(target: &str, operation: &str, code: i32, detail: String) -> Self {
-        if ACL_RESPONSE_CODES.contains(&code) || ACL_MARKERS.iter().any(|m| detail.contains(m)) {
-            Self::Unauthorized {
-                target: target.to_owned(),
-                detail,
-            }
-        } else {
-            Self::BrokerRejected {
-                target: target.to_owned(),
-                operation: operation.to_owned(),
-                code,
-                detail,
-            }
-        }
-    }
 }
-
-use crate::remoting::code::SYSTEM_BUSY;
-
-/// The remarks of a broker's flow control (`BrokerFastFailure`, the commit log lock, a full
-/// request queue).
-const BUSY_MARKERS: [&str; 5] = [
-    "[TIMEOUT_CLEAN_QUEUE]",
-    "[PCBUSY_CLEAN_QUEUE]",
-    "[PC_SYNCHRONIZED]",
-    "[REJECTREQUEST]",
-    "broker busy",
-];
-
-/// Words of a broker's ACL rejection (4.x plain ACL, 5.x authentication) in its error remark.
-const ACL_MARKERS: [&str; 4] = [
-    "AclException",
-    "AuthenticationException",
-    "AuthorizationException",
-    "No accessKey",
-];
 
 #[cfg(test)]
 mod tests {
@@ -269,33 +229,7 @@ mod tests {
     }
 
     #[test]
-    fn acl_refusals_are_unauthorized_whatever_code_carries_them() {
-        // A 5.x authentication failure: SYSTEM_ERROR with an AuthenticationException remark.
-        let remark =
-            "org.apache.rocketmq.auth.authentication.exception.AuthenticationException: User:x is not found";
-        assert_eq!(
-            Error::refused("b", "get config", 1, remark.into()).code(),
-            ErrorCode::Unauthorized
-        );
-        // 4.x plain ACL: the same, with an AclException.
-        assert_eq!(
-            Error::refused(
-                "b",
-                "get config",
-                1,
-                "org.apache.rocketmq.acl.common.AclException: No acl config".into()
-            )
-            .code(),
-            ErrorCode::Unauthorized
-        );
-        assert_eq!(
-            Error::refused("b", "x", 16, String::new()).code(),
-            ErrorCode::Unauthorized
-        );
-        assert_eq!(
-            Error::refused("b", "x", 17, "topic not exist".into()).code(),
-            ErrorCode::BrokerRejected
-        );
+    fn an_unknown_outcome_is_not_retryable() {
         let unknown = Error::OutcomeUnknown {
             operation: "send".into(),
             target: "b".into(),
@@ -303,26 +237,5 @@ mod tests {
         };
         assert!(!unknown.retryable());
         assert_eq!(unknown.code().as_str(), "OutcomeUnknown");
-    }
-
-    #[test]
-    fn broker_flow_control_is_busy_and_retryable() {
-        let busy = |code: i32, detail: &str| Error::BrokerRejected {
-            target: "b".into(),
-            operation: "send batch".into(),
-            code,
-            detail: detail.into(),
-        };
-        let clean_queue = busy(
-            2,
-            "[TIMEOUT_CLEAN_QUEUE]broker busy, start flow control for a while, period in queue: 228ms",
-        );
-        assert!(clean_queue.is_broker_busy());
-        assert!(clean_queue.retryable());
-        assert!(busy(1, "[PC_SYNCHRONIZED]broker busy, start flow control").is_broker_busy());
-        let other = busy(1, "topic not allowed");
-        assert!(!other.is_broker_busy());
-        assert!(!other.retryable());
-        assert!(!Error::validation("x").is_broker_busy());
     }
 }

@@ -20,27 +20,19 @@ use crate::model::Count;
 #[serde(transparent)]
 pub struct JobId(pub String);
 
-/// How a job ended.
+/// How a job ended; `S` is the job's summary (one type per kind of job).
 #[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(tag = "status", rename_all = "camelCase", rename_all_fields = "camelCase")]
-pub enum JobOutcome {
-    Completed {
-        #[specta(type = specta_typescript::Unknown)]
-        summary: serde_json::Value,
-    },
-    Cancelled {
-        done: Count,
-    },
-    Failed {
-        code: ErrorCode,
-        message: String,
-    },
+pub enum JobOutcome<S> {
+    Completed { summary: S },
+    Cancelled { done: Count },
+    Failed { code: ErrorCode, message: String },
 }
 
-/// One event of a job's stream.
+/// One event of a job's stream; `I` is the kind of item its batches carry, `S` its summary.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
-pub enum JobEvent {
+pub enum JobEvent<I, S> {
     Started {
         job_id: JobId,
         title: String,
@@ -51,27 +43,41 @@ pub enum JobEvent {
         note: Option<String>,
     },
     Batch {
-        #[specta(type = Vec<specta_typescript::Unknown>)]
-        items: Vec<serde_json::Value>,
+        items: Vec<I>,
     },
     Finished {
-        outcome: JobOutcome,
+        outcome: JobOutcome<S>,
     },
 }
 
-/// Where a job's events go.
-pub type JobSink = Arc<dyn Fn(JobEvent) + Send + Sync>;
+/// For jobs that stream no items, or never complete (the live tail only ends by being cancelled).
+#[derive(Debug, Clone, Copy, Serialize, specta::Type)]
+pub enum Nothing {}
+
+/// Where a job's events go. It returns whether the event was delivered: a job whose receiver is
+/// gone (its window closed, its channel failed) is cancelled.
+pub type JobSink<I, S> = Arc<dyn Fn(JobEvent<I, S>) -> bool + Send + Sync>;
 
 /// Handed to the job's body: report progress, emit results, watch for cancellation.
-#[derive(Clone)]
-pub struct JobContext {
+pub struct JobContext<I, S> {
     pub id: JobId,
     token: CancellationToken,
-    sink: JobSink,
+    sink: JobSink<I, S>,
     done: Arc<std::sync::atomic::AtomicU64>,
 }
 
-impl std::fmt::Debug for JobContext {
+impl<I, S> Clone for JobContext<I, S> {
+    fn clone(&self) -> Self {
+        Self {
+            id: self.id.clone(),
+            token: self.token.clone(),
+            sink: Arc::clone(&self.sink),
+            done: Arc::clone(&self.done),
+        }
+    }
+}
+
+impl<I, S> std::fmt::Debug for JobContext<I, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JobContext")
             .field("id", &self.id)
@@ -79,18 +85,25 @@ impl std::fmt::Debug for JobContext {
     }
 }
 
-impl JobContext {
+impl<I, S> JobContext<I, S> {
     pub fn progress(&self, done: u64, total: Option<u64>, note: Option<String>) {
         self.done.store(done, std::sync::atomic::Ordering::Relaxed);
-        (self.sink)(JobEvent::Progress {
+        self.emit(JobEvent::Progress {
             done: Count(done),
             total: total.map(Count),
             note,
         });
     }
 
-    pub fn batch(&self, items: Vec<serde_json::Value>) {
-        (self.sink)(JobEvent::Batch { items });
+    pub fn batch(&self, items: Vec<I>) {
+        self.emit(JobEvent::Batch { items });
+    }
+
+    fn emit(&self, event: JobEvent<I, S>) {
+        if !(self.sink)(event) && !self.token.is_cancelled() {
+            tracing::info!(job = %self.id.0, "job's receiver is gone: cancelling the job");
+            self.token.cancel();
+        }
     }
 
     pub fn is_cancelled(&self) -> bool {
@@ -127,10 +140,12 @@ impl std::fmt::Debug for JobRegistry {
 impl JobRegistry {
     /// Starts `body` as a job and returns its id at once. Cancelling drops the body at its next
     /// await point: for reads (scans, lookups), where stopping anywhere is safe.
-    pub fn start<F, Fut>(&self, title: &str, sink: JobSink, body: F) -> JobId
+    pub fn start<I, S, F, Fut>(&self, title: &str, sink: JobSink<I, S>, body: F) -> JobId
     where
-        F: FnOnce(JobContext) -> Fut + Send + 'static,
-        Fut: Future<Output = Result<serde_json::Value>> + Send + 'static,
+        I: Send + 'static,
+        S: Send + 'static,
+        F: FnOnce(JobContext<I, S>) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<S>> + Send + 'static,
     {
         self.spawn(title, sink, body, true)
     }
@@ -139,18 +154,22 @@ impl JobRegistry {
     /// the body checks between steps ([`JobContext::is_cancelled`]) and then returns
     /// `Err(Cancelled)` or its partial summary. For mutations, where a step stopped halfway (a group
     /// reset without its read-back and journal entry) would hide what changed.
-    pub fn start_cooperative<F, Fut>(&self, title: &str, sink: JobSink, body: F) -> JobId
+    pub fn start_cooperative<I, S, F, Fut>(&self, title: &str, sink: JobSink<I, S>, body: F) -> JobId
     where
-        F: FnOnce(JobContext) -> Fut + Send + 'static,
-        Fut: Future<Output = Result<serde_json::Value>> + Send + 'static,
+        I: Send + 'static,
+        S: Send + 'static,
+        F: FnOnce(JobContext<I, S>) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<S>> + Send + 'static,
     {
         self.spawn(title, sink, body, false)
     }
 
-    fn spawn<F, Fut>(&self, title: &str, sink: JobSink, body: F, preemptive: bool) -> JobId
+    fn spawn<I, S, F, Fut>(&self, title: &str, sink: JobSink<I, S>, body: F, preemptive: bool) -> JobId
     where
-        F: FnOnce(JobContext) -> Fut + Send + 'static,
-        Fut: Future<Output = Result<serde_json::Value>> + Send + 'static,
+        I: Send + 'static,
+        S: Send + 'static,
+        F: FnOnce(JobContext<I, S>) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<S>> + Send + 'static,
     {
         let id = JobId(uuid::Uuid::new_v4().to_string());
         let token = CancellationToken::new();
@@ -163,7 +182,7 @@ impl JobRegistry {
             sink: Arc::clone(&sink),
             done: Arc::default(),
         };
-        sink(JobEvent::Started {
+        ctx.emit(JobEvent::Started {
             job_id: id.clone(),
             title: title.to_owned(),
         });
@@ -196,7 +215,9 @@ impl JobRegistry {
             if let Ok(mut r) = running.lock() {
                 r.remove(&job_id);
             }
-            sink(JobEvent::Finished { outcome });
+            if !sink(JobEvent::Finished { outcome }) {
+                tracing::debug!(job = %job_id.0, "job finished after its receiver was gone");
+            }
         });
         id
     }
@@ -224,13 +245,21 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    fn collecting_sink() -> (JobSink, Arc<Mutex<Vec<JobEvent>>>) {
+    type Events = Arc<Mutex<Vec<JobEvent<u64, u64>>>>;
+
+    fn collecting_sink() -> (JobSink<u64, u64>, Events) {
         let events = Arc::new(Mutex::new(Vec::new()));
         let e2 = Arc::clone(&events);
-        (Arc::new(move |e| e2.lock().unwrap().push(e)), events)
+        (
+            Arc::new(move |e| {
+                e2.lock().unwrap().push(e);
+                true
+            }),
+            events,
+        )
     }
 
-    async fn finished(events: &Arc<Mutex<Vec<JobEvent>>>) -> JobOutcome {
+    async fn finished(events: &Events) -> JobOutcome<u64> {
         for _ in 0..200 {
             if let Some(JobEvent::Finished { outcome }) = events.lock().unwrap().last() {
                 return outcome.clone();
@@ -247,9 +276,9 @@ mod tests {
         jobs.start("count", sink, |ctx| async move {
             for i in 1..=3 {
                 ctx.progress(i, Some(3), None);
-                ctx.batch(vec![serde_json::json!(i)]);
+                ctx.batch(vec![i]);
             }
-            Ok(serde_json::json!({"n": 3}))
+            Ok(3)
         });
         let outcome = finished(&events).await;
         assert!(matches!(outcome, JobOutcome::Completed { .. }));
@@ -328,5 +357,33 @@ mod tests {
         };
         assert_eq!(code, ErrorCode::Validation);
         assert_eq!(message, "bad");
+    }
+
+    #[tokio::test]
+    async fn a_job_whose_receiver_is_gone_is_cancelled() {
+        let jobs = JobRegistry::default();
+        let delivered = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let d2 = Arc::clone(&delivered);
+        // The receiver takes the first three events (Started and two progress reports), then fails.
+        let sink: JobSink<u64, u64> =
+            Arc::new(move |_| d2.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 3);
+        let id = jobs.start_cooperative("orphan", sink, |ctx| async move {
+            let mut i = 0;
+            while !ctx.is_cancelled() {
+                i += 1;
+                ctx.progress(i, None, None);
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            Err(Error::Cancelled)
+        });
+        for _ in 0..200 {
+            if jobs.running_count() == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(jobs.running_count(), 0, "the orphaned job stopped");
+        assert!(!jobs.cancel(&id));
+        assert!(delivered.load(std::sync::atomic::Ordering::SeqCst) <= 6);
     }
 }

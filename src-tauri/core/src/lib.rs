@@ -16,7 +16,6 @@ pub mod group;
 pub mod jobs;
 pub mod message;
 pub mod model;
-pub mod offset;
 pub mod producer;
 pub mod registry;
 pub mod remoting;
@@ -24,7 +23,6 @@ pub mod safety;
 pub mod secrets;
 pub mod store;
 pub mod topic;
-pub mod topic_admin;
 
 pub use console::{Console, ConsoleOptions, CoreEvent};
 pub use error::{Error, ErrorCode, Result};

@@ -13,10 +13,13 @@ use crate::cluster::routed_brokers;
 use crate::console::Console;
 use crate::error::Result;
 use crate::model::{ConnectionId, Millis};
+use crate::registry::LiveClient;
 use crate::remoting;
+use crate::remoting::Link;
 use crate::remoting::code::{
     GET_ALL_PRODUCER_INFO, GET_PRODUCER_CONNECTION_LIST, REQUEST_CODE_NOT_SUPPORTED, SYSTEM_ERROR,
 };
+use crate::remoting::header::ProducerGroupHeader;
 use crate::topic::{BrokerFailure, topic_route};
 
 /// One producer client connected to a broker.
@@ -107,127 +110,26 @@ fn add(clients: &mut Clients, broker: &str, c: ProducerClient) {
     e.last_heartbeat = e.last_heartbeat.max(c.last_heartbeat);
 }
 
+/// What the brokers' answers add up to.
+#[derive(Default)]
+struct Found {
+    by_group: BTreeMap<String, Clients>,
+    failed: Vec<BrokerFailure>,
+    discovery_supported: bool,
+}
+
 impl Console {
     /// Online producers: of one group (204 on every broker asked) or discovered (328).
     #[tracing::instrument(skip(self), err(Debug))]
     pub async fn producers(&self, id: &ConnectionId, query: &ProducerQuery) -> Result<ProducerListing> {
         let (_, client) = self.client(id).await?;
-        let masters: Vec<(String, String)> = match query.topic.as_deref().filter(|t| !t.trim().is_empty()) {
-            Some(topic) => topic_route(&client, topic.trim())
-                .await?
-                .broker_datas
-                .iter()
-                .filter_map(|b| {
-                    b.broker_addrs
-                        .get("0")
-                        .map(|a| (b.broker_name.clone(), a.clone()))
-                })
-                .collect(),
-            None => routed_brokers(&client)
-                .await?
-                .into_iter()
-                .filter(|b| b.broker_id == 0)
-                .map(|b| (b.broker_name, b.addr))
-                .collect(),
+        let masters = masters_asked(&client, query).await?;
+        let found = match query.group.as_deref().map(str::trim).filter(|g| !g.is_empty()) {
+            Some(group) => group_connections(&client.link, &masters, group).await,
+            None => discover(&client.link, &masters).await,
         };
-        let link = &client.link;
-        let group = query.group.as_deref().map(str::trim).filter(|g| !g.is_empty());
-        let mut by_group: BTreeMap<String, Clients> = BTreeMap::new();
-        let mut failed = Vec::new();
-        let mut discovery_supported = false;
-        if let Some(group) = group {
-            discovery_supported = true;
-            let ext = BTreeMap::from([("producerGroup".to_owned(), group.to_owned())]);
-            let answers = join_all(masters.iter().map(|(name, addr)| {
-                let ext = ext.clone();
-                async move {
-                    let r = link.invoke(addr, GET_PRODUCER_CONNECTION_LIST, ext).await;
-                    (name, addr, r)
-                }
-            }))
-            .await;
-            let clients = by_group.entry(group.to_owned()).or_default();
-            for (name, addr, r) in answers {
-                match r.and_then(|r| match r.code {
-                    0 => remoting::decode_json::<ProducerConnectionBody>(&r.body, "producer connections"),
-                    // Nobody of that group is connected to this broker.
-                    SYSTEM_ERROR if r.remark.as_deref().is_some_and(|m| m.contains("not exist")) => {
-                        Ok(ProducerConnectionBody::default())
-                    }
-                    _ => remoting::check(addr, "producer connections", r)
-                        .map(|_| ProducerConnectionBody::default()),
-                }) {
-                    Ok(body) => {
-                        for c in body.connection_set {
-                            add(
-                                clients,
-                                name,
-                                ProducerClient {
-                                    client_id: c.client_id,
-                                    addr: c.client_addr,
-                                    language: remoting::language_of(&c.language),
-                                    version: c.version,
-                                    brokers: Vec::new(),
-                                    last_heartbeat: None,
-                                },
-                            );
-                        }
-                    }
-                    Err(e) => failed.push(BrokerFailure {
-                        broker_name: name.clone(),
-                        addr: addr.clone(),
-                        error: e.summary(),
-                    }),
-                }
-            }
-        } else {
-            let answers = join_all(masters.iter().map(|(name, addr)| async move {
-                let r = link.invoke(addr, GET_ALL_PRODUCER_INFO, BTreeMap::new()).await;
-                (name, addr, r)
-            }))
-            .await;
-            for (name, addr, r) in answers {
-                let decoded = r.and_then(|r| match r.code {
-                    0 => {
-                        let text = remoting::quote_numeric_keys(&String::from_utf8_lossy(&r.body));
-                        remoting::decode_json::<ProducerTableBody>(text.as_bytes(), "producer table")
-                            .map(Some)
-                    }
-                    REQUEST_CODE_NOT_SUPPORTED => Ok(None),
-                    _ => remoting::check(addr, "producer table", r).map(|_| None),
-                });
-                match decoded {
-                    Ok(Some(table)) => {
-                        discovery_supported = true;
-                        for (g, infos) in table.data {
-                            let clients = by_group.entry(g).or_default();
-                            for p in infos {
-                                add(
-                                    clients,
-                                    name,
-                                    ProducerClient {
-                                        client_id: p.client_id,
-                                        addr: p.remote_i_p,
-                                        language: remoting::language_of(&p.language),
-                                        version: p.version,
-                                        brokers: Vec::new(),
-                                        last_heartbeat: (p.last_update_timestamp > 0)
-                                            .then_some(Millis(p.last_update_timestamp)),
-                                    },
-                                );
-                            }
-                        }
-                    }
-                    Ok(None) => {}
-                    Err(e) => failed.push(BrokerFailure {
-                        broker_name: name.clone(),
-                        addr: addr.clone(),
-                        error: e.summary(),
-                    }),
-                }
-            }
-        }
-        let groups = by_group
+        let groups = found
+            .by_group
             .into_iter()
             .map(|(group, clients)| ProducerGroup {
                 system: is_system_group(&group),
@@ -238,9 +140,138 @@ impl Console {
         Ok(ProducerListing {
             fetched_at: Millis::now(),
             groups,
-            discovery_supported,
-            failed_brokers: failed,
+            discovery_supported: found.discovery_supported,
+            failed_brokers: found.failed,
         })
+    }
+}
+
+/// The (broker name, address) of the masters to ask: those of the query's topic, else all of them.
+async fn masters_asked(client: &LiveClient, query: &ProducerQuery) -> Result<Vec<(String, String)>> {
+    Ok(match query.topic.as_deref().filter(|t| !t.trim().is_empty()) {
+        Some(topic) => topic_route(client, topic.trim())
+            .await?
+            .broker_datas
+            .iter()
+            .filter_map(|b| {
+                b.broker_addrs
+                    .get("0")
+                    .map(|a| (b.broker_name.clone(), a.clone()))
+            })
+            .collect(),
+        None => routed_brokers(client)
+            .await?
+            .into_iter()
+            .filter(|b| b.broker_id == 0)
+            .map(|b| (b.broker_name, b.addr))
+            .collect(),
+    })
+}
+
+/// The connections of one producer group on every master (204).
+async fn group_connections(link: &Link, masters: &[(String, String)], group: &str) -> Found {
+    let mut found = Found {
+        discovery_supported: true,
+        ..Found::default()
+    };
+    let ext = ProducerGroupHeader {
+        producer_group: group.to_owned(),
+    };
+    let answers = join_all(masters.iter().map(|(name, addr)| {
+        let ext = ext.clone();
+        async move {
+            let r = link.invoke(addr, GET_PRODUCER_CONNECTION_LIST, ext).await;
+            (name, addr, r)
+        }
+    }))
+    .await;
+    let clients = found.by_group.entry(group.to_owned()).or_default();
+    for (name, addr, r) in answers {
+        match r.and_then(|r| match r.code {
+            0 => remoting::decode_json::<ProducerConnectionBody>(&r.body, "producer connections"),
+            // Nobody of that group is connected to this broker.
+            SYSTEM_ERROR if r.remark.as_deref().is_some_and(|m| m.contains("not exist")) => {
+                Ok(ProducerConnectionBody::default())
+            }
+            _ => remoting::check(addr, "producer connections", r).map(|_| ProducerConnectionBody::default()),
+        }) {
+            Ok(body) => {
+                for c in body.connection_set {
+                    add(
+                        clients,
+                        name,
+                        ProducerClient {
+                            client_id: c.client_id,
+                            addr: c.client_addr,
+                            language: remoting::language_of(&c.language),
+                            version: c.version,
+                            brokers: Vec::new(),
+                            last_heartbeat: None,
+                        },
+                    );
+                }
+            }
+            Err(e) => found.failed.push(BrokerFailure {
+                broker_name: name.clone(),
+                addr: addr.clone(),
+                error: e.summary(),
+            }),
+        }
+    }
+    found
+}
+
+/// Every producer group with its clients, from the masters that answer discovery (328).
+async fn discover(link: &Link, masters: &[(String, String)]) -> Found {
+    let mut found = Found::default();
+    let answers = join_all(masters.iter().map(|(name, addr)| async move {
+        let r = link.invoke(addr, GET_ALL_PRODUCER_INFO, BTreeMap::new()).await;
+        (name, addr, r)
+    }))
+    .await;
+    for (name, addr, r) in answers {
+        let decoded = r.and_then(|r| match r.code {
+            0 => {
+                let text = remoting::quote_numeric_keys(&String::from_utf8_lossy(&r.body));
+                remoting::decode_json::<ProducerTableBody>(text.as_bytes(), "producer table").map(Some)
+            }
+            REQUEST_CODE_NOT_SUPPORTED => Ok(None),
+            _ => remoting::check(addr, "producer table", r).map(|_| None),
+        });
+        match decoded {
+            Ok(Some(table)) => {
+                found.discovery_supported = true;
+                add_table(&mut found.by_group, name, table);
+            }
+            Ok(None) => {}
+            Err(e) => found.failed.push(BrokerFailure {
+                broker_name: name.clone(),
+                addr: addr.clone(),
+                error: e.summary(),
+            }),
+        }
+    }
+    found
+}
+
+/// Adds the clients of one broker's producer table to their groups.
+fn add_table(by_group: &mut BTreeMap<String, Clients>, broker: &str, table: ProducerTableBody) {
+    for (g, infos) in table.data {
+        let clients = by_group.entry(g).or_default();
+        for p in infos {
+            add(
+                clients,
+                broker,
+                ProducerClient {
+                    client_id: p.client_id,
+                    addr: p.remote_i_p,
+                    language: remoting::language_of(&p.language),
+                    version: p.version,
+                    brokers: Vec::new(),
+                    last_heartbeat: (p.last_update_timestamp > 0).then_some(Millis(p.last_update_timestamp)),
+                },
+            );
+        }
     }
 }
 

@@ -8,6 +8,12 @@
 //! 3. **apply**, then **journal** ([`Console::journal`]): exactly one audit entry per attempt, with the
 //!    state before and after and the outcome.
 
+mod mutation;
+
+pub(crate) use mutation::{
+    check_name, finish, mqadmin_namesrv, outcome_of, resolve_targets, target_flags, to_json,
+};
+
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{AuditEntry, AuditOutcome, AuditRecord};

@@ -1,11 +1,11 @@
 //! Saved connections: CRUD, duplicate, test, unlock, import/export.
 
-use rmq_console_core::cluster::ConnectionTestReport;
+use rmq_console_core::cluster::{ConnectionTestItem, ConnectionTestReport, ConnectionTestSummary};
 use rmq_console_core::connection::{ConnectionDraft, ConnectionProfile, ImportReport};
 use rmq_console_core::jobs::{JobEvent, JobId};
 use rmq_console_core::model::ConnectionId;
-use tauri::State;
 use tauri::ipc::Channel;
+use tauri::{State, Window};
 
 use super::AppState;
 use crate::error::IpcError;
@@ -88,12 +88,14 @@ pub async fn connection_test_saved(
 #[tracing::instrument(skip(state, channel), err(Debug))]
 pub async fn connection_test_all(
     state: State<'_, AppState>,
-    channel: Channel<JobEvent>,
+    window: Window,
+    channel: Channel<JobEvent<ConnectionTestItem, ConnectionTestSummary>>,
 ) -> Result<JobId, IpcError> {
-    Ok(state
+    let id = state
         .console
         .connection_test_all(super::job::sink(channel))
-        .await?)
+        .await?;
+    Ok(state.window_jobs.track(&window, id))
 }
 
 /// Keeps a secret typed by the user for this session (no keychain on this machine).

@@ -4,15 +4,16 @@
 use rmq_console_core::audit::AuditEntry;
 use rmq_console_core::group::admin::{GroupDeleteSpec, GroupSpec};
 use rmq_console_core::group::detail::{ClientRunningInfo, GroupDetail};
+use rmq_console_core::group::offset::{
+    BulkGroupResult, BulkResetPlan, BulkResetRequest, BulkSummary, OffsetPlan, OffsetSnapshot, ResetRequest,
+    ResetResult,
+};
 use rmq_console_core::group::{GroupListOptions, GroupListing};
 use rmq_console_core::jobs::{JobEvent, JobId};
 use rmq_console_core::model::{ConnectionId, Count};
-use rmq_console_core::offset::{
-    BulkResetPlan, BulkResetRequest, OffsetPlan, OffsetSnapshot, ResetRequest, ResetResult,
-};
 use rmq_console_core::safety::{ChangePlan, Confirmation};
-use tauri::State;
 use tauri::ipc::Channel;
+use tauri::{State, Window};
 
 use super::AppState;
 use crate::error::IpcError;
@@ -209,11 +210,13 @@ pub async fn offset_reset_bulk(
     state: State<'_, AppState>,
     connection_id: ConnectionId,
     request: BulkResetRequest,
+    window: Window,
     confirmation: Confirmation,
-    channel: Channel<JobEvent>,
+    channel: Channel<JobEvent<BulkGroupResult, BulkSummary>>,
 ) -> Result<JobId, IpcError> {
-    Ok(state
+    let id = state
         .console
         .offset_reset_bulk(&connection_id, &request, &confirmation, super::job::sink(channel))
-        .await?)
+        .await?;
+    Ok(state.window_jobs.track(&window, id))
 }

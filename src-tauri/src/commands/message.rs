@@ -2,19 +2,19 @@
 //! messages up by id, key or time range, browse a queue, tail a topic, export, resend, re-publish,
 //! and track which groups consumed a message.
 
-use rmq_console_core::jobs::{JobEvent, JobId};
+use rmq_console_core::jobs::{JobEvent, JobId, Nothing};
 use rmq_console_core::message::actions::{
-    MessageTrack, RepublishRequest, ResendPlan, ResendRequest, ResendResult,
+    MessageTrack, RepublishItem, RepublishRequest, RepublishSummary, ResendPlan, ResendRequest, ResendResult,
 };
-use rmq_console_core::message::browse::{BrowsePage, BrowseRequest, TailRequest};
-use rmq_console_core::message::export::{ExportFormat, ExportRequest};
+use rmq_console_core::message::browse::{BrowsePage, BrowseRequest, TailBatch, TailRequest};
+use rmq_console_core::message::export::{ExportFormat, ExportRequest, ExportSummary};
 use rmq_console_core::message::query::{IdLookup, IdQuery, KeyQuery, KeyQueryResult};
-use rmq_console_core::message::scan::ScanRequest;
+use rmq_console_core::message::scan::{ScanItem, ScanRequest, ScanSummary};
 use rmq_console_core::message::{MessageView, SendOutcome, SendRequest};
 use rmq_console_core::model::ConnectionId;
 use rmq_console_core::safety::{ChangePlan, Confirmation};
 use tauri::ipc::Channel;
-use tauri::{Manager as _, State};
+use tauri::{Manager as _, State, Window};
 
 use super::AppState;
 use crate::error::IpcError;
@@ -94,13 +94,15 @@ pub async fn message_by_id(
 pub async fn message_scan(
     state: State<'_, AppState>,
     connection_id: ConnectionId,
+    window: Window,
     request: ScanRequest,
-    channel: Channel<JobEvent>,
+    channel: Channel<JobEvent<ScanItem, ScanSummary>>,
 ) -> Result<JobId, IpcError> {
-    Ok(state
+    let id = state
         .console
         .message_scan(&connection_id, &request, super::job::sink(channel))
-        .await?)
+        .await?;
+    Ok(state.window_jobs.track(&window, id))
 }
 
 /// One page of one queue, forwards or backwards from an offset.
@@ -122,13 +124,15 @@ pub async fn message_browse(
 pub async fn message_tail(
     state: State<'_, AppState>,
     connection_id: ConnectionId,
+    window: Window,
     request: TailRequest,
-    channel: Channel<JobEvent>,
+    channel: Channel<JobEvent<TailBatch, Nothing>>,
 ) -> Result<JobId, IpcError> {
-    Ok(state
+    let id = state
         .console
         .message_tail(&connection_id, &request, super::job::sink(channel))
-        .await?)
+        .await?;
+    Ok(state.window_jobs.track(&window, id))
 }
 
 /// A file name for an export in the user's downloads folder (else the home folder).
@@ -169,13 +173,15 @@ pub fn message_export_path(app: tauri::AppHandle, stem: String, format: ExportFo
 pub async fn message_export(
     state: State<'_, AppState>,
     connection_id: ConnectionId,
+    window: Window,
     request: ExportRequest,
-    channel: Channel<JobEvent>,
+    channel: Channel<JobEvent<ScanItem, ExportSummary>>,
 ) -> Result<JobId, IpcError> {
-    Ok(state
+    let id = state
         .console
         .message_export(&connection_id, &request, super::job::sink(channel))
-        .await?)
+        .await?;
+    Ok(state.window_jobs.track(&window, id))
 }
 
 /// The preview of resending a message to a consumer group's online client.
@@ -232,13 +238,15 @@ pub async fn message_republish(
     state: State<'_, AppState>,
     connection_id: ConnectionId,
     request: RepublishRequest,
+    window: Window,
     confirmation: Confirmation,
-    channel: Channel<JobEvent>,
+    channel: Channel<JobEvent<RepublishItem, RepublishSummary>>,
 ) -> Result<JobId, IpcError> {
-    Ok(state
+    let id = state
         .console
         .message_republish(&connection_id, &request, &confirmation, super::job::sink(channel))
-        .await?)
+        .await?;
+    Ok(state.window_jobs.track(&window, id))
 }
 
 /// Which consumer groups of its topic have consumed a message.

@@ -3,9 +3,9 @@
 use rmq_console_core::audit::AuditEntry;
 use rmq_console_core::model::ConnectionId;
 use rmq_console_core::safety::{ChangePlan, Confirmation};
+use rmq_console_core::topic::admin::TopicSpec;
 use rmq_console_core::topic::consumers::TopicConsumers;
 use rmq_console_core::topic::{TopicDetail, TopicListing, TopicStatsRow};
-use rmq_console_core::topic_admin::TopicSpec;
 use tauri::State;
 
 use super::AppState;

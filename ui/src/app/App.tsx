@@ -16,30 +16,18 @@ import {
   useMantineColorScheme,
 } from '@mantine/core';
 import { spotlight } from '@mantine/spotlight';
-import { IconBroadcast, IconMail, IconUsersGroup, IconExternalLink, IconHistory, IconLayoutDashboard, IconListDetails, IconMoon, IconPlug, IconSearch, IconSun } from '@tabler/icons-react';
+import { IconExternalLink, IconMoon, IconSearch, IconSun } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
-import { WebviewWindow } from '@tauri-apps/api/webviewWindow';
-import type { ConnectionProfile } from '../bindings';
-import { AuditScreen } from '../features/audit/routes/AuditScreen';
-import { OverviewScreen } from '../features/cluster/routes/OverviewScreen';
+import { commands, type ConnectionProfile } from '../bindings';
 import { connectionListQuery } from '../features/connections/api';
-import { ConnectionsScreen } from '../features/connections/routes/ConnectionsScreen';
-import { GroupsScreen } from '../features/groups/routes/GroupsScreen';
-import { MessagesScreen } from '../features/messages/routes/MessagesScreen';
-import { ProducersScreen } from '../features/producers/routes/ProducersScreen';
-import { TopicsScreen } from '../features/topics/routes/TopicsScreen';
+import { WriteGuardProvider } from '../features/safety/WriteGuard';
 import { showError } from '../ipc/errors';
 import { Palette } from './Palette';
+import { type Screen, screenToShow, SCREENS } from './screens';
 import { useWorkspace } from './workspace';
 
 function openInWindow(p: ConnectionProfile) {
-  const w = new WebviewWindow(`conn-${p.id.replace(/[^a-zA-Z0-9]/g, '')}`, {
-    url: `index.html#conn=${encodeURIComponent(p.id)}`,
-    title: `${p.name} — RocketMQ Console`,
-    width: 1400,
-    height: 880,
-  });
-  void w.once('tauri://error', (e) => showError(e.payload, 'Open window'));
+  commands.windowOpenConnection(p.id).catch((e: unknown) => showError(e, 'Open window'));
 }
 
 function Tab({ p, active }: { p: ConnectionProfile; active: boolean }) {
@@ -99,6 +87,22 @@ function Tab({ p, active }: { p: ConnectionProfile; active: boolean }) {
   );
 }
 
+function ScreenLink({ def, active }: { def: Screen; active: boolean }) {
+  const ws = useWorkspace();
+  return <NavLink label={def.label} leftSection={<def.icon size={16} />} active={active} onClick={() => ws.show(def.id)} data-testid={`nav-${def.id}`} />;
+}
+
+/** A connection screen shows the active connection, with write controls off when it is read-only. */
+function ScreenView({ def, connection }: { def: Screen; connection: ConnectionProfile | undefined }) {
+  if (!def.needsConnection) return <def.component />;
+  if (!connection) return null;
+  return (
+    <WriteGuardProvider readOnly={connection.readOnly}>
+      <def.component key={connection.id} connection={connection} />
+    </WriteGuardProvider>
+  );
+}
+
 export function App() {
   const ws = useWorkspace();
   const conns = useQuery(connectionListQuery());
@@ -107,6 +111,7 @@ export function App() {
   const byId = new Map((conns.data ?? []).map((c) => [c.id, c]));
   const open = ws.openIds.map((id) => byId.get(id)).filter((p): p is ConnectionProfile => p !== undefined);
   const active = ws.activeId ? byId.get(ws.activeId) : undefined;
+  const shown = screenToShow(ws.screen, active !== undefined);
   return (
     <AppShell header={{ height: 44 }} navbar={{ width: 180, breakpoint: 0 }} padding="sm">
       <AppShell.Header>
@@ -153,41 +158,9 @@ export function App() {
             <Text size="10px" tt="uppercase" c="dimmed" fw={700} mb={2}>
               {active.name}
             </Text>
-            <NavLink
-              label="Overview"
-              leftSection={<IconLayoutDashboard size={16} />}
-              active={ws.screen === 'overview'}
-              onClick={() => ws.show('overview')}
-              data-testid="nav-overview"
-            />
-            <NavLink
-              label="Topics"
-              leftSection={<IconListDetails size={16} />}
-              active={ws.screen === 'topics'}
-              onClick={() => ws.show('topics')}
-              data-testid="nav-topics"
-            />
-            <NavLink
-              label="Consumer groups"
-              leftSection={<IconUsersGroup size={16} />}
-              active={ws.screen === 'groups'}
-              onClick={() => ws.show('groups')}
-              data-testid="nav-groups"
-            />
-            <NavLink
-              label="Messages"
-              leftSection={<IconMail size={16} />}
-              active={ws.screen === 'messages'}
-              onClick={() => ws.show('messages')}
-              data-testid="nav-messages"
-            />
-            <NavLink
-              label="Producers"
-              leftSection={<IconBroadcast size={16} />}
-              active={ws.screen === 'producers'}
-              onClick={() => ws.show('producers')}
-              data-testid="nav-producers"
-            />
+            {SCREENS.filter((d) => d.needsConnection).map((d) => (
+              <ScreenLink key={d.id} def={d} active={d.id === shown.id} />
+            ))}
           </Box>
         ) : null}
         {!ws.pinned ? (
@@ -195,39 +168,14 @@ export function App() {
             <Text size="10px" tt="uppercase" c="dimmed" fw={700} mb={2}>
               Console
             </Text>
-            <NavLink
-              label="Connections"
-              leftSection={<IconPlug size={16} />}
-              active={ws.screen === 'connections' || !active}
-              onClick={() => ws.show('connections')}
-              data-testid="nav-connections"
-            />
-            <NavLink
-              label="Audit journal"
-              leftSection={<IconHistory size={16} />}
-              active={ws.screen === 'audit'}
-              onClick={() => ws.show('audit')}
-              data-testid="nav-audit"
-            />
+            {SCREENS.filter((d) => !d.needsConnection).map((d) => (
+              <ScreenLink key={d.id} def={d} active={d.id === shown.id} />
+            ))}
           </>
         ) : null}
       </AppShell.Navbar>
       <AppShell.Main>
-        {ws.screen === 'overview' && active ? (
-          <OverviewScreen key={active.id} connection={active} />
-        ) : ws.screen === 'topics' && active ? (
-          <TopicsScreen key={active.id} connection={active} />
-        ) : ws.screen === 'groups' && active ? (
-          <GroupsScreen key={active.id} connection={active} />
-        ) : ws.screen === 'messages' && active ? (
-          <MessagesScreen key={active.id} connection={active} />
-        ) : ws.screen === 'producers' && active ? (
-          <ProducersScreen key={active.id} connection={active} />
-        ) : ws.screen === 'audit' ? (
-          <AuditScreen />
-        ) : (
-          <ConnectionsScreen />
-        )}
+        <ScreenView def={shown} connection={active} />
       </AppShell.Main>
       <Palette />
     </AppShell>

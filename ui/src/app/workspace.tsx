@@ -2,20 +2,20 @@
 // Remembered in localStorage; a window opened for one connection (#conn=<id>) shows only that one.
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import type { ConnectionId } from '../bindings';
+import type { ScreenId } from './screens';
 
-export type Screen = 'overview' | 'topics' | 'groups' | 'messages' | 'producers' | 'connections' | 'audit';
 
 export interface Workspace {
   openIds: ConnectionId[];
   activeId: ConnectionId | null;
-  screen: Screen;
+  screen: ScreenId;
   /** Set when a broker was picked in the palette: the Overview opens its detail. */
   focusBroker: string | null;
   pinned: boolean;
-  open: (id: ConnectionId, screen?: Screen) => void;
+  open: (id: ConnectionId, screen?: ScreenId) => void;
   close: (id: ConnectionId) => void;
   activate: (id: ConnectionId) => void;
-  show: (screen: Screen) => void;
+  show: (screen: ScreenId) => void;
   focus: (addr: string | null) => void;
 }
 
@@ -41,12 +41,12 @@ function load(): { openIds: ConnectionId[]; activeId: ConnectionId | null } {
 export function WorkspaceProvider({ children }: { children: ReactNode }) {
   const pinned = pinnedConnection();
   const [state, setState] = useState(() => (pinned ? { openIds: [pinned], activeId: pinned } : load()));
-  const [screen, setScreen] = useState<Screen>(state.activeId ? 'overview' : 'connections');
+  const [screen, setScreen] = useState<ScreenId>(state.activeId ? 'overview' : 'connections');
   const [focusBroker, setFocusBroker] = useState<string | null>(null);
   useEffect(() => {
     if (!pinned) localStorage.setItem(KEY, JSON.stringify(state));
   }, [state, pinned]);
-  const open = useCallback((id: ConnectionId, s: Screen = 'overview') => {
+  const open = useCallback((id: ConnectionId, s: ScreenId = 'overview') => {
     setState((st) => ({ openIds: st.openIds.includes(id) ? st.openIds : [...st.openIds, id], activeId: id }));
     setScreen(s);
   }, []);

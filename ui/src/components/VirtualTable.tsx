@@ -1,18 +1,12 @@
 // A table for lists of any length: past VIRTUALIZE_FROM rows only the visible ones are in the DOM.
+// Declared by columns (columns.ts) like SmallTable, which is for a few rows.
 import { Box, Table, Text } from '@mantine/core';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { type ReactNode, useEffect, useRef } from 'react';
+import { cellStyle, type Column, headerStyle } from './columns';
 
 /** Below this many rows every row is rendered (cheap, and exact for find-in-page and tests). */
 export const VIRTUALIZE_FROM = 200;
-
-export interface Column<T> {
-  key: string;
-  header: ReactNode;
-  width?: number | string;
-  align?: 'left' | 'right' | 'center';
-  render: (row: T) => ReactNode;
-}
 
 interface Props<T> {
   rows: T[];
@@ -65,7 +59,7 @@ export function VirtualTable<T>({
         <Table.Thead>
           <Table.Tr>
             {columns.map((c) => (
-              <Table.Th key={c.key} style={{ width: c.width, textAlign: c.align ?? 'left', whiteSpace: 'nowrap' }}>
+              <Table.Th key={c.key} style={{ ...headerStyle(c), whiteSpace: 'nowrap' }}>
                 {c.header}
               </Table.Th>
             ))}
@@ -92,7 +86,7 @@ export function VirtualTable<T>({
                 onClick={onRowClick ? () => onRowClick(row) : undefined}
               >
                 {columns.map((c) => (
-                  <Table.Td key={c.key} style={{ textAlign: c.align ?? 'left', whiteSpace: 'nowrap' }}>
+                  <Table.Td key={c.key} style={{ ...cellStyle(c), whiteSpace: 'nowrap' }}>
                     {c.render(row)}
                   </Table.Td>
                 ))}

@@ -3,8 +3,17 @@ import { render } from '@testing-library/react';
 import { QueryClient } from '@tanstack/react-query';
 import type { ReactElement } from 'react';
 import { Providers } from '../app/providers';
+import { WriteGuardProvider } from '../features/safety/WriteGuard';
 
-export function renderWithApp(ui: ReactElement) {
+/** `readOnly`: as the app shows a read-only connection's screens (every write control off). */
+export function renderWithApp(ui: ReactElement, { readOnly = false }: { readOnly?: boolean } = {}) {
   const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  return { client, ...render(<Providers client={client}>{ui}</Providers>) };
+  return {
+    client,
+    ...render(
+      <Providers client={client}>
+        <WriteGuardProvider readOnly={readOnly}>{ui}</WriteGuardProvider>
+      </Providers>,
+    ),
+  };
 }

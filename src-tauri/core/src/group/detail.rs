@@ -9,7 +9,6 @@ use futures::StreamExt as _;
 use futures::future::join_all;
 use serde::Serialize;
 
-use super::{GroupConfig, all_group_configs, group_connections, group_lag, group_stats, version_name};
 use crate::cluster::{RoutedBroker, routed_brokers};
 use crate::console::Console;
 use crate::error::{Error, Result};
@@ -17,8 +16,12 @@ use crate::model::{ConnectionId, Millis, Offset};
 use crate::remoting;
 use crate::remoting::Link;
 use crate::remoting::code::GET_CONSUMER_RUNNING_INFO;
+use crate::remoting::header::RunningInfoHeader;
 use crate::topic::BrokerFailure;
-use crate::topic::consumers::QueueProgress;
+use crate::topic::consumers::{ConsumerConnectionBody, QueueProgress, SubscriptionBody};
+
+use super::stats::{all_group_configs, group_connections, group_lag, group_stats};
+use super::{GroupConfig, version_name};
 
 /// One queue of a group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
@@ -210,11 +213,11 @@ async fn running_info(
     jstack: bool,
     link: &Link,
 ) -> Result<ClientRunningInfo> {
-    let ext = BTreeMap::from([
-        ("consumerGroup".to_owned(), group.to_owned()),
-        ("clientId".to_owned(), client_id.to_owned()),
-        ("jstackEnable".to_owned(), jstack.to_string()),
-    ]);
+    let ext = RunningInfoHeader {
+        consumer_group: group.to_owned(),
+        client_id: client_id.to_owned(),
+        jstack_enable: jstack,
+    };
     let r = link
         .request_with(addr, GET_CONSUMER_RUNNING_INFO, ext, "consumer running info")
         .await?;
@@ -261,6 +264,126 @@ pub(crate) async fn masters_of(client: &crate::registry::LiveClient) -> Result<V
         ));
     }
     Ok(masters)
+}
+
+/// Which client holds each queue, from each online client's running info (its `mqTable`), read
+/// in bounded parallel; a client that does not answer is noted.
+async fn queue_holders(
+    link: &Link,
+    conn_addr: &str,
+    group: &str,
+    conns: &ConsumerConnectionBody,
+    notes: &mut Vec<String>,
+) -> HashMap<(String, String, u32), String> {
+    let infos: Vec<(String, Result<ClientRunningInfo>)> = futures::stream::iter(
+        conns
+            .connection_set
+            .iter()
+            .map(|c| c.client_id.clone())
+            .collect::<Vec<_>>(),
+    )
+    .map(|cid| {
+        let (addr, group, link) = (conn_addr.to_owned(), group.to_owned(), link.clone());
+        async move {
+            let r = running_info(&addr, &group, &cid, false, &link).await;
+            (cid, r)
+        }
+    })
+    .buffer_unordered(super::CONCURRENCY)
+    .collect()
+    .await;
+    let mut holder: HashMap<(String, String, u32), String> = HashMap::new();
+    for (cid, r) in infos {
+        match r {
+            Ok(info) => {
+                for q in info.queues {
+                    if q.dropped != Some(true) {
+                        holder.insert((q.topic, q.broker_name, q.queue_id), cid.clone());
+                    }
+                }
+            }
+            Err(e) => notes.push(format!("client {cid} did not report its queues: {e}")),
+        }
+    }
+    holder
+}
+
+/// The group's queues with their holder and lag, sorted.
+fn group_queues(
+    queues_raw: &[QueueProgress],
+    holder: &HashMap<(String, String, u32), String>,
+) -> Vec<GroupQueue> {
+    let mut queues: Vec<GroupQueue> = queues_raw
+        .iter()
+        .map(|q| GroupQueue {
+            client: holder
+                .get(&(q.topic.clone(), q.broker_name.clone(), q.queue_id))
+                .cloned(),
+            topic: q.topic.clone(),
+            broker_name: q.broker_name.clone(),
+            queue_id: q.queue_id,
+            broker_offset: Offset(q.broker_offset),
+            consumer_offset: Offset(q.consumer_offset),
+            lag: Offset((q.broker_offset - q.consumer_offset.max(0)).max(0)),
+            last_consume: (q.last_timestamp > 0).then_some(Millis(q.last_timestamp)),
+        })
+        .collect();
+    queues
+        .sort_by(|a, b| (&a.topic, &a.broker_name, a.queue_id).cmp(&(&b.topic, &b.broker_name, b.queue_id)));
+    queues
+}
+
+/// Per topic: its queues, lag and last consume.
+fn group_topics(queues_raw: &[QueueProgress], consume_type: Option<&str>) -> Vec<GroupTopic> {
+    let mut by_topic: BTreeMap<&str, Vec<QueueProgress>> = BTreeMap::new();
+    for q in queues_raw {
+        by_topic.entry(q.topic.as_str()).or_default().push(q.clone());
+    }
+    by_topic
+        .into_iter()
+        .map(|(t, qs)| {
+            let (lag, note) = group_lag(&qs, consume_type);
+            GroupTopic {
+                topic: t.to_owned(),
+                queues: u32::try_from(qs.len()).unwrap_or(u32::MAX),
+                lag: lag.map(Offset),
+                lag_note: note,
+                last_consume: qs
+                    .iter()
+                    .map(|q| q.last_timestamp)
+                    .filter(|t| *t > 0)
+                    .max()
+                    .map(Millis),
+            }
+        })
+        .collect()
+}
+
+/// The group's subscriptions and clients, sorted.
+fn subscriptions_and_clients(
+    table: HashMap<String, SubscriptionBody>,
+    connections: Vec<remoting::ConnectionBody>,
+) -> (Vec<Subscription>, Vec<GroupClient>) {
+    let mut subscriptions: Vec<Subscription> = table
+        .into_values()
+        .map(|s| Subscription {
+            topic: s.topic,
+            expression_type: s.expression_type.unwrap_or_else(|| "TAG".into()),
+            expression: s.sub_string,
+        })
+        .collect();
+    subscriptions.sort_by(|a, b| a.topic.cmp(&b.topic));
+    let mut clients: Vec<GroupClient> = connections
+        .into_iter()
+        .map(|c| GroupClient {
+            client_id: c.client_id,
+            addr: c.client_addr,
+            language: remoting::language_of(&c.language),
+            version: version_name(c.version),
+        })
+        .collect();
+    clients.sort_by(|a, b| a.client_id.cmp(&b.client_id));
+    (subscriptions, clients)
 }
 
 impl Console {
@@ -317,99 +440,12 @@ impl Console {
             }
         };
         // Which client holds each queue: each client's running info (its mqTable), bounded.
-        let link = client.link.clone();
-        let infos: Vec<(String, Result<ClientRunningInfo>)> = futures::stream::iter(
-            conns
-                .connection_set
-                .iter()
-                .map(|c| c.client_id.clone())
-                .collect::<Vec<_>>(),
-        )
-        .map(|cid| {
-            let (addr, group, link) = (conn_addr.clone(), group.to_owned(), link.clone());
-            async move {
-                let r = running_info(&addr, &group, &cid, false, &link).await;
-                (cid, r)
-            }
-        })
-        .buffer_unordered(super::CONCURRENCY)
-        .collect()
-        .await;
-        let mut holder: HashMap<(String, String, u32), String> = HashMap::new();
-        for (cid, r) in infos {
-            match r {
-                Ok(info) => {
-                    for q in info.queues {
-                        if q.dropped != Some(true) {
-                            holder.insert((q.topic, q.broker_name, q.queue_id), cid.clone());
-                        }
-                    }
-                }
-                Err(e) => notes.push(format!("client {cid} did not report its queues: {e}")),
-            }
-        }
+        let holder = queue_holders(&client.link, &conn_addr, group, &conns, &mut notes).await;
         let (lag, lag_note) = group_lag(&queues_raw, conns.consume_type.as_deref());
-        let mut queues: Vec<GroupQueue> = queues_raw
-            .iter()
-            .map(|q| GroupQueue {
-                client: holder
-                    .get(&(q.topic.clone(), q.broker_name.clone(), q.queue_id))
-                    .cloned(),
-                topic: q.topic.clone(),
-                broker_name: q.broker_name.clone(),
-                queue_id: q.queue_id,
-                broker_offset: Offset(q.broker_offset),
-                consumer_offset: Offset(q.consumer_offset),
-                lag: Offset((q.broker_offset - q.consumer_offset.max(0)).max(0)),
-                last_consume: (q.last_timestamp > 0).then_some(Millis(q.last_timestamp)),
-            })
-            .collect();
-        queues.sort_by(|a, b| {
-            (&a.topic, &a.broker_name, a.queue_id).cmp(&(&b.topic, &b.broker_name, b.queue_id))
-        });
-        let mut by_topic: BTreeMap<&str, Vec<QueueProgress>> = BTreeMap::new();
-        for q in &queues_raw {
-            by_topic.entry(q.topic.as_str()).or_default().push(q.clone());
-        }
-        let topics = by_topic
-            .into_iter()
-            .map(|(t, qs)| {
-                let (lag, note) = group_lag(&qs, conns.consume_type.as_deref());
-                GroupTopic {
-                    topic: t.to_owned(),
-                    queues: u32::try_from(qs.len()).unwrap_or(u32::MAX),
-                    lag: lag.map(Offset),
-                    lag_note: note,
-                    last_consume: qs
-                        .iter()
-                        .map(|q| q.last_timestamp)
-                        .filter(|t| *t > 0)
-                        .max()
-                        .map(Millis),
-                }
-            })
-            .collect();
-        let mut subscriptions: Vec<Subscription> = conns
-            .subscription_table
-            .into_values()
-            .map(|s| Subscription {
-                topic: s.topic,
-                expression_type: s.expression_type.unwrap_or_else(|| "TAG".into()),
-                expression: s.sub_string,
-            })
-            .collect();
-        subscriptions.sort_by(|a, b| a.topic.cmp(&b.topic));
-        let mut clients: Vec<GroupClient> = conns
-            .connection_set
-            .into_iter()
-            .map(|c| GroupClient {
-                client_id: c.client_id,
-                addr: c.client_addr,
-                language: remoting::language_of(&c.language),
-                version: version_name(c.version),
-            })
-            .collect();
-        clients.sort_by(|a, b| a.client_id.cmp(&b.client_id));
+        let queues = group_queues(&queues_raw, &holder);
+        let topics = group_topics(&queues_raw, conns.consume_type.as_deref());
+        let (subscriptions, clients) =
+            subscriptions_and_clients(conns.subscription_table, conns.connection_set);
         let [retry, dlq] = side
             .try_into()
             .unwrap_or_else(|_| unreachable!("two side topics"));

@@ -7,7 +7,6 @@
 //! batches than a batch holds, the newest are kept and the rest counted as dropped, so a topic at
 //! 100 k messages/s cannot flood the window.
 
-use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -15,14 +14,15 @@ use std::time::{Duration, Instant};
 use futures::StreamExt as _;
 use serde::{Deserialize, Serialize};
 
-use super::query::MessageRow;
+use super::MessageRow;
 use super::scan::{Matcher, Range, ScanFilter, ext_offset, master_queues, pull};
 use crate::console::Console;
 use crate::error::{Error, Result};
-use crate::jobs::{JobId, JobSink};
+use crate::jobs::{JobContext, JobId, JobSink, Nothing};
 use crate::model::{ConnectionId, Count, Offset};
 use crate::registry::LiveClient;
 use crate::remoting::code::{GET_MAX_OFFSET, GET_MIN_OFFSET};
+use crate::remoting::header::QueueHeader;
 
 /// Rows per page when none is asked for, and the most.
 pub const DEFAULT_PAGE: u32 = 50;
@@ -35,6 +35,9 @@ const TAIL_FLUSH: Duration = Duration::from_millis(250);
 const RATE_WINDOW: Duration = Duration::from_secs(5);
 /// How long a queue with nothing new waits before asking again.
 const TAIL_IDLE: Duration = Duration::from_millis(300);
+/// Pulls in flight at once over all of a tail's queues (a topic may have hundreds of queues: each
+/// gets its turn, the brokers never see more than this many of our pulls).
+pub const TAIL_CONCURRENT_PULLS: usize = 16;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -100,11 +103,9 @@ pub struct TailBatch {
 }
 
 async fn queue_bounds(client: &LiveClient, topic: &str, addr: &str, queue_id: u32) -> Result<(i64, i64)> {
-    let ext = || {
-        BTreeMap::from([
-            ("topic".to_owned(), topic.to_owned()),
-            ("queueId".to_owned(), queue_id.to_string()),
-        ])
+    let ext = || QueueHeader {
+        topic: topic.to_owned(),
+        queue_id,
     };
     tokio::try_join!(
         ext_offset(client, addr, GET_MIN_OFFSET, ext(), "min offset"),
@@ -190,7 +191,12 @@ impl Console {
     /// Starts a live tail of a topic as a job; returns its id at once. Batch items are
     /// [`TailBatch`]es; it runs until cancelled.
     #[tracing::instrument(skip(self, sink), err(Debug))]
-    pub async fn message_tail(&self, id: &ConnectionId, req: &TailRequest, sink: JobSink) -> Result<JobId> {
+    pub async fn message_tail(
+        &self,
+        id: &ConnectionId,
+        req: &TailRequest,
+        sink: JobSink<TailBatch, Nothing>,
+    ) -> Result<JobId> {
         let matcher = Matcher::new(&ScanFilter {
             tags: req.tags.clone(),
             ..ScanFilter::default()
@@ -198,107 +204,166 @@ impl Console {
         let (_, client) = self.client(id).await?;
         let topic = req.topic.trim().to_owned();
         let queues = master_queues(&client, &topic).await?;
-        // Start at each queue's end now, so nothing sent after the tail started is missed.
-        let mut starts = Vec::new();
-        for (broker_name, addr, queue_id) in queues {
-            let (_, max) = queue_bounds(&client, &topic, &addr, queue_id).await?;
-            starts.push(Range {
-                broker_name,
-                addr,
-                queue_id,
-                from: max,
-                to: max,
-            });
-        }
+        let starts = tail_starts(&client, &topic, queues).await?;
         let title = format!("Tail {topic}");
         Ok(self.jobs().start(&title, sink, move |ctx| async move {
             let n = u32::try_from(starts.len()).unwrap_or(u32::MAX);
-            let pending: Mutex<Vec<MessageRow>> = Mutex::new(Vec::new());
-            let (received, dropped, failing) = (AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0));
-            let (pending_ref, received_ref, dropped_ref, failing_ref) = (&pending, &received, &dropped, &failing);
-            let (client_ref, topic_ref, matcher_ref, ctx_ref) = (&client, &topic, &matcher, &ctx);
-            let tails = futures::stream::iter(starts).for_each_concurrent(None, |mut r| async move {
-                let mut was_failing = false;
-                while !ctx_ref.is_cancelled() {
-                    r.to = r.from;
-                    match pull(client_ref, topic_ref, &r, r.from, 32).await {
-                        Ok((views, next)) => {
-                            if was_failing {
-                                failing_ref.fetch_sub(1, Ordering::Relaxed);
-                                was_failing = false;
-                            }
-                            let got = !views.is_empty();
-                            let mut rows: Vec<MessageRow> = views
-                                .into_iter()
-                                .filter(|v| v.queue_offset() >= r.from)
-                                .filter(|v| matcher_ref.matches(v))
-                                .map(|v| v.row(&r.broker_name))
-                                .collect();
-                            r.from = r.from.max(next);
-                            if !rows.is_empty() {
-                                received_ref.fetch_add(rows.len() as u64, Ordering::Relaxed);
-                                if let Ok(mut p) = pending_ref.lock() {
-                                    p.append(&mut rows);
-                                    if p.len() > TAIL_BATCH_MAX {
-                                        let extra = p.len() - TAIL_BATCH_MAX;
-                                        p.drain(..extra);
-                                        dropped_ref.fetch_add(extra as u64, Ordering::Relaxed);
-                                    }
-                                }
-                            }
-                            if !got {
-                                tokio::time::sleep(TAIL_IDLE).await;
-                            }
-                        }
-                        Err(e) => {
-                            if !was_failing {
-                                tracing::warn!(broker = %r.broker_name, queue = r.queue_id, error = %e, "tail pull failed");
-                                failing_ref.fetch_add(1, Ordering::Relaxed);
-                                was_failing = true;
-                            }
-                            tokio::time::sleep(Duration::from_secs(1)).await;
-                        }
-                    }
-                }
-            });
-            let flusher = async {
-                // (when, received) over the last RATE_WINDOW: the rate is smoothed over it.
-                let mut samples: std::collections::VecDeque<(Instant, u64)> =
-                    std::collections::VecDeque::from([(Instant::now(), 0)]);
-                let mut sent_dropped = 0u64;
-                let mut tick = tokio::time::interval(TAIL_FLUSH);
-                loop {
-                    tick.tick().await;
-                    let rows = pending.lock().map(|mut p| std::mem::take(&mut *p)).unwrap_or_default();
-                    let total = received.load(Ordering::Relaxed);
-                    let now = Instant::now();
-                    samples.push_back((now, total));
-                    while samples.len() > 2 && samples.front().is_some_and(|(t, _)| now - *t > RATE_WINDOW) {
-                        samples.pop_front();
-                    }
-                    let (t0, n0) = samples.front().copied().unwrap_or((now, total));
-                    let secs = (now - t0).as_secs_f64();
-                    let rate = if secs > 0.0 { (total - n0) as f64 / secs } else { 0.0 };
-                    let all_dropped = dropped.load(Ordering::Relaxed);
-                    let batch = TailBatch {
-                        rows,
-                        received: Count(total),
-                        dropped: Count(all_dropped - sent_dropped),
-                        rate_per_sec: rate,
-                        queues: n,
-                        failing_queues: u32::try_from(failing.load(Ordering::Relaxed)).unwrap_or(0),
-                    };
-                    sent_dropped = all_dropped;
-                    ctx.progress(total, None, Some(format!("{rate:.0} msg/s")));
-                    ctx.batch(vec![serde_json::to_value(batch).unwrap_or_default()]);
-                }
+            let shared = TailShared {
+                pending: Mutex::new(Vec::new()),
+                received: AtomicU64::new(0),
+                dropped: AtomicU64::new(0),
+                failing: AtomicU64::new(0),
+                pulls: tokio::sync::Semaphore::new(TAIL_CONCURRENT_PULLS),
             };
+            let tails = futures::stream::iter(starts)
+                .for_each_concurrent(None, |r| tail_queue(r, &client, &topic, &matcher, &ctx, &shared));
             tokio::select! {
                 () = tails => {}
-                () = flusher => {}
+                () = flush_tail(&ctx, &shared, n) => {}
                 () = ctx.cancelled() => {}
             }
             Err(Error::Cancelled)
         }))
+    }
+}
+
+/// What a tail's queue tasks share with its flusher.
+struct TailShared {
+    /// Rows not sent yet, oldest first.
+    pending: Mutex<Vec<MessageRow>>,
+    received: AtomicU64,
+    dropped: AtomicU64,
+    failing: AtomicU64,
+    /// Bounds the pulls in flight over all the queues.
+    pulls: tokio::sync::Semaphore,
+}
+
+impl TailShared {
+    /// Queues new rows for the next batch; past [`TAIL_BATCH_MAX`] the oldest are dropped and counted.
+    fn keep(&self, mut rows: Vec<MessageRow>) {
+        self.received.fetch_add(rows.len() as u64, Ordering::Relaxed);
+        if let Ok(mut p) = self.pending.lock() {
+            p.append(&mut rows);
+            if p.len() > TAIL_BATCH_MAX {
+                let extra = p.len() - TAIL_BATCH_MAX;
+                p.drain(..extra);
+                self.dropped.fetch_add(extra as u64, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// Every queue's range, empty at its end.
+async fn tail_starts(
+    client: &LiveClient,
+    topic: &str,
+    queues: Vec<(String, String, u32)>,
+) -> Result<Vec<Range>> {
+    // Start at each queue's end now, so nothing sent after the tail started is missed.
+    let mut starts = Vec::new();
+    for (broker_name, addr, queue_id) in queues {
+        let (_, max) = queue_bounds(client, topic, &addr, queue_id).await?;
+        starts.push(Range {
+            broker_name,
+            addr,
+            queue_id,
+            from: max,
+            to: max,
+        });
+    }
+    Ok(starts)
+}
+
+/// Tails one queue until the job is cancelled: pulls what arrives, keeps what matches, waits a
+/// little when nothing came and a second after a failure.
+async fn tail_queue(
+    mut r: Range,
+    client: &LiveClient,
+    topic: &str,
+    matcher: &Matcher,
+    ctx: &JobContext<TailBatch, Nothing>,
+    shared: &TailShared,
+) {
+    let mut was_failing = false;
+    while !ctx.is_cancelled() {
+        r.to = r.from;
+        let Ok(permit) = shared.pulls.acquire().await else {
+            break;
+        };
+        let pulled = pull(client, topic, &r, r.from, 32).await;
+        drop(permit);
+        match pulled {
+            Ok((views, next)) => {
+                if was_failing {
+                    shared.failing.fetch_sub(1, Ordering::Relaxed);
+                    was_failing = false;
+                }
+                let got = !views.is_empty();
+                let rows: Vec<MessageRow> = views
+                    .into_iter()
+                    .filter(|v| v.queue_offset() >= r.from)
+                    .filter(|v| matcher.matches(v))
+                    .map(|v| v.row(&r.broker_name))
+                    .collect();
+                r.from = r.from.max(next);
+                if !rows.is_empty() {
+                    shared.keep(rows);
+                }
+                if !got {
+                    tokio::time::sleep(TAIL_IDLE).await;
+                }
+            }
+            Err(e) => {
+                if !was_failing {
+                    tracing::warn!(broker = %r.broker_name, queue = r.queue_id, error = %e, "tail pull failed");
+                    shared.failing.fetch_add(1, Ordering::Relaxed);
+                    was_failing = true;
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// Sends a batch every [`TAIL_FLUSH`]: the rows kept since the last one, the counts and the rate
+/// over `n` queues. Never returns.
+async fn flush_tail(ctx: &JobContext<TailBatch, Nothing>, shared: &TailShared, n: u32) {
+    // (when, received) over the last RATE_WINDOW: the rate is smoothed over it.
+    let mut samples: std::collections::VecDeque<(Instant, u64)> =
+        std::collections::VecDeque::from([(Instant::now(), 0)]);
+    let mut sent_dropped = 0u64;
+    let mut tick = tokio::time::interval(TAIL_FLUSH);
+    loop {
+        tick.tick().await;
+        let rows = shared
+            .pending
+            .lock()
+            .map(|mut p| std::mem::take(&mut *p))
+            .unwrap_or_default();
+        let total = shared.received.load(Ordering::Relaxed);
+        let now = Instant::now();
+        samples.push_back((now, total));
+        while samples.len() > 2 && samples.front().is_some_and(|(t, _)| now - *t > RATE_WINDOW) {
+            samples.pop_front();
+        }
+        let (t0, n0) = samples.front().copied().unwrap_or((now, total));
+        let secs = (now - t0).as_secs_f64();
+        let rate = if secs > 0.0 {
+            (total - n0) as f64 / secs
+        } else {
+            0.0
+        };
+        let all_dropped = shared.dropped.load(Ordering::Relaxed);
+        let batch = TailBatch {
+            rows,
+            received: Count(total),
+            dropped: Count(all_dropped - sent_dropped),
+            rate_per_sec: rate,
+            queues: n,
+            failing_queues: u32::try_from(shared.failing.load(Ordering::Relaxed)).unwrap_or(0),
+        };
+        sent_dropped = all_dropped;
+        ctx.progress(total, None, Some(format!("{rate:.0} msg/s")));
+        ctx.batch(vec![batch]);
     }
 }

@@ -5,9 +5,10 @@
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
+use serde::{Deserialize, Serialize};
 
+use super::MessageView;
 use super::decompress;
-use super::{MessageView, query};
 use crate::error::{Error, Result};
 use crate::model::{Millis, Offset};
 
@@ -221,8 +222,8 @@ impl Stored {
     }
 
     /// The list row: no body beyond its first characters.
-    pub(crate) fn row(&self, broker_name: &str) -> query::MessageRow {
-        query::MessageRow {
+    pub(crate) fn row(&self, broker_name: &str) -> MessageRow {
+        MessageRow {
             topic: self.topic(),
             msg_id: self.prop("UNIQ_KEY").map(str::to_owned),
             offset_msg_id: self.offset_msg_id(),
@@ -237,7 +238,7 @@ impl Stored {
             store_host: self.store_host.to_string(),
             reconsume_times: u32::try_from(self.reconsume_times).unwrap_or(0),
             body_size: self.body_size(),
-            body_preview: self.text().map(query::preview),
+            body_preview: self.text().map(preview),
         }
     }
 
@@ -294,6 +295,92 @@ pub fn offset_msg_id(store: std::net::SocketAddr, offset: i64) -> String {
     b.iter().map(|x| format!("{x:02X}")).collect()
 }
 
+/// Characters of a text body shown in a list row.
+const PREVIEW_CHARS: usize = 160;
+
+/// One message of a result list.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageRow {
+    pub topic: String,
+    pub msg_id: Option<String>,
+    pub offset_msg_id: String,
+    pub tags: Option<String>,
+    pub keys: Vec<String>,
+    pub broker_name: String,
+    pub queue_id: u32,
+    pub queue_offset: Offset,
+    pub store_timestamp: Millis,
+    pub born_timestamp: Millis,
+    pub born_host: String,
+    pub store_host: String,
+    pub reconsume_times: u32,
+    pub body_size: u32,
+    /// The start of the body when it is text.
+    pub body_preview: Option<String>,
+}
+
+/// Splits a reply body of stored messages (each prefixed by its total size) into [`Stored`]
+/// messages, without copying their bodies.
+pub(crate) fn decode_stored(body: bytes::Bytes) -> Result<Vec<Stored>> {
+    let mut out = Vec::new();
+    let mut at = 0usize;
+    while at + 4 <= body.len() {
+        let size = i32::from_be_bytes([body[at], body[at + 1], body[at + 2], body[at + 3]]);
+        let size = usize::try_from(size).unwrap_or(0);
+        if size < 4 || at + size > body.len() {
+            return Err(Error::BrokerRejected {
+                target: "broker".into(),
+                operation: "decode messages".into(),
+                code: -1,
+                detail: format!(
+                    "a stored message at byte {at} says it is {size} bytes long; the reply has {} left",
+                    body.len() - at
+                ),
+            });
+        }
+        out.push(Stored::decode(body.slice(at..at + size))?);
+        at += size;
+    }
+    Ok(out)
+}
+
+/// [`decode_stored`] made views.
+pub fn decode_views(body: &[u8]) -> Result<Vec<MessageView>> {
+    Ok(decode_stored(bytes::Bytes::copy_from_slice(body))?
+        .iter()
+        .map(Stored::view)
+        .collect())
+}
+
+/// The start of a text body, for list rows.
+pub(crate) fn preview(text: &str) -> String {
+    text.chars().take(PREVIEW_CHARS).collect()
+}
+
+pub(crate) fn row_of(m: MessageView, broker_name: &str) -> MessageRow {
+    MessageRow {
+        body_preview: m
+            .body_text
+            .as_ref()
+            .map(|t| t.chars().take(PREVIEW_CHARS).collect()),
+        topic: m.topic,
+        msg_id: m.msg_id,
+        offset_msg_id: m.offset_msg_id,
+        tags: m.tags,
+        keys: m.keys,
+        broker_name: broker_name.to_owned(),
+        queue_id: m.queue_id,
+        queue_offset: m.queue_offset,
+        store_timestamp: m.store_timestamp,
+        born_timestamp: m.born_timestamp,
+        born_host: m.born_host,
+        store_host: m.store_host,
+        reconsume_times: m.reconsume_times,
+        body_size: m.body_size,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,7 +430,7 @@ mod tests {
         let mut reply = stored("T", "TAGS\u{1}x\u{2}", &bomb, zlib_flag);
         reply.extend(stored("T", "TAGS\u{1}y\u{2}", &zlib(b"order 42 paid"), zlib_flag));
         reply.extend(stored("T", "", b"plain body", 0));
-        let all = super::super::query::decode_stored(bytes::Bytes::from(reply)).unwrap();
+        let all = super::decode_stored(bytes::Bytes::from(reply)).unwrap();
         assert_eq!(all.len(), 3);
         // Decoding decompressed nothing yet.
         assert!(all.iter().all(|m| m.decoded.get().is_none()));
@@ -370,7 +457,7 @@ mod tests {
 
         #[test]
         fn random_bytes_decode_as_messages_or_fail(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
-            if let Ok(all) = super::super::query::decode_stored(bytes::Bytes::from(bytes)) {
+            if let Ok(all) = super::decode_stored(bytes::Bytes::from(bytes)) {
                 for m in all {
                     let _ = m.view();
                 }
@@ -394,7 +481,7 @@ mod tests {
             }
             let end = cut.index(bytes.len() + 1);
             bytes.truncate(end);
-            if let Ok(all) = super::super::query::decode_stored(bytes::Bytes::from(bytes)) {
+            if let Ok(all) = super::decode_stored(bytes::Bytes::from(bytes)) {
                 for m in all {
                     let v = m.view();
                     prop_assert!(v.body_size as usize <= decompress::MAX_DECOMPRESSED.max(300));

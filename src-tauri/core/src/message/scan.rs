@@ -6,34 +6,34 @@
 //! *truncated*, and returns a cursor (each queue's next offset) to continue from. A queue whose
 //! broker fails is reported and the others finish.
 
+pub(crate) mod filter;
+pub(crate) mod pull;
+pub(crate) use filter::{Matcher, check_scan};
+pub use pull::pull_baseline;
+use pull::range_of;
+pub(crate) use pull::{Range, ext_offset, master_queues, pull};
+
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use futures::StreamExt as _;
 use serde::{Deserialize, Serialize};
 
-use super::query::{MessageRow, decode_stored};
-use super::{MessageView, Stored};
+use super::MessageRow;
+use super::Stored;
 use crate::console::Console;
 use crate::error::{Error, Result};
 use crate::jobs::{JobContext, JobId, JobSink};
 use crate::model::{ConnectionId, Count, Millis, Offset};
 use crate::registry::LiveClient;
-use crate::remoting;
-use crate::remoting::code::{
-    GET_MAX_OFFSET, GET_MIN_OFFSET, PULL_MESSAGE, PULL_NOT_FOUND, PULL_OFFSET_MOVED, PULL_RETRY_IMMEDIATELY,
-    SEARCH_OFFSET_BY_TIMESTAMP,
-};
-use crate::topic::topic_route;
 
 /// `PullSysFlag.FLAG_SUBSCRIPTION`: the subscription comes with the request (no consumer online).
 const FLAG_SUBSCRIPTION: u32 = 4;
 /// The group the pulls are made as: brokers create it themselves (`MixAll.TOOLS_CONSUMER_GROUP`).
 const SCAN_GROUP: &str = "TOOLS_CONSUMER";
 /// Messages asked for per pull (brokers return at most 32 unless their transfer limits are raised).
-const PULL_BATCH: u32 = 32;
+pub(crate) const PULL_BATCH: u32 = 32;
 /// Queues pulled at the same time (each with one pull in flight).
 pub const SCAN_CONCURRENCY: usize = 16;
 /// Matches per batch event.
@@ -128,296 +128,6 @@ pub enum ScanItem {
     Queue { queue: QueueScan },
 }
 
-/// The compiled filter.
-pub(crate) struct Matcher {
-    tags: Option<Vec<String>>,
-    key: Option<String>,
-    property: Option<PropertyMatch>,
-    /// The body substring, searched as bytes.
-    body_finder: Option<memchr::memmem::Finder<'static>>,
-    body_regex: Option<regex::Regex>,
-    store_host: Option<String>,
-}
-
-impl Matcher {
-    pub(crate) fn new(f: &ScanFilter) -> Result<Self> {
-        let some = |s: &Option<String>| {
-            s.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-        };
-        let body_regex = match some(&f.body_regex) {
-            Some(r) => Some(
-                regex::RegexBuilder::new(&r)
-                    .size_limit(1 << 20)
-                    .build()
-                    .map_err(|e| {
-                        Error::validation(format!("The body pattern is not a valid regular expression: {e}"))
-                    })?,
-            ),
-            None => None,
-        };
-        Ok(Self {
-            tags: some(&f.tags).map(|t| {
-                t.split("||")
-                    .map(|x| x.trim().to_owned())
-                    .filter(|x| !x.is_empty() && x != "*")
-                    .collect()
-            }),
-            key: some(&f.key),
-            property: f.property.clone(),
-            body_finder: f
-                .body_contains
-                .as_deref()
-                .filter(|s| !s.is_empty())
-                .map(|s| memchr::memmem::Finder::new(s.as_bytes()).into_owned()),
-            body_regex,
-            store_host: some(&f.store_host),
-        })
-    }
-
-    pub(crate) fn matches(&self, m: &impl Probe) -> bool {
-        if let Some(tags) = self.tags.as_ref().filter(|t| !t.is_empty())
-            && !m.tag().is_some_and(|t| tags.iter().any(|x| x == t))
-        {
-            return false;
-        }
-        if let Some(k) = &self.key
-            && !m.has_key(k)
-        {
-            return false;
-        }
-        match &self.property {
-            Some(PropertyMatch::Equals { name, value }) if m.prop(name) != Some(value.as_str()) => {
-                return false;
-            }
-            Some(PropertyMatch::Contains { name, value })
-                if !m.prop(name).is_some_and(|v| v.contains(value.as_str())) =>
-            {
-                return false;
-            }
-            _ => {}
-        }
-        if let Some(h) = &self.store_host
-            && !m.host_is(h)
-        {
-            return false;
-        }
-        if let Some(f) = &self.body_finder
-            && f.find(m.bytes()).is_none()
-        {
-            return false;
-        }
-        if self.body_finder.is_some() || self.body_regex.is_some() {
-            // Only text bodies match a body filter (checked after the byte search: most fail it).
-            let Some(text) = m.text() else {
-                return false;
-            };
-            if let Some(r) = &self.body_regex
-                && !r.is_match(text)
-            {
-                return false;
-            }
-        }
-        true
-    }
-}
-
-/// What a filter looks at in a message, decoded ([`Stored`]) or viewed ([`MessageView`]).
-pub(crate) trait Probe {
-    fn tag(&self) -> Option<&str>;
-    fn has_key(&self, key: &str) -> bool;
-    fn prop(&self, name: &str) -> Option<&str>;
-    fn host_is(&self, host: &str) -> bool;
-    fn text(&self) -> Option<&str>;
-    fn bytes(&self) -> &[u8];
-}
-
-impl Probe for Stored {
-    fn tag(&self) -> Option<&str> {
-        self.tags()
-    }
-    fn has_key(&self, key: &str) -> bool {
-        Stored::has_key(self, key)
-    }
-    fn prop(&self, name: &str) -> Option<&str> {
-        Stored::prop(self, name)
-    }
-    fn host_is(&self, host: &str) -> bool {
-        host.parse::<std::net::SocketAddr>().map_or_else(
-            |_| self.store_host().to_string() == host,
-            |h| h == self.store_host(),
-        )
-    }
-    fn text(&self) -> Option<&str> {
-        Stored::text(self)
-    }
-    fn bytes(&self) -> &[u8] {
-        self.body()
-    }
-}
-
-impl Probe for MessageView {
-    fn tag(&self) -> Option<&str> {
-        self.tags.as_deref()
-    }
-    fn has_key(&self, key: &str) -> bool {
-        self.keys.iter().any(|k| k == key)
-    }
-    fn prop(&self, name: &str) -> Option<&str> {
-        self.properties.get(name).map(String::as_str)
-    }
-    fn host_is(&self, host: &str) -> bool {
-        self.store_host == host
-    }
-    fn text(&self) -> Option<&str> {
-        self.body_text.as_deref()
-    }
-    fn bytes(&self) -> &[u8] {
-        self.body_text.as_deref().map_or(&[], str::as_bytes)
-    }
-}
-
-/// One queue to scan: (broker name, master address, queue id, from, to).
-#[derive(Debug, Clone)]
-pub(crate) struct Range {
-    pub(crate) broker_name: String,
-    pub(crate) addr: String,
-    pub(crate) queue_id: u32,
-    pub(crate) from: i64,
-    pub(crate) to: i64,
-}
-
-pub(crate) async fn ext_offset(
-    client: &LiveClient,
-    addr: &str,
-    code: i32,
-    ext: BTreeMap<String, String>,
-    what: &str,
-) -> Result<i64> {
-    let r = client.link.request_with(addr, code, ext, what).await?;
-    r.ext
-        .get("offset")
-        .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| Error::BrokerRejected {
-            target: addr.to_owned(),
-            operation: what.to_owned(),
-            code: -1,
-            detail: "the reply has no 'offset'".into(),
-        })
-}
-
-/// The offset range of one queue for `[begin, end]` (store time): from the first message stored at
-/// or after `begin` to just past the last stored at or before `end`. Brokers' time searches round
-/// differently (4.x answers the last message's offset for a time after it, 5.x the next offset), so
-/// the message at each found offset is looked at and the bound moved past it when it is inside.
-async fn range_of(
-    client: &LiveClient,
-    topic: &str,
-    addr: &str,
-    queue_id: u32,
-    begin: i64,
-    end: i64,
-) -> Result<(i64, i64)> {
-    let search = |ts: i64| {
-        let ext = BTreeMap::from([
-            ("topic".to_owned(), topic.to_owned()),
-            ("queueId".to_owned(), queue_id.to_string()),
-            ("timestamp".to_owned(), ts.to_string()),
-        ]);
-        ext_offset(
-            client,
-            addr,
-            SEARCH_OFFSET_BY_TIMESTAMP,
-            ext,
-            "search offset by time",
-        )
-    };
-    let max_ext = BTreeMap::from([
-        ("topic".to_owned(), topic.to_owned()),
-        ("queueId".to_owned(), queue_id.to_string()),
-    ]);
-    let (from, to, max) = tokio::try_join!(
-        search(begin),
-        search(end.saturating_add(1)),
-        ext_offset(client, addr, GET_MAX_OFFSET, max_ext, "max offset")
-    )?;
-    let probe = Range {
-        broker_name: String::new(),
-        addr: addr.to_owned(),
-        queue_id,
-        from: 0,
-        to: max,
-    };
-    let time_at = |offset: i64| {
-        let probe = &probe;
-        async move {
-            if offset >= max {
-                return Ok(None);
-            }
-            let (views, _) = pull(client, topic, probe, offset, 1).await?;
-            Ok::<_, Error>(views.first().map(Stored::store_timestamp))
-        }
-    };
-    let (from, to) = (from.clamp(0, max), to.clamp(0, max));
-    let (at_from, at_to) = tokio::try_join!(time_at(from), time_at(to))?;
-    let from = if at_from.is_some_and(|t| t < begin) {
-        from + 1
-    } else {
-        from
-    };
-    let to = if at_to.is_some_and(|t| t <= end) {
-        to + 1
-    } else {
-        to
-    };
-    Ok((from, to.max(from)))
-}
-
-/// The header of a pull as `TOOLS_CONSUMER`, the subscription (`*`) in the request.
-fn pull_header(topic: &str, queue_id: u32, offset: i64, max: u32) -> BTreeMap<String, String> {
-    BTreeMap::from([
-        ("consumerGroup".to_owned(), SCAN_GROUP.to_owned()),
-        ("topic".to_owned(), topic.to_owned()),
-        ("queueId".to_owned(), queue_id.to_string()),
-        ("queueOffset".to_owned(), offset.to_string()),
-        ("maxMsgNums".to_owned(), max.to_string()),
-        ("sysFlag".to_owned(), FLAG_SUBSCRIPTION.to_string()),
-        ("commitOffset".to_owned(), "0".to_owned()),
-        ("suspendTimeoutMillis".to_owned(), "0".to_owned()),
-        ("subscription".to_owned(), "*".to_owned()),
-        ("subVersion".to_owned(), "0".to_owned()),
-        ("expressionType".to_owned(), "TAG".to_owned()),
-    ])
-}
-
-/// One pull: the messages at `offset` and the next offset to ask for.
-pub(crate) async fn pull(
-    client: &LiveClient,
-    topic: &str,
-    r: &Range,
-    offset: i64,
-    max: u32,
-) -> Result<(Vec<Stored>, i64)> {
-    let ext = pull_header(topic, r.queue_id, offset, max);
-    let reply = client.link.invoke(&r.addr, PULL_MESSAGE, ext).await?;
-    let next = reply
-        .ext
-        .get("nextBeginOffset")
-        .and_then(|v| v.parse::<i64>().ok());
-    match reply.code {
-        0 => {
-            let views = decode_stored(bytes::Bytes::from(reply.body))?;
-            let after = views.last().map_or(offset, |v| v.queue_offset() + 1);
-            Ok((views, next.unwrap_or(after).max(after)))
-        }
-        PULL_NOT_FOUND | PULL_RETRY_IMMEDIATELY => Ok((Vec::new(), next.unwrap_or(offset))),
-        PULL_OFFSET_MOVED => Ok((Vec::new(), next.filter(|n| *n > offset).unwrap_or(r.to))),
-        _ => remoting::check(&r.addr, "pull message", reply).map(|_| (Vec::new(), offset)),
-    }
-}
-
 /// Shared by the queue tasks: matches so far against the cap.
 struct Shared {
     matched: AtomicU64,
@@ -430,7 +140,7 @@ struct Shared {
 }
 
 impl Shared {
-    fn report(&self, ctx: &JobContext, force: bool) {
+    fn report<S>(&self, ctx: &JobContext<ScanItem, S>, force: bool) {
         let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let last = self.reported.load(Ordering::Relaxed);
         if (force || now >= last + 100)
@@ -453,14 +163,14 @@ pub(crate) type Emit<'a> = &'a (dyn Fn(&str, Vec<Stored>) + Sync);
 
 /// Scans one queue; returns its progress and where it stopped.
 #[allow(clippy::too_many_arguments)]
-async fn scan_queue(
+async fn scan_queue<S>(
     client: &LiveClient,
     topic: &str,
     (begin, end): (i64, i64),
     r: Range,
     matcher: &Matcher,
     shared: &Shared,
-    ctx: &JobContext,
+    ctx: &JobContext<ScanItem, S>,
     emit: Emit<'_>,
 ) -> (QueueScan, i64) {
     let mut q = QueueScan {
@@ -534,90 +244,10 @@ async fn scan_queue(
     (q, at)
 }
 
-/// Every message of `topic` on `broker` stored in `window` with `key`, by pulling each queue over
-/// that window (the key lookup's fallback for a second with more hits than the index returns).
-pub(crate) async fn key_in_range(
-    client: &LiveClient,
-    topic: &str,
-    broker: &super::query::TopicMaster,
-    window: (i64, i64),
-    key: &str,
-) -> Result<Vec<MessageView>> {
-    let mut out = Vec::new();
-    for queue_id in 0..broker.read_queues {
-        let (from, to) = range_of(client, topic, &broker.addr, queue_id, window.0, window.1).await?;
-        let r = Range {
-            broker_name: broker.broker_name.clone(),
-            addr: broker.addr.clone(),
-            queue_id,
-            from,
-            to,
-        };
-        let mut at = from;
-        while at < to {
-            let (views, next) = pull(client, topic, &r, at, PULL_BATCH).await?;
-            if views.is_empty() && next <= at {
-                break;
-            }
-            for v in views {
-                at = at.max(v.queue_offset() + 1);
-                if v.queue_offset() < to && v.has_key(key) {
-                    out.push(v.view());
-                }
-            }
-            at = at.max(next.min(to));
-        }
-    }
-    Ok(out)
-}
-
-/// Checks a scan request: its cap and compiled filter.
-pub(crate) fn check_scan(req: &ScanRequest) -> Result<(u32, Matcher)> {
-    if req.topic.trim().is_empty() {
-        return Err(Error::validation("Give the topic to scan."));
-    }
-    if req.begin.0 > req.end.0 {
-        return Err(Error::validation("The range starts after it ends."));
-    }
-    let limit = req.limit.unwrap_or(DEFAULT_SCAN_LIMIT);
-    if limit == 0 || limit > MAX_SCAN_LIMIT {
-        return Err(Error::validation(format!(
-            "The cap must be between 1 and {MAX_SCAN_LIMIT} (got {limit})."
-        )));
-    }
-    Ok((limit, Matcher::new(&req.filter)?))
-}
-
-/// The readable queues of `topic` on live masters, as (broker name, address, queue id), sorted.
-pub(crate) async fn master_queues(client: &LiveClient, topic: &str) -> Result<Vec<(String, String, u32)>> {
-    let route = topic_route(client, topic).await?;
-    let mut queues: Vec<(String, String, u32)> = Vec::new();
-    for qd in &route.queue_datas {
-        // A broker whose master is not registered (down, or its name-server connection dropped
-        // a moment) keeps its queues with no address: they fail, with why, instead of vanishing
-        // from the scan.
-        let addr = route
-            .broker_datas
-            .iter()
-            .find(|b| b.broker_name == qd.broker_name)
-            .and_then(|b| b.broker_addrs.get("0"))
-            .cloned()
-            .unwrap_or_default();
-        for q in 0..qd.read_queue_nums {
-            queues.push((qd.broker_name.clone(), addr.clone(), q));
-        }
-    }
-    queues.sort();
-    if queues.iter().all(|(_, addr, _)| addr.is_empty()) {
-        return Err(Error::not_found(format!("a master broker of topic '{topic}'")));
-    }
-    Ok(queues)
-}
-
 /// Runs a scan inside a job: matches go to `emit` as they are found; returns the summary
 /// (`Err(Cancelled)` once the job is cancelled).
-pub(crate) async fn run_scan(
-    ctx: &JobContext,
+pub(crate) async fn run_scan<S>(
+    ctx: &JobContext<ScanItem, S>,
     client: &LiveClient,
     queues: Vec<(String, String, u32)>,
     req: &ScanRequest,
@@ -626,14 +256,56 @@ pub(crate) async fn run_scan(
     emit: Emit<'_>,
 ) -> Result<ScanSummary> {
     let start = Instant::now();
-    let (begin, end) = (req.begin.0, req.end.0);
     // Ranges first (cheap), so the total is known from the start.
+    let ranged = queue_ranges(client, req, queues).await;
+    let total: u64 = ranged
+        .iter()
+        .map(|(r, _)| u64::try_from(r.to - r.from).unwrap_or(0))
+        .sum();
+    let shared = Shared {
+        matched: AtomicU64::new(0),
+        scanned: AtomicU64::new(0),
+        limit: u64::from(limit),
+        total,
+        started: start,
+        reported: AtomicU64::new(0),
+    };
+    ctx.progress(0, Some(total), Some(format!("{} queue(s)", ranged.len())));
+    let mut queues_out: Vec<QueueScan> = Vec::new();
+    let mut scans = Vec::new();
+    for (r, err) in ranged {
+        match err {
+            Some(e) => {
+                let q = failed_queue(&r, e);
+                ctx.batch(vec![ScanItem::Queue { queue: q.clone() }]);
+                queues_out.push(q);
+            }
+            None => scans.push(r),
+        }
+    }
+    let (scanned, cursor) = scan_queues(ctx, client, req, scans, matcher, &shared, emit).await;
+    queues_out.extend(scanned);
+    shared.report(ctx, true);
+    if ctx.is_cancelled() {
+        return Err(Error::Cancelled);
+    }
+    Ok(summarize(&shared, queues_out, cursor))
+}
+
+/// Each queue's offset range over the request's time window, from its cursor when continuing;
+/// a queue whose range cannot be read comes with the error.
+async fn queue_ranges(
+    client: &LiveClient,
+    req: &ScanRequest,
+    queues: Vec<(String, String, u32)>,
+) -> Vec<(Range, Option<String>)> {
+    let (begin, end) = (req.begin.0, req.end.0);
     let resume: Option<BTreeMap<(String, u32), i64>> = req.cursor.as_ref().map(|c| {
         c.iter()
             .map(|x| ((x.broker_name.clone(), x.queue_id), x.next_offset.0))
             .collect()
     });
-    let ranged: Vec<(Range, Option<String>)> = futures::stream::iter(queues)
+    futures::stream::iter(queues)
         .map(|(broker_name, addr, queue_id)| {
             let (topic, resume) = (&req.topic, &resume);
             async move {
@@ -662,67 +334,47 @@ pub(crate) async fn run_scan(
         })
         .buffered(SCAN_CONCURRENCY)
         .collect()
-        .await;
-    let total: u64 = ranged
-        .iter()
-        .map(|(r, _)| u64::try_from(r.to - r.from).unwrap_or(0))
-        .sum();
-    let shared = Arc::new(Shared {
-        matched: AtomicU64::new(0),
-        scanned: AtomicU64::new(0),
-        limit: u64::from(limit),
-        total,
-        started: start,
-        reported: AtomicU64::new(0),
-    });
-    ctx.progress(0, Some(total), Some(format!("{} queue(s)", ranged.len())));
-    let mut queues_out: Vec<QueueScan> = Vec::new();
-    let mut cursor = Vec::new();
-    let mut scans = Vec::new();
-    for (r, err) in ranged {
-        match err {
-            Some(e) => {
-                let q = QueueScan {
-                    broker_name: r.broker_name.clone(),
-                    queue_id: r.queue_id,
-                    from: Offset(0),
-                    to: Offset(0),
-                    scanned: Count(0),
-                    matched: Count(0),
-                    done: false,
-                    error: Some(e),
-                };
-                ctx.batch(vec![
-                    serde_json::to_value(ScanItem::Queue { queue: q.clone() }).unwrap_or_default(),
-                ]);
-                queues_out.push(q);
-            }
-            None => scans.push(r),
-        }
+        .await
+}
+
+/// The progress of a queue whose range could not be read.
+fn failed_queue(r: &Range, error: String) -> QueueScan {
+    QueueScan {
+        broker_name: r.broker_name.clone(),
+        queue_id: r.queue_id,
+        from: Offset(0),
+        to: Offset(0),
+        scanned: Count(0),
+        matched: Count(0),
+        done: false,
+        error: Some(error),
     }
-    let (ctx_ref, client_ref, matcher_ref, shared_ref, topic) = (ctx, client, matcher, &*shared, &req.topic);
+}
+
+/// Scans the queues in parallel (bounded), streaming each queue's progress as it finishes; returns
+/// the queues' progress and a cursor for each queue that stopped before its end.
+async fn scan_queues<S>(
+    ctx: &JobContext<ScanItem, S>,
+    client: &LiveClient,
+    req: &ScanRequest,
+    scans: Vec<Range>,
+    matcher: &Matcher,
+    shared: &Shared,
+    emit: Emit<'_>,
+) -> (Vec<QueueScan>, Vec<QueueCursor>) {
+    let (begin, end) = (req.begin.0, req.end.0);
+    let topic = &req.topic;
+    let mut queues_out = Vec::new();
+    let mut cursor = Vec::new();
     let mut running = futures::stream::iter(scans)
         .map(|r| async move {
             let to = r.to;
-            let (q, at) = scan_queue(
-                client_ref,
-                topic,
-                (begin, end),
-                r,
-                matcher_ref,
-                shared_ref,
-                ctx_ref,
-                emit,
-            )
-            .await;
+            let (q, at) = scan_queue(client, topic, (begin, end), r, matcher, shared, ctx, emit).await;
             (q, at, to)
         })
         .buffer_unordered(SCAN_CONCURRENCY);
-    let ticker = Arc::clone(&shared);
     while let Some((q, at, to)) = running.next().await {
-        ctx.batch(vec![
-            serde_json::to_value(ScanItem::Queue { queue: q.clone() }).unwrap_or_default(),
-        ]);
+        ctx.batch(vec![ScanItem::Queue { queue: q.clone() }]);
         if at < to && q.error.is_none() {
             cursor.push(QueueCursor {
                 broker_name: q.broker_name.clone(),
@@ -731,82 +383,42 @@ pub(crate) async fn run_scan(
             });
         }
         queues_out.push(q);
-        ticker.report(ctx, false);
+        shared.report(ctx, false);
     }
-    drop(running);
-    ticker.report(ctx, true);
-    if ctx.is_cancelled() {
-        return Err(Error::Cancelled);
-    }
+    (queues_out, cursor)
+}
+
+/// The job's summary: totals, queues and cursor sorted by (broker, queue), and the rate.
+fn summarize(shared: &Shared, mut queues_out: Vec<QueueScan>, mut cursor: Vec<QueueCursor>) -> ScanSummary {
     let matched = shared.matched.load(Ordering::Relaxed);
     let scanned = shared.scanned.load(Ordering::Relaxed);
     queues_out.sort_by(|a, b| (&a.broker_name, a.queue_id).cmp(&(&b.broker_name, b.queue_id)));
     cursor.sort_by(|a, b| (&a.broker_name, a.queue_id).cmp(&(&b.broker_name, b.queue_id)));
-    let secs = start.elapsed().as_secs_f64();
-    let summary = ScanSummary {
+    let secs = shared.started.elapsed().as_secs_f64();
+    ScanSummary {
         scanned: Count(scanned),
-        total: Count(total),
+        total: Count(shared.total),
         matched: Count(matched),
-        truncated: matched >= u64::from(limit) && !cursor.is_empty(),
+        truncated: matched >= shared.limit && !cursor.is_empty(),
         failed_queues: u32::try_from(queues_out.iter().filter(|q| q.error.is_some()).count())
             .unwrap_or(u32::MAX),
         cursor,
         queues: queues_out,
         elapsed_ms: secs * 1000.0,
         messages_per_sec: if secs > 0.0 { scanned as f64 / secs } else { 0.0 },
-    };
-    Ok(summary)
-}
-
-/// The benchmark's baseline for a scan: every queue of `topic` pulled from its min to its max offset
-/// with [`SCAN_CONCURRENCY`] queues in flight, messages counted by their size fields and not decoded
-/// or filtered (the physical limit of pulling on this cluster). Returns the messages counted.
-pub async fn pull_baseline(client: &LiveClient, topic: &str) -> Result<u64> {
-    let queues = master_queues(client, topic).await?;
-    let counts: Vec<Result<u64>> = futures::stream::iter(queues)
-        .map(|(broker_name, addr, queue_id)| async move {
-            let ext = || {
-                BTreeMap::from([
-                    ("topic".to_owned(), topic.to_owned()),
-                    ("queueId".to_owned(), queue_id.to_string()),
-                ])
-            };
-            let max = ext_offset(client, &addr, GET_MAX_OFFSET, ext(), "max offset").await?;
-            let mut at = ext_offset(client, &addr, GET_MIN_OFFSET, ext(), "min offset").await?;
-            let mut n = 0u64;
-            while at < max {
-                let q = pull_header(topic, queue_id, at, PULL_BATCH);
-                let r = client.link.invoke(&addr, PULL_MESSAGE, q).await?;
-                let next = r
-                    .ext
-                    .get("nextBeginOffset")
-                    .and_then(|v| v.parse::<i64>().ok())
-                    .unwrap_or(at);
-                let mut i = 0usize;
-                while i + 4 <= r.body.len() {
-                    let size = i32::from_be_bytes([r.body[i], r.body[i + 1], r.body[i + 2], r.body[i + 3]]);
-                    i += usize::try_from(size).unwrap_or(usize::MAX).max(4);
-                    n += 1;
-                }
-                if next <= at {
-                    tracing::warn!(broker = %broker_name, queue = queue_id, "pull baseline stuck at {at}");
-                    break;
-                }
-                at = next;
-            }
-            Ok(n)
-        })
-        .buffer_unordered(SCAN_CONCURRENCY)
-        .collect()
-        .await;
-    counts.into_iter().sum()
+    }
 }
 
 impl Console {
     /// Starts a scan of `topic` over a store-time range as a job; returns its id at once. Batch
     /// items are [`ScanItem`]s; the summary is a [`ScanSummary`].
     #[tracing::instrument(skip(self, sink), err(Debug))]
-    pub async fn message_scan(&self, id: &ConnectionId, req: &ScanRequest, sink: JobSink) -> Result<JobId> {
+    pub async fn message_scan(
+        &self,
+        id: &ConnectionId,
+        req: &ScanRequest,
+        sink: JobSink<ScanItem, ScanSummary>,
+    ) -> Result<JobId> {
         let (limit, matcher) = check_scan(req)?;
         let (_, client) = self.client(id).await?;
         let queues = master_queues(&client, &req.topic).await?;
@@ -815,18 +427,18 @@ impl Console {
         Ok(self.jobs().start(&title, sink, move |ctx| async move {
             let emit = |broker: &str, views: Vec<Stored>| {
                 let rows = views.iter().map(|v| v.row(broker)).collect();
-                let item = ScanItem::Matches { rows };
-                ctx.batch(vec![serde_json::to_value(item).unwrap_or_default()]);
+                ctx.batch(vec![ScanItem::Matches { rows }]);
             };
-            let summary = run_scan(&ctx, &client, queues, &req, limit, &matcher, &emit).await?;
-            serde_json::to_value(summary).map_err(|e| Error::internal(e.to_string()))
+            run_scan(&ctx, &client, queues, &req, limit, &matcher, &emit).await
         }))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::filter::Matcher;
     use super::*;
+    use crate::message::MessageView;
 
     fn view(tags: &str, keys: &[&str], body: Option<&str>) -> MessageView {
         MessageView {

@@ -16,7 +16,10 @@ use crate::console::Console;
 use crate::error::{Error, Result};
 use crate::model::{ConnectionId, Millis};
 use crate::remoting;
+use crate::remoting::Link;
 use crate::remoting::code::SEND_BATCH_MESSAGE;
+use crate::remoting::header::SendBatchHeader;
+use crate::topic::RouteBody;
 
 /// Bytes per batch (brokers refuse batches over their 4 MiB message limit).
 const BATCH_BYTES: usize = 1 << 20;
@@ -63,86 +66,20 @@ impl Console {
         let start = Instant::now();
         let (_, client) = self.client(id).await?;
         let route = crate::topic::topic_route(&client, topic).await?;
-        let mut queues: Vec<(String, u32)> = Vec::new();
-        for q in &route.queue_datas {
-            if q.perm & 2 == 0 {
-                continue;
-            }
-            if let Some(addr) = route
-                .broker_datas
-                .iter()
-                .find(|b| b.broker_name == q.broker_name)
-                .and_then(|b| b.broker_addrs.get("0"))
-            {
-                for qid in 0..q.write_queue_nums {
-                    queues.push((addr.clone(), qid));
-                }
-            }
-        }
-        queues.sort();
+        let queues = writable_queues(&route);
         if queues.is_empty() {
             return Err(Error::validation(format!(
                 "Topic '{topic}' has no writable queue."
             )));
         }
-        let per_batch = (BATCH_BYTES / (body_size + 120)).max(1) as u64;
-        let mut batches: Vec<(usize, u64, u64)> = Vec::new();
-        let mut n = 0u64;
-        // Start on a queue chosen by the prefix, so small seeds spread over the queues.
-        let mut i = prefix
-            .bytes()
-            .fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(usize::from(b)));
-        while n < count {
-            let k = per_batch.min(count - n);
-            batches.push((i % queues.len(), n, k));
-            n += k;
-            i += 1;
-        }
+        let batches = plan_batches(queues.len(), count, body_size, prefix);
         let total_batches = batches.len() as u64;
         let (queues, link) = (&queues, &client.link);
         let results: Vec<Result<()>> = futures::stream::iter(batches)
             .map(|(q, from, k)| async move {
                 let (addr, queue_id) = &queues[q];
-                let mut body = Vec::new();
-                for j in from..from + k {
-                    let key = format!("{prefix}-{j}");
-                    let mut b = format!("{key} ").into_bytes();
-                    b.resize(body_size.max(b.len()), b'x');
-                    let keys = match shared_key {
-                        Some(k) => format!("{k} {key}"),
-                        None => key,
-                    };
-                    let props = BTreeMap::from([
-                        ("KEYS".to_owned(), keys),
-                        ("TAGS".to_owned(), "seed".to_owned()),
-                        ("UNIQ_KEY".to_owned(), new_uniq_id(Millis::now())),
-                    ]);
-                    encode(&mut body, &b, &properties_string(&props));
-                }
-                // Brokers read a batch's header as `SendMessageRequestHeaderV2` (one-letter names).
-                let ext = BTreeMap::from([
-                    ("a".to_owned(), PRODUCER_GROUP.to_owned()),
-                    ("b".to_owned(), topic.to_owned()),
-                    ("c".to_owned(), "TBW102".to_owned()),
-                    ("d".to_owned(), "4".to_owned()),
-                    ("e".to_owned(), queue_id.to_string()),
-                    ("f".to_owned(), "0".to_owned()),
-                    ("g".to_owned(), Millis::now().0.to_string()),
-                    ("h".to_owned(), "0".to_owned()),
-                    ("i".to_owned(), "WAIT\u{1}true\u{2}".to_owned()),
-                    ("j".to_owned(), "0".to_owned()),
-                    ("k".to_owned(), "false".to_owned()),
-                    ("m".to_owned(), "true".to_owned()),
-                ]);
-                // A broker under flow control refuses the batch unstored: wait and send it again
-                // (a million-message seed on a loaded machine meets it).
-                remoting::while_busy(BUSY_TRIES, || async {
-                    let r = link
-                        .invoke_body(addr, SEND_BATCH_MESSAGE, ext.clone(), &body)
-                        .await?;
-                    remoting::check(addr, "send batch", r).map(drop)
-                })
-                .await
+                let body = batch_body(from..from + k, body_size, prefix, shared_key);
+                send_batch(link, addr, *queue_id, topic, &body).await
             })
             .buffer_unordered(IN_FLIGHT)
             .collect()
@@ -159,4 +96,99 @@ impl Console {
             messages_per_sec: if secs > 0.0 { count as f64 / secs } else { 0.0 },
         })
     }
+}
+
+/// Every writable queue of the route's masters, as (master address, queue id), sorted.
+fn writable_queues(route: &RouteBody) -> Vec<(String, u32)> {
+    let mut queues: Vec<(String, u32)> = Vec::new();
+    for q in &route.queue_datas {
+        if q.perm & 2 == 0 {
+            continue;
+        }
+        if let Some(addr) = route
+            .broker_datas
+            .iter()
+            .find(|b| b.broker_name == q.broker_name)
+            .and_then(|b| b.broker_addrs.get("0"))
+        {
+            for qid in 0..q.write_queue_nums {
+                queues.push((addr.clone(), qid));
+            }
+        }
+    }
+    queues.sort();
+    queues
+}
+
+/// The batches to send, as (queue index, first message number, message count), round robin over
+/// `queues` queues.
+fn plan_batches(queues: usize, count: u64, body_size: usize, prefix: &str) -> Vec<(usize, u64, u64)> {
+    let per_batch = (BATCH_BYTES / (body_size + 120)).max(1) as u64;
+    let mut batches: Vec<(usize, u64, u64)> = Vec::new();
+    let mut n = 0u64;
+    // Start on a queue chosen by the prefix, so small seeds spread over the queues.
+    let mut i = prefix
+        .bytes()
+        .fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(usize::from(b)));
+    while n < count {
+        let k = per_batch.min(count - n);
+        batches.push((i % queues, n, k));
+        n += k;
+        i += 1;
+    }
+    batches
+}
+
+/// The body of a batch: messages number `numbers`, each with its key, tag and unique key.
+fn batch_body(
+    numbers: std::ops::Range<u64>,
+    body_size: usize,
+    prefix: &str,
+    shared_key: Option<&str>,
+) -> Vec<u8> {
+    let mut body = Vec::new();
+    for j in numbers {
+        let key = format!("{prefix}-{j}");
+        let mut b = format!("{key} ").into_bytes();
+        b.resize(body_size.max(b.len()), b'x');
+        let keys = match shared_key {
+            Some(k) => format!("{k} {key}"),
+            None => key,
+        };
+        let props = BTreeMap::from([
+            ("KEYS".to_owned(), keys),
+            ("TAGS".to_owned(), "seed".to_owned()),
+            ("UNIQ_KEY".to_owned(), new_uniq_id(Millis::now())),
+        ]);
+        encode(&mut body, &b, &properties_string(&props));
+    }
+    body
+}
+
+/// Sends one batch to queue `queue_id` of the master at `addr`, again while the broker is busy.
+async fn send_batch(link: &Link, addr: &str, queue_id: u32, topic: &str, body: &[u8]) -> Result<()> {
+    // Brokers read a batch's header as `SendMessageRequestHeaderV2` (one-letter names).
+    let ext = SendBatchHeader {
+        producer_group: PRODUCER_GROUP.to_owned(),
+        topic: topic.to_owned(),
+        default_topic: "TBW102".to_owned(),
+        default_topic_queue_nums: 4,
+        queue_id,
+        sys_flag: 0,
+        born_timestamp: Millis::now().0,
+        flag: 0,
+        properties: "WAIT\u{1}true\u{2}".to_owned(),
+        reconsume_times: 0,
+        unit_mode: false,
+        batch: true,
+    };
+    // A broker under flow control refuses the batch unstored: wait and send it again
+    // (a million-message seed on a loaded machine meets it).
+    remoting::while_busy(BUSY_TRIES, || async {
+        let r = link
+            .invoke_body(addr, SEND_BATCH_MESSAGE, ext.clone(), body)
+            .await?;
+        remoting::check(addr, "send batch", r).map(drop)
+    })
+    .await
 }

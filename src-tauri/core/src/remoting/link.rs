@@ -3,7 +3,7 @@
 //! `Link` → frame (encode, sign) → transport (pooled socket, deadline, no second send of a
 //! mutation) → reply → [`check`] (the one classifier of broker refusals).
 
-use std::collections::BTreeMap;
+use super::header::{Fields, Header};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,7 +14,7 @@ use super::wire::{ClusterTable, decode_cluster_table};
 use crate::error::{Error, Result};
 
 /// A header-only request: its code and header fields.
-pub type Request = (i32, BTreeMap<String, String>);
+pub type Request = (i32, Fields);
 
 /// How one connection talks to its cluster: transport, credentials, deadline.
 #[derive(Clone)]
@@ -65,20 +65,14 @@ impl Link {
     }
 
     /// Sends one request to `addr` and returns its reply, whatever its code.
-    pub async fn invoke(&self, addr: &str, code: i32, ext: BTreeMap<String, String>) -> Result<Reply> {
+    pub async fn invoke(&self, addr: &str, code: i32, ext: impl Header) -> Result<Reply> {
         self.invoke_body(addr, code, ext, &[]).await
     }
 
     /// [`Link::invoke`] with a request body.
-    pub async fn invoke_body(
-        &self,
-        addr: &str,
-        code: i32,
-        ext: BTreeMap<String, String>,
-        body: &[u8],
-    ) -> Result<Reply> {
+    pub async fn invoke_body(&self, addr: &str, code: i32, ext: impl Header, body: &[u8]) -> Result<Reply> {
         let opaque = self.transport.next_opaque();
-        let frame = frame::encode(code, ext, body, self.credentials(), opaque)?;
+        let frame = frame::encode(code, ext.into_fields(), body, self.credentials(), opaque)?;
         self.transport
             .exchange(addr, (code, opaque), &frame, self.timeout)
             .await
@@ -86,17 +80,11 @@ impl Link {
 
     /// Sends `code` to `addr`; a refusal becomes an error ([`check`]).
     pub async fn request(&self, addr: &str, code: i32, what: &str) -> Result<Reply> {
-        self.request_body(addr, code, BTreeMap::new(), &[], what).await
+        self.request_body(addr, code, (), &[], what).await
     }
 
     /// [`Link::request`] with header fields.
-    pub async fn request_with(
-        &self,
-        addr: &str,
-        code: i32,
-        ext: BTreeMap<String, String>,
-        what: &str,
-    ) -> Result<Reply> {
+    pub async fn request_with(&self, addr: &str, code: i32, ext: impl Header, what: &str) -> Result<Reply> {
         self.request_body(addr, code, ext, &[], what).await
     }
 
@@ -105,7 +93,7 @@ impl Link {
         &self,
         addr: &str,
         code: i32,
-        ext: BTreeMap<String, String>,
+        ext: impl Header,
         body: &[u8],
         what: &str,
     ) -> Result<Reply> {
@@ -195,12 +183,12 @@ impl Link {
 }
 
 /// The one classifier of a reply: code 0 passes; a refusal becomes `Unauthorized` (ACL) or
-/// `BrokerRejected`, by the same rule as every other path ([`Error::refused`]).
+/// `Busy` or `BrokerRejected`, by the same rule as every other path ([`super::refusal`]).
 pub fn check(addr: &str, what: &str, r: Reply) -> Result<Reply> {
     if r.code == code::SUCCESS {
         return Ok(r);
     }
-    Err(Error::refused(addr, what, r.code, r.remark.unwrap_or_default()))
+    Err(super::refusal(addr, what, r.code, r.remark.unwrap_or_default()))
 }
 
 /// Runs `attempt` again while the broker answers with flow control ([`Error::is_broker_busy`]:

@@ -18,12 +18,7 @@ fn link(timeout_ms: u64) -> Link {
 }
 
 fn busy() -> Error {
-    Error::BrokerRejected {
-        target: "b".into(),
-        operation: "send".into(),
-        code: 2,
-        detail: "[TIMEOUT_CLEAN_QUEUE]broker busy".into(),
-    }
+    super::refusal("b", "send", 2, "[TIMEOUT_CLEAN_QUEUE]broker busy".into())
 }
 
 #[tokio::test]

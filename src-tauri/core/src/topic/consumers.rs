@@ -9,14 +9,17 @@ use futures::StreamExt as _;
 use futures::future::join_all;
 use serde::{Deserialize, Serialize};
 
-use super::{BrokerFailure, topic_route};
 use crate::console::Console;
 use crate::error::{Error, Result};
 use crate::model::{ConnectionId, Millis, Offset};
 use crate::remoting;
+use crate::remoting::Link;
 use crate::remoting::code::{
     CONSUMER_NOT_ONLINE, GET_CONSUME_STATS, GET_CONSUMER_CONNECTION_LIST, QUERY_TOPIC_CONSUME_BY_WHO,
 };
+use crate::remoting::header::{ConsumeStatsHeader, GroupHeader, TopicHeader};
+
+use super::{BrokerFailure, RouteBody, topic_route};
 
 const CONCURRENCY: usize = 32;
 
@@ -191,167 +194,13 @@ impl Console {
     pub async fn topic_consumers(&self, id: &ConnectionId, topic: &str) -> Result<TopicConsumers> {
         let (_, client) = self.client(id).await?;
         let route = topic_route(&client, topic).await?;
-        let masters: Vec<(String, String)> = route
-            .broker_datas
-            .iter()
-            .filter_map(|b| {
-                b.broker_addrs
-                    .get("0")
-                    .map(|a| (b.broker_name.clone(), a.clone()))
-            })
-            .collect();
-        let link = &client.link;
-        let topic_ext = BTreeMap::from([("topic".to_owned(), topic.to_owned())]);
-        let by_who = join_all(masters.iter().map(|(name, addr)| {
-            let ext = topic_ext.clone();
-            async move {
-                let r = link
-                    .request_with(addr, QUERY_TOPIC_CONSUME_BY_WHO, ext, "topic consumed by")
-                    .await
-                    .and_then(|r| remoting::decode_json::<GroupListBody>(&r.body, "group list"));
-                (name, addr, r)
-            }
-        }))
-        .await;
-        let mut groups: BTreeSet<String> = BTreeSet::new();
-        let mut failed = Vec::new();
-        for (name, addr, r) in by_who {
-            match r {
-                Ok(g) => groups.extend(g.group_list),
-                Err(e) => failed.push(BrokerFailure {
-                    broker_name: name.clone(),
-                    addr: addr.clone(),
-                    error: e.summary(),
-                }),
-            }
-        }
+        let masters = masters_of(&route);
+        let (groups, failed) = groups_consuming(&client.link, &masters, topic).await;
         // Consume stats per (group, master) and connections per group, all in one bounded stream.
-        // Owned inputs: the stream's futures must not borrow (they cross the Tauri command's Send bound).
-        let mut asks: Vec<Ask> = Vec::new();
-        for g in &groups {
-            asks.extend(
-                masters
-                    .iter()
-                    .map(|(name, addr)| Ask::Stats(g.clone(), name.clone(), addr.clone())),
-            );
-            if let Some((_, addr)) = masters.first() {
-                asks.push(Ask::Clients(g.clone(), addr.clone()));
-            }
-        }
-        let link = client.link.clone();
-        let answers: Vec<Got> = futures::stream::iter(asks)
-            .map(|ask| {
-                let (topic, link) = (topic.to_owned(), link.clone());
-                async move {
-                    let link = &link;
-                    match ask {
-                        Ask::Stats(g, broker, addr) => {
-                            let ext = BTreeMap::from([
-                                ("topic".to_owned(), topic),
-                                ("consumerGroup".to_owned(), g.clone()),
-                            ]);
-                            let r = link
-                                .request_with(&addr, GET_CONSUME_STATS, ext, "consume stats")
-                                .await
-                                .and_then(|r| decode_consume_stats(&r.body));
-                            Got::Stats(g, broker, r)
-                        }
-                        Ask::Clients(g, addr) => {
-                            let ext = BTreeMap::from([("consumerGroup".to_owned(), g.clone())]);
-                            let r = match link
-                                .request_with(
-                                    &addr,
-                                    GET_CONSUMER_CONNECTION_LIST,
-                                    ext,
-                                    "consumer connections",
-                                )
-                                .await
-                            {
-                                Ok(r) => remoting::decode_json::<ConsumerConnectionBody>(
-                                    &r.body,
-                                    "consumer connections",
-                                )
-                                .map(Some),
-                                Err(Error::BrokerRejected {
-                                    code: CONSUMER_NOT_ONLINE,
-                                    ..
-                                }) => Ok(None),
-                                Err(e) => Err(e),
-                            };
-                            Got::Clients(g, r)
-                        }
-                    }
-                }
-            })
-            .buffer_unordered(CONCURRENCY)
-            .collect()
-            .await;
-        let mut rows: BTreeMap<&String, GroupAcc> = groups.iter().map(|g| (g, GroupAcc::default())).collect();
-        for a in answers {
-            match a {
-                Got::Stats(g, broker, r) => {
-                    let Some(row) = rows.get_mut(&g) else { continue };
-                    match r {
-                        Ok((mut q, tps)) => {
-                            row.queues.append(&mut q);
-                            row.tps += tps;
-                        }
-                        Err(e) => row.errors.push(format!("{broker}: {e}")),
-                    }
-                }
-                Got::Clients(g, r) => {
-                    let Some(row) = rows.get_mut(&g) else { continue };
-                    match r {
-                        Ok(c) => row.conn = c,
-                        Err(e) => row.errors.push(format!("clients: {e}")),
-                    }
-                }
-            }
-        }
-        let groups = rows
+        let answers = ask_all(&client.link, topic, asks_for(&groups, &masters)).await;
+        let groups = gather(&groups, answers)
             .into_iter()
-            .map(
-                |(
-                    g,
-                    GroupAcc {
-                        queues,
-                        tps,
-                        errors,
-                        conn,
-                    },
-                )| {
-                    let (mut lag, mut note) = lag_of(&queues);
-                    if !errors.is_empty() {
-                        lag = None;
-                        note = Some(errors.join("; "));
-                    }
-                    let conn = conn.unwrap_or_default();
-                    TopicConsumer {
-                        group: g.clone(),
-                        lag: lag.map(Offset),
-                        lag_note: note,
-                        consume_tps: tps,
-                        last_consume: queues
-                            .iter()
-                            .map(|q| q.last_timestamp)
-                            .filter(|t| *t > 0)
-                            .max()
-                            .map(Millis),
-                        clients: conn
-                            .connection_set
-                            .into_iter()
-                            .map(|c| ClientConnection {
-                                client_id: c.client_id,
-                                addr: c.client_addr,
-                                language: remoting::language_of(&c.language),
-                                version: c.version,
-                            })
-                            .collect(),
-                        consume_type: conn.consume_type,
-                        message_model: conn.message_model,
-                    }
-                },
-            )
+            .map(|(g, acc)| consumer_row(g, acc))
             .collect();
         Ok(TopicConsumers {
             topic: topic.to_owned(),
@@ -359,6 +208,184 @@ impl Console {
             groups,
             failed_brokers: failed,
         })
+    }
+}
+
+/// The (broker name, address) of every master in the route.
+fn masters_of(route: &RouteBody) -> Vec<(String, String)> {
+    route
+        .broker_datas
+        .iter()
+        .filter_map(|b| {
+            b.broker_addrs
+                .get("0")
+                .map(|a| (b.broker_name.clone(), a.clone()))
+        })
+        .collect()
+}
+
+/// Asks every master which groups consume `topic`: their union, and the masters that failed.
+async fn groups_consuming(
+    link: &Link,
+    masters: &[(String, String)],
+    topic: &str,
+) -> (BTreeSet<String>, Vec<BrokerFailure>) {
+    let topic_ext = TopicHeader {
+        topic: topic.to_owned(),
+    };
+    let by_who = join_all(masters.iter().map(|(name, addr)| {
+        let ext = topic_ext.clone();
+        async move {
+            let r = link
+                .request_with(addr, QUERY_TOPIC_CONSUME_BY_WHO, ext, "topic consumed by")
+                .await
+                .and_then(|r| remoting::decode_json::<GroupListBody>(&r.body, "group list"));
+            (name, addr, r)
+        }
+    }))
+    .await;
+    let mut groups: BTreeSet<String> = BTreeSet::new();
+    let mut failed = Vec::new();
+    for (name, addr, r) in by_who {
+        match r {
+            Ok(g) => groups.extend(g.group_list),
+            Err(e) => failed.push(BrokerFailure {
+                broker_name: name.clone(),
+                addr: addr.clone(),
+                error: e.summary(),
+            }),
+        }
+    }
+    (groups, failed)
+}
+
+/// The requests of the round: stats per (group, master), then clients per group from the first master.
+fn asks_for(groups: &BTreeSet<String>, masters: &[(String, String)]) -> Vec<Ask> {
+    let mut asks: Vec<Ask> = Vec::new();
+    for g in groups {
+        asks.extend(
+            masters
+                .iter()
+                .map(|(name, addr)| Ask::Stats(g.clone(), name.clone(), addr.clone())),
+        );
+        if let Some((_, addr)) = masters.first() {
+            asks.push(Ask::Clients(g.clone(), addr.clone()));
+        }
+    }
+    asks
+}
+
+/// Sends every request, at most [`CONCURRENCY`] in flight, and collects the answers as they come.
+async fn ask_all(link: &Link, topic: &str, asks: Vec<Ask>) -> Vec<Got> {
+    // Owned inputs: the stream's futures must not borrow (they cross the Tauri command's Send bound).
+    futures::stream::iter(asks)
+        .map(|ask| answer(link.clone(), topic.to_owned(), ask))
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await
+}
+
+/// Sends one request of the round; a group with no online consumer has no clients, not an error.
+async fn answer(link: Link, topic: String, ask: Ask) -> Got {
+    let link = &link;
+    match ask {
+        Ask::Stats(g, broker, addr) => {
+            let ext = ConsumeStatsHeader {
+                consumer_group: g.clone(),
+                topic: Some(topic),
+            };
+            let r = link
+                .request_with(&addr, GET_CONSUME_STATS, ext, "consume stats")
+                .await
+                .and_then(|r| decode_consume_stats(&r.body));
+            Got::Stats(g, broker, r)
+        }
+        Ask::Clients(g, addr) => {
+            let ext = GroupHeader {
+                consumer_group: g.clone(),
+            };
+            let r = match link
+                .request_with(&addr, GET_CONSUMER_CONNECTION_LIST, ext, "consumer connections")
+                .await
+            {
+                Ok(r) => {
+                    remoting::decode_json::<ConsumerConnectionBody>(&r.body, "consumer connections").map(Some)
+                }
+                Err(Error::BrokerRejected {
+                    code: CONSUMER_NOT_ONLINE,
+                    ..
+                }) => Ok(None),
+                Err(e) => Err(e),
+            };
+            Got::Clients(g, r)
+        }
+    }
+}
+
+/// Folds the answers into one accumulator per group, in group order.
+fn gather(groups: &BTreeSet<String>, answers: Vec<Got>) -> BTreeMap<&String, GroupAcc> {
+    let mut rows: BTreeMap<&String, GroupAcc> = groups.iter().map(|g| (g, GroupAcc::default())).collect();
+    for a in answers {
+        match a {
+            Got::Stats(g, broker, r) => {
+                let Some(row) = rows.get_mut(&g) else { continue };
+                match r {
+                    Ok((mut q, tps)) => {
+                        row.queues.append(&mut q);
+                        row.tps += tps;
+                    }
+                    Err(e) => row.errors.push(format!("{broker}: {e}")),
+                }
+            }
+            Got::Clients(g, r) => {
+                let Some(row) = rows.get_mut(&g) else { continue };
+                match r {
+                    Ok(c) => row.conn = c,
+                    Err(e) => row.errors.push(format!("clients: {e}")),
+                }
+            }
+        }
+    }
+    rows
+}
+
+/// One group's row; any failed request makes its lag unknown, with the failures as the note.
+fn consumer_row(g: &str, acc: GroupAcc) -> TopicConsumer {
+    let GroupAcc {
+        queues,
+        tps,
+        errors,
+        conn,
+    } = acc;
+    let (mut lag, mut note) = lag_of(&queues);
+    if !errors.is_empty() {
+        lag = None;
+        note = Some(errors.join("; "));
+    }
+    let conn = conn.unwrap_or_default();
+    TopicConsumer {
+        group: g.to_owned(),
+        lag: lag.map(Offset),
+        lag_note: note,
+        consume_tps: tps,
+        last_consume: queues
+            .iter()
+            .map(|q| q.last_timestamp)
+            .filter(|t| *t > 0)
+            .max()
+            .map(Millis),
+        clients: conn
+            .connection_set
+            .into_iter()
+            .map(|c| ClientConnection {
+                client_id: c.client_id,
+                addr: c.client_addr,
+                language: remoting::language_of(&c.language),
+                version: c.version,
+            })
+            .collect(),
+        consume_type: conn.consume_type,
+        message_model: conn.message_model,
     }
 }
 

@@ -12,11 +12,14 @@ import type {
   GroupListing,
   GroupRow,
   GroupSpec,
+  BulkSummary,
   JobEvent,
+  OffsetSnapshot,
 } from '../../bindings';
 import { broker, overview, profile } from '../../test/fixtures';
 import { entry, plan } from '../../test/plans';
 import { renderWithApp } from '../../test/render';
+import { expectAllowed, expectRefused } from '../../test/writeGuard';
 import { GroupsScreen } from './routes/GroupsScreen';
 
 afterEach(() => clearMocks());
@@ -110,11 +113,11 @@ describe('consumer group administration', () => {
   });
 
   it('resets selected groups as a job with progress, per-group results and Cancel', async () => {
-    let channel: Channel<JobEvent> | null = null;
+    let channel: Channel<JobEvent<BulkGroupResult, BulkSummary>> | null = null;
     const cancelled: string[] = [];
-    const send = (e: JobEvent) => (channel as unknown as { onmessage: (e: JobEvent) => void }).onmessage(e);
+    const send = (e: JobEvent<BulkGroupResult, BulkSummary>) => (channel as unknown as { onmessage: (e: JobEvent<BulkGroupResult, BulkSummary>) => void }).onmessage(e);
     mockIPC((cmd, args) => {
-      const a = args as { request: BulkResetRequest; channel: Channel<JobEvent>; jobId: string };
+      const a = args as { request: BulkResetRequest; channel: Channel<JobEvent<BulkGroupResult, BulkSummary>>; jobId: string };
       switch (cmd) {
         case 'group_list':
           return listing;
@@ -223,5 +226,35 @@ describe('consumer group administration', () => {
     await userEvent.click(screen.getByTestId('preview-apply'));
     await waitFor(() => expect(sent).toHaveLength(1));
     expect(sent[0]).toEqual({ group: 'g-a', brokers: [], removeOffsets: true, deleteRetryTopic: true, deleteDlqTopic: true });
+  });
+});
+
+describe('consumer groups on a read-only connection', () => {
+  const snapshot: OffsetSnapshot = { id: 4, connectionId: 'c-1', group: 'g-a', at: 1_764_000_000_000, reason: 'earliest', offsets: [], restoredAt: null };
+  const mockGroups = () =>
+    mockIPC((cmd) => {
+      if (cmd === 'group_list') return listing;
+      if (cmd === 'group_detail') return detail;
+      if (cmd === 'offset_snapshots') return [snapshot];
+      throw new Error(cmd);
+    });
+  const writes = ['groups-create', 'groups-bulk-reset', 'group-reset', 'group-edit', 'group-delete', 'group-undo'];
+
+  it('shows create, bulk reset, reset, edit, delete and undo disabled with the reason', async () => {
+    mockGroups();
+    renderWithApp(<GroupsScreen connection={profile({ readOnly: true })} />, { readOnly: true });
+    await userEvent.click((await screen.findAllByTestId('group-select'))[0] as HTMLElement);
+    await userEvent.click(screen.getByText('g-a'));
+    await screen.findByTestId('group-undo');
+    expectRefused(...writes);
+  });
+
+  it('leaves them enabled on a writable connection', async () => {
+    mockGroups();
+    renderWithApp(<GroupsScreen connection={profile()} />);
+    await userEvent.click((await screen.findAllByTestId('group-select'))[0] as HTMLElement);
+    await userEvent.click(screen.getByText('g-a'));
+    await screen.findByTestId('group-undo');
+    expectAllowed(...writes);
   });
 });

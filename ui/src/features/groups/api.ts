@@ -1,5 +1,5 @@
 // Query keys and options of consumer groups, scoped per connection: ["conn", id, "groups", ...].
-import { queryOptions } from '@tanstack/react-query';
+import { queryOptions, skipToken } from '@tanstack/react-query';
 import { commands, type ConnectionId } from '../../bindings';
 
 export const groupKeys = {
@@ -8,6 +8,7 @@ export const groupKeys = {
   activity: (id: ConnectionId) => [...groupKeys.all(id), 'activity'] as const,
   detail: (id: ConnectionId, group: string) => [...groupKeys.all(id), 'detail', group] as const,
   snapshots: (id: ConnectionId, group: string) => [...groupKeys.all(id), 'snapshots', group] as const,
+  client: (id: ConnectionId, group: string, clientId: string, jstack: boolean) => [...groupKeys.all(id), 'client', group, clientId, jstack] as const,
 };
 
 /** Fresh on every refresh: lag is only worth something when it is current. */
@@ -44,4 +45,13 @@ export const groupSnapshotsQuery = (id: ConnectionId, group: string) =>
     queryKey: groupKeys.snapshots(id, group),
     queryFn: () => commands.offsetSnapshots(id, group),
     staleTime: 0,
+  });
+
+/** A client's running info (or thread dump), asked through its broker: read fresh each time. */
+export const groupClientInfoQuery = (id: ConnectionId, group: string, client: { id: string; jstack: boolean } | null) =>
+  queryOptions({
+    queryKey: groupKeys.client(id, group, client?.id ?? '', client?.jstack ?? false),
+    queryFn: client ? () => commands.groupClientInfo(id, group, client.id, client.jstack) : skipToken,
+    gcTime: 0,
+    retry: false,
   });

@@ -3,9 +3,28 @@ import userEvent from '@testing-library/user-event';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Channel } from '@tauri-apps/api/core';
-import type { BrowsePage, BrowseRequest, ChangePlan, ExportRequest, JobEvent, MessageRow, MessageTrack, MessageView, RepublishRequest, ResendRequest, TailBatch, TopicConsumers } from '../../bindings';
+import type {
+  BrowsePage,
+  BrowseRequest,
+  ChangePlan,
+  ExportRequest,
+  ExportSummary,
+  JobEvent,
+  MessageRow,
+  MessageTrack,
+  MessageView,
+  Nothing,
+  RepublishItem,
+  RepublishRequest,
+  RepublishSummary,
+  ResendRequest,
+  ScanItem,
+  TailBatch,
+  TopicConsumers,
+} from '../../bindings';
 import { profile } from '../../test/fixtures';
 import { renderWithApp } from '../../test/render';
+import { expectAllowed, expectRefused } from '../../test/writeGuard';
 import { applyTail, TAIL_BUFFER } from './components/TailPanel';
 import { decodeBody, MessageDetail } from './components/MessageViewModal';
 import { MessagesScreen } from './routes/MessagesScreen';
@@ -151,9 +170,9 @@ describe('MessageDetail actions', () => {
 
   it('re-publishes copies as a job with per-message outcomes', async () => {
     const asked: RepublishRequest[] = [];
-    let channel: Channel<JobEvent> | null = null;
+    let channel: Channel<JobEvent<RepublishItem, RepublishSummary>> | null = null;
     mockIPC((cmd, args) => {
-      const a = args as { request: RepublishRequest; channel: Channel<JobEvent> };
+      const a = args as { request: RepublishRequest; channel: Channel<JobEvent<RepublishItem, RepublishSummary>> };
       if (cmd === 'topic_list') return topics;
       if (cmd === 'message_plan_republish') return plan('message.republish', 'Re-publish 1 message(s) to OrdersCopy');
       if (cmd === 'message_republish') {
@@ -172,7 +191,7 @@ describe('MessageDetail actions', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Re-publish' }));
     await waitFor(() => expect(channel).not.toBeNull());
     expect(asked).toEqual([{ offsetMsgIds: [view.offsetMsgId], targetTopic: 'OrdersCopy' }]);
-    const send = (e: JobEvent) => act(() => (channel as unknown as { onmessage: (e: JobEvent) => void }).onmessage(e));
+    const send = (e: JobEvent<RepublishItem, RepublishSummary>) => act(() => (channel as unknown as { onmessage: (e: JobEvent<RepublishItem, RepublishSummary>) => void }).onmessage(e));
     send({ kind: 'started', jobId: 'job-r', title: 'Re-publish' });
     send({ kind: 'batch', items: [{ offsetMsgId: view.offsetMsgId, ok: true, sent: { status: 'SEND_OK', msgId: 'N', offsetMsgId: 'NEWID', brokerName: 'broker-b', brokerAddr: 'x', queueId: 1, queueOffset: '0', bodyBytes: 4 }, error: null }] });
     send({ kind: 'progress', done: 1, total: 1, note: null });
@@ -185,9 +204,9 @@ describe('MessageDetail actions', () => {
 describe('Export', () => {
   it('exports the selected rows of a key search as CSV to the suggested path, with progress', async () => {
     const asked: ExportRequest[] = [];
-    let channel: Channel<JobEvent> | null = null;
+    let channel: Channel<JobEvent<ScanItem, ExportSummary>> | null = null;
     mockIPC((cmd, args) => {
-      const a = args as { request: ExportRequest; channel: Channel<JobEvent>; format: string };
+      const a = args as { request: ExportRequest; channel: Channel<JobEvent<ScanItem, ExportSummary>>; format: string };
       if (cmd === 'topic_list') return topics;
       if (cmd === 'message_by_key')
         return { rows: [row(1), row(2), row(3)], truncated: false, begin: 0, end: 1, requests: 1, splits: 0, collisions: 0, brokers: ['broker-a'], failedBrokers: [], notes: [], elapsedMs: 2 };
@@ -212,11 +231,11 @@ describe('Export', () => {
     await waitFor(() => expect(screen.getByTestId('export-path')).toHaveValue('/home/op/Downloads/Orders-k.csv'));
     await userEvent.click(screen.getByTestId('export-start'));
     await waitFor(() => expect(channel).not.toBeNull());
-    expect(asked[0]).toEqual({ source: { kind: 'messages', offsetMsgIds: [row(1).offsetMsgId, row(3).offsetMsgId] }, format: 'csv', path: '/home/op/Downloads/Orders-k.csv' });
-    const send = (e: JobEvent) => act(() => (channel as unknown as { onmessage: (e: JobEvent) => void }).onmessage(e));
+    expect(asked[0]).toEqual({ source: { kind: 'messages', offsetMsgIds: [row(1).offsetMsgId, row(3).offsetMsgId] }, format: 'csv', path: '/home/op/Downloads/Orders-k.csv', overwrite: false });
+    const send = (e: JobEvent<ScanItem, ExportSummary>) => act(() => (channel as unknown as { onmessage: (e: JobEvent<ScanItem, ExportSummary>) => void }).onmessage(e));
     send({ kind: 'started', jobId: 'job-e', title: 'Export' });
     send({ kind: 'progress', done: 1, total: 2, note: null });
-    expect(await screen.findByTestId('export-job-text')).toHaveTextContent('1 of 2 messages');
+    expect(await screen.findByTestId('export-progress-text')).toHaveTextContent('1 of 2 messages');
     send({ kind: 'finished', outcome: { status: 'completed', summary: { path: '/home/op/Downloads/Orders-k.csv', format: 'csv', written: 2, bytes: 900, failed: [], scan: null, elapsedMs: 5 } } });
     expect(await screen.findByTestId('export-done')).toHaveTextContent('Wrote 2 message(s), 900 bytes');
   });
@@ -271,10 +290,10 @@ describe('Live tail', () => {
   });
 
   it('tails a topic with a tag filter, shows the rate, pauses and stops', async () => {
-    let channel: Channel<JobEvent> | null = null;
+    let channel: Channel<JobEvent<TailBatch, Nothing>> | null = null;
     const cancelled: string[] = [];
     mockIPC((cmd, args) => {
-      const a = args as { request: { topic: string; tags: string | null }; channel: Channel<JobEvent>; jobId: string };
+      const a = args as { request: { topic: string; tags: string | null }; channel: Channel<JobEvent<TailBatch, Nothing>>; jobId: string };
       if (cmd === 'topic_list') return topics;
       if (cmd === 'message_tail') {
         expect(a.request).toEqual({ topic: 'Orders', tags: 'paid' });
@@ -293,7 +312,7 @@ describe('Live tail', () => {
     await userEvent.type(screen.getByTestId('tail-tags'), 'paid');
     await userEvent.click(screen.getByTestId('tail-start'));
     await waitFor(() => expect(channel).not.toBeNull());
-    const send = (e: JobEvent) => act(() => (channel as unknown as { onmessage: (e: JobEvent) => void }).onmessage(e));
+    const send = (e: JobEvent<TailBatch, Nothing>) => act(() => (channel as unknown as { onmessage: (e: JobEvent<TailBatch, Nothing>) => void }).onmessage(e));
     send({ kind: 'batch', items: [{ rows: [row(1, 'paid'), row(2, 'paid')], received: 2, dropped: 0, ratePerSec: 8, queues: 4, failingQueues: 0 }] });
     expect(await screen.findByTestId('tail-rate')).toHaveTextContent('8 msg/s · 2 received · 4 queue(s)');
     expect(screen.getByTestId('tail-results')).toHaveTextContent('body 2');
@@ -303,5 +322,43 @@ describe('Live tail', () => {
     expect(screen.getByTestId('tail-results')).not.toHaveTextContent('body 3');
     await userEvent.click(screen.getByTestId('tail-stop'));
     expect(cancelled).toEqual(['job-t']);
+  });
+});
+
+describe('message actions on a read-only connection', () => {
+  const mockSearch = () =>
+    mockIPC((cmd) => {
+      if (cmd === 'topic_list') return topics;
+      if (cmd === 'message_by_key')
+        return { rows: [row(1)], truncated: false, begin: 0, end: 1, requests: 1, splits: 0, collisions: 0, brokers: ['broker-a'], failedBrokers: [], notes: [], elapsedMs: 2 };
+      if (cmd === 'message_by_offset_id') return view;
+      throw new Error(cmd);
+    });
+  const search = async () => {
+    await userEvent.type(screen.getByTestId('key-topic'), 'Orders');
+    await userEvent.type(screen.getByTestId('key-key'), 'k');
+    await userEvent.click(screen.getByTestId('key-search'));
+    await screen.findByTestId('republish-rows');
+  };
+
+  it('shows re-publish and resend disabled with the reason; export stays', async () => {
+    mockSearch();
+    renderWithApp(<MessagesScreen connection={profile({ readOnly: true })} />, { readOnly: true });
+    await search();
+    expectRefused('republish-rows');
+    expectAllowed('export-rows');
+    await userEvent.click(screen.getByText('body 1'));
+    await screen.findByTestId('message-detail');
+    expectRefused('message-resend', 'message-republish');
+    expectAllowed('message-export');
+  });
+
+  it('leaves them enabled on a writable connection', async () => {
+    mockSearch();
+    renderWithApp(<MessagesScreen connection={profile()} />);
+    await search();
+    await userEvent.click(screen.getByText('body 1'));
+    await screen.findByTestId('message-detail');
+    expectAllowed('republish-rows', 'export-rows', 'message-resend', 'message-republish', 'message-export');
   });
 });

@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Channel } from '@tauri-apps/api/core';
-import type { IdLookup, IdQuery, JobEvent, KeyQuery, KeyQueryResult, MessageRow, MessageView, ScanRequest, ScanSummary } from '../../bindings';
+import type { IdLookup, IdQuery, JobEvent, KeyQuery, KeyQueryResult, MessageRow, MessageView, ScanItem, ScanRequest, ScanSummary } from '../../bindings';
 import { profile } from '../../test/fixtures';
 import { renderWithApp } from '../../test/render';
 import { MessageDetail } from './components/MessageViewModal';
@@ -140,11 +140,11 @@ describe('MessageDetail', () => {
 describe('ScanPanel', () => {
   it('streams matches with scanned X of Y, says truncated, continues from the cursor, cancels', async () => {
     const requests: ScanRequest[] = [];
-    let channel: Channel<JobEvent> | null = null;
+    let channel: Channel<JobEvent<ScanItem, ScanSummary>> | null = null;
     const cancelled: string[] = [];
-    const send = (e: JobEvent) => (channel as unknown as { onmessage: (e: JobEvent) => void }).onmessage(e);
+    const send = (e: JobEvent<ScanItem, ScanSummary>) => (channel as unknown as { onmessage: (e: JobEvent<ScanItem, ScanSummary>) => void }).onmessage(e);
     mockIPC((cmd, args) => {
-      const a = args as { request: ScanRequest; channel: Channel<JobEvent>; jobId: string };
+      const a = args as { request: ScanRequest; channel: Channel<JobEvent<ScanItem, ScanSummary>>; jobId: string };
       if (cmd === 'topic_list') return { fetchedAt: Date.now(), elapsedMs: 1, topics: [], failedBrokers: [] };
       if (cmd === 'message_scan') {
         requests.push(a.request);
@@ -196,7 +196,7 @@ describe('ScanPanel', () => {
     await userEvent.click(screen.getByTestId('scan-cancel'));
     expect(cancelled).toEqual(['job-2']);
     send({ kind: 'finished', outcome: { status: 'cancelled', done: 100 } });
-    expect(await screen.findByTestId('scan-state')).toHaveTextContent('cancelled');
+    expect(await screen.findByTestId('scan-outcome')).toHaveTextContent('cancelled');
     expect(screen.getByTestId('scan-results')).toHaveTextContent('body 3');
   });
 });

@@ -2,16 +2,20 @@
 // change (before → after per broker or name server), warnings to acknowledge, the equivalent
 // mqadmin command line, and a typed confirmation for destructive or production changes. The core
 // checks the same rules again (and refuses read-only connections): this dialog only explains them.
-import { Alert, Badge, Box, Button, Checkbox, Code, CopyButton, Group, Loader, Modal, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Alert, Badge, Box, Button, Checkbox, Code, CopyButton, Group, Loader, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { IconAlertTriangle, IconCheck, IconCopy, IconLock } from '@tabler/icons-react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
-import type { ChangePlan, Confirmation } from '../../bindings';
+import type { ChangePlan, Confirmation, FieldChange } from '../../bindings';
+import type { Column } from '../../components/columns';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { SmallTable } from '../../components/SmallTable';
 import { toIpcError } from '../../ipc/errors';
+import { previewKeys } from './api';
+import { WriteButton } from './WriteGuard';
 
 interface Props<T> {
-  /** Identifies the change being previewed; a new key loads a new plan. Null: closed. */
+  /** The change being previewed (`previewKeys.plan`); a new key loads a new plan. Null: closed. */
   planKey: readonly unknown[] | null;
   loadPlan: () => Promise<ChangePlan>;
   apply: (confirmation: Confirmation) => Promise<T>;
@@ -23,9 +27,32 @@ interface Props<T> {
   extra?: ReactNode;
 }
 
+const CHANGE_COLUMNS: Column<FieldChange>[] = [
+  { key: 'scope', header: 'Where', render: (ch) => ch.scope },
+  { key: 'field', header: 'What', mono: true, render: (ch) => ch.field },
+  {
+    key: 'before',
+    header: 'Before',
+    render: (ch) => (
+      <Text span inherit c={ch.before === null ? 'dimmed' : 'red'}>
+        {ch.before ?? '—'}
+      </Text>
+    ),
+  },
+  {
+    key: 'after',
+    header: 'After',
+    render: (ch) => (
+      <Text span inherit c={ch.after === null ? 'dimmed' : 'green'} style={{ wordBreak: 'break-all' }}>
+        {ch.after ?? (ch.before === null ? '—' : 'removed')}
+      </Text>
+    ),
+  },
+];
+
 export function PreviewDialog<T>({ planKey, loadPlan, apply, onApplied, onClose, applyLabel, extra }: Props<T>) {
   const plan = useQuery({
-    queryKey: ['preview', ...(planKey ?? [])],
+    queryKey: planKey ?? previewKeys.all(),
     queryFn: loadPlan,
     enabled: planKey !== null,
     gcTime: 0,
@@ -104,28 +131,7 @@ function PlanBody<T>({
           Nothing would change: the cluster already has these values.
         </Alert>
       ) : (
-        <Table fz="xs" verticalSpacing={3} withTableBorder striped data-testid="preview-changes">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Where</Table.Th>
-              <Table.Th>What</Table.Th>
-              <Table.Th>Before</Table.Th>
-              <Table.Th>After</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {plan.changes.map((ch, i) => (
-              <Table.Tr key={i}>
-                <Table.Td>{ch.scope}</Table.Td>
-                <Table.Td ff="monospace">{ch.field}</Table.Td>
-                <Table.Td c={ch.before === null ? 'dimmed' : 'red'}>{ch.before ?? '—'}</Table.Td>
-                <Table.Td c={ch.after === null ? 'dimmed' : 'green'} style={{ wordBreak: 'break-all' }}>
-                  {ch.after ?? (ch.before === null ? '—' : 'removed')}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+        <SmallTable rows={plan.changes} columns={CHANGE_COLUMNS} rowKey={(_, i) => String(i)} testId="preview-changes" />
       )}
       {plan.warnings.length > 0 ? (
         <Alert color="orange" icon={<IconAlertTriangle size={16} />} title="Before you apply" data-testid="preview-warnings">
@@ -186,7 +192,7 @@ function PlanBody<T>({
         <Button variant="default" onClick={onClose}>
           Cancel
         </Button>
-        <Button
+        <WriteButton
           color={plan.destructive ? 'red' : undefined}
           disabled={blocked || !typedOk || !ackOk}
           loading={run.isPending}
@@ -194,7 +200,7 @@ function PlanBody<T>({
           data-testid="preview-apply"
         >
           {applyLabel ?? 'Apply'}
-        </Button>
+        </WriteButton>
       </Group>
     </Stack>
   );

@@ -6,6 +6,7 @@ import type { TopicListing, TopicRow } from '../../bindings';
 import { broker, overview, profile } from '../../test/fixtures';
 import { entry, plan } from '../../test/plans';
 import { renderWithApp } from '../../test/render';
+import { expectAllowed, expectRefused } from '../../test/writeGuard';
 import { topicNameProblem } from './components/TopicFormModal';
 import { filterTopics, TopicsScreen } from './routes/TopicsScreen';
 
@@ -156,5 +157,34 @@ describe('TopicsScreen', () => {
     renderWithApp(<TopicsScreen connection={profile()} />);
     await waitFor(() => expect(screen.getAllByTestId('topic-messages').map((n) => n.textContent)).toEqual(['9,007,199,254,740,993', '0']));
     expect(asked[0]).toEqual(['Orders', 'Pay']);
+  });
+});
+
+describe('topics on a read-only connection', () => {
+  const mockTopic = () =>
+    mockIPC((cmd) => {
+      if (cmd === 'topic_list') return listing([topic('Orders', 'normal')]);
+      if (cmd === 'topic_detail')
+        return { name: 'Orders', fetchedAt: Date.now(), route: [], queues: [], totalMessages: '0', lastUpdate: null, config: [], failedBrokers: [] };
+      if (cmd === 'topic_consumers') return { topic: 'Orders', fetchedAt: Date.now(), groups: [], failedBrokers: [] };
+      if (cmd === 'producer_list') return { fetchedAt: Date.now(), groups: [], discoverySupported: true, failedBrokers: [] };
+      if (cmd === 'topic_stats') return [];
+      throw new Error(cmd);
+    });
+
+  it('shows create, edit, send and delete disabled with the reason', async () => {
+    mockTopic();
+    renderWithApp(<TopicsScreen connection={profile({ readOnly: true })} />, { readOnly: true });
+    await userEvent.click(await screen.findByText('Orders'));
+    await screen.findByTestId('topic-total');
+    expectRefused('topic-create', 'topic-edit', 'topic-send', 'topic-delete');
+  });
+
+  it('leaves them enabled on a writable connection', async () => {
+    mockTopic();
+    renderWithApp(<TopicsScreen connection={profile()} />);
+    await userEvent.click(await screen.findByText('Orders'));
+    await screen.findByTestId('topic-total');
+    expectAllowed('topic-create', 'topic-edit', 'topic-send', 'topic-delete');
   });
 });

@@ -1,7 +1,8 @@
 // One cluster's brokers: status first, so a broker that is down is the first thing seen.
 import { Badge, Group, Progress, Text, Tooltip } from '@mantine/core';
 import type { BrokerRow, BrokerStatus } from '../../../bindings';
-import { VirtualTable, type Column } from '../../../components/VirtualTable';
+import type { Column } from '../../../components/columns';
+import { VirtualTable } from '../../../components/VirtualTable';
 import {
   formatCount,
   formatDuration,

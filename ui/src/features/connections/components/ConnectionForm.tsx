@@ -9,7 +9,6 @@ import {
   PasswordInput,
   Stack,
   Switch,
-  Table,
   Text,
   Textarea,
   TextInput,
@@ -21,8 +20,11 @@ import {
   type ConnectionDraft,
   type ConnectionProfile,
   type ConnectionTestReport,
+  type TestedBroker,
 } from '../../../bindings';
+import type { Column } from '../../../components/columns';
 import { ErrorAlert } from '../../../components/ErrorAlert';
+import { SmallTable } from '../../../components/SmallTable';
 import { showError, toIpcError } from '../../../ipc/errors';
 import { formatTime, formatVersion } from '../../../lib/format';
 import { appInfoQuery, connectionKeys } from '../api';
@@ -45,23 +47,19 @@ export function draftOf(p: ConnectionProfile | null): ConnectionDraft {
   };
 }
 
+const BROKER_COLUMNS: Column<TestedBroker>[] = [
+  { key: 'name', header: 'Broker', render: (b) => b.brokerName },
+  { key: 'addr', header: 'Address', mono: true, render: (b) => b.addr },
+  { key: 'version', header: 'Version', render: (b) => (b.error ? <Badge color="red" size="xs">{b.error}</Badge> : formatVersion(b.version)) },
+];
+
 function TestResult({ report }: { report: ConnectionTestReport }) {
   return (
     <Alert color="green" title={`Connected in ${(report.rttMs ?? 0).toFixed(0)} ms`} data-testid="test-result">
       <Text size="xs">
         Clusters: {report.clusters.join(', ') || '—'} · {report.brokerCount} broker{report.brokerCount === 1 ? '' : 's'}
       </Text>
-      <Table fz="xs" verticalSpacing={2} mt={4}>
-        <Table.Tbody>
-          {report.brokers.map((b) => (
-            <Table.Tr key={`${b.brokerName}/${b.addr}`}>
-              <Table.Td>{b.brokerName}</Table.Td>
-              <Table.Td ff="monospace">{b.addr}</Table.Td>
-              <Table.Td>{b.error ? <Badge color="red" size="xs">{b.error}</Badge> : formatVersion(b.version)}</Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+      <SmallTable headless rows={report.brokers} columns={BROKER_COLUMNS} rowKey={(b) => `${b.brokerName}/${b.addr}`} />
       {report.tls.length > 0 ? (
         <Stack gap={2} mt={6} data-testid="test-tls">
           <Text size="xs" fw={700}>

@@ -8,7 +8,6 @@ import {
   Menu,
   Modal,
   PasswordInput,
-  Progress,
   Stack,
   Text,
   Title,
@@ -28,10 +27,12 @@ import {
 } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useRef, useState } from 'react';
-import { commands, type ConnectionProfile, type SecretState } from '../../../bindings';
+import { commands, type ConnectionProfile, type ConnectionTestItem, type ConnectionTestSummary, type SecretState } from '../../../bindings';
 import { useWorkspace } from '../../../app/workspace';
 import { EnvBadge } from '../../../components/EnvBadge';
-import { VirtualTable, type Column } from '../../../components/VirtualTable';
+import { JobBar } from '../../../components/JobBar';
+import type { Column } from '../../../components/columns';
+import { VirtualTable } from '../../../components/VirtualTable';
 import { showError } from '../../../ipc/errors';
 import { useJob } from '../../../ipc/jobs';
 import { appInfoQuery, connectionKeys, connectionListQuery } from '../api';
@@ -44,16 +45,6 @@ const SECRET: Record<SecretState, { label: string; color: string }> = {
   session: { label: 'ACL · this session', color: 'yellow' },
   missing: { label: 'ACL · secret needed', color: 'red' },
 };
-
-interface TestItem {
-  connectionId: string;
-  name: string;
-  ok: boolean;
-  rttMs?: number;
-  brokerCount?: number;
-  message?: string;
-  code?: string;
-}
 
 export function ConnectionsScreen() {
   const qc = useQueryClient();
@@ -113,7 +104,7 @@ export function ConnectionsScreen() {
     (ch: Parameters<typeof commands.connectionTestAll>[0]) => commands.connectionTestAll(ch),
     [],
   );
-  const testAll = useJob<TestItem>(startAll);
+  const testAll = useJob<ConnectionTestItem, ConnectionTestSummary>(startAll);
 
   const openConn = (p: ConnectionProfile) => {
     if (p.secretState === 'missing') setUnlocking(p);
@@ -163,9 +154,9 @@ export function ConnectionsScreen() {
       key: 'test',
       header: 'Last test',
       render: (p) => {
-        const r = results.get(p.id);
+        const r = results.get(p.id)?.result;
         if (!r) return <Text size="xs" c="dimmed" span>—</Text>;
-        return r.ok ? (
+        return r.status === 'reachable' ? (
           <Badge size="xs" color="green" variant="light">{`${r.rttMs?.toFixed(0)} ms · ${r.brokerCount} brokers`}</Badge>
         ) : (
           <Tooltip label={r.message}>
@@ -264,30 +255,13 @@ export function ConnectionsScreen() {
           ACL secret keys are kept for this session only and asked for again after a restart. {info.data.keychain.detail}
         </Alert>
       ) : null}
-      {st.running || st.outcome ? (
-        <Group gap="xs" data-testid="job-progress">
-          <Text size="xs" w={190}>
-            {st.running
-              ? `Testing ${st.done} of ${st.total ?? '?'}${st.note ? ` — ${st.note}` : ''}`
-              : st.outcome?.status === 'completed'
-                ? `Tested ${st.items.length}: ${st.items.filter((i) => i.ok).length} reachable`
-                : st.outcome?.status === 'cancelled'
-                  ? `Cancelled after ${st.items.length}`
-                  : `Failed: ${st.outcome?.status === 'failed' ? st.outcome.message : ''}`}
+      <JobBar state={st} unit="connections tested" onCancel={() => void testAll.cancel()} testId="conn-test-all">
+        {st.outcome?.status === 'completed' ? (
+          <Text size="xs" c="dimmed">
+            {st.outcome.summary.reachable} of {st.outcome.summary.tested} reachable
           </Text>
-          <Progress
-            style={{ flex: 1 }}
-            size="md"
-            animated={st.running}
-            value={st.total ? (100 * (st.running ? st.done : st.total)) / Math.max(st.total, 1) : 0}
-          />
-          {st.running ? (
-            <Button size="compact-xs" color="red" variant="light" onClick={() => void testAll.cancel()}>
-              Cancel
-            </Button>
-          ) : null}
-        </Group>
-      ) : null}
+        ) : null}
+      </JobBar>
       <VirtualTable
         testId="connections-table"
         rows={list.data ?? []}

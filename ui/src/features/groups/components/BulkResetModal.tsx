@@ -3,17 +3,78 @@
 // it cannot be planned); applying starts a job that resets the groups a few at a time with a progress
 // bar, a Cancel button (it stops between groups: a group is never left half reset) and one result
 // line per group. Every group's reset has its own snapshot and Undo in the group's detail.
-import { Alert, Badge, Button, Group, Modal, Progress, SegmentedControl, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Badge, Button, Group, Modal, SegmentedControl, Stack, Text, TextInput } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { commands, type BulkGroupResult, type BulkResetPlan, type BulkResetRequest, type ConnectionProfile, type ResetMode } from '../../../bindings';
-import { useJobRunner } from '../../../ipc/jobs';
+import {
+  commands,
+  type BulkGroupPlan,
+  type BulkGroupResult,
+  type BulkResetPlan,
+  type BulkResetRequest,
+  type BulkSummary,
+  type ConnectionProfile,
+  type ResetMode,
+} from '../../../bindings';
+import type { Column } from '../../../components/columns';
+import { JobBar } from '../../../components/JobBar';
+import { SmallTable } from '../../../components/SmallTable';
+import { jobStarted, useJobRunner } from '../../../ipc/jobs';
 import { formatOffset } from '../../../lib/format';
+import { previewKeys } from '../../safety/api';
 import { PreviewDialog } from '../../safety/PreviewDialog';
+import { WriteButton } from '../../safety/WriteGuard';
 import { groupKeys } from '../api';
 import { localInput } from './ResetOffsetsModal';
 
 type Kind = 'earliest' | 'latest' | 'timestamp';
+
+const PLAN_COLUMNS: Column<BulkGroupPlan>[] = [
+  {
+    key: 'group',
+    header: 'Group',
+    mono: true,
+    render: (g) => (
+      <>
+        {g.group}
+        {g.error ? <Text size="10px" c="red">left alone: {g.error}</Text> : null}
+        {g.failedBrokers.length ? <Text size="10px" c="orange">{g.failedBrokers.map((f) => `${f.brokerName}: ${f.error}`).join('; ')}</Text> : null}
+      </>
+    ),
+  },
+  { key: 'path', header: 'Path', render: (g) => (g.path === null ? '—' : g.path === 'online' ? `online · ${g.onlineClients}` : 'offline') },
+  { key: 'moving', header: 'Queues moving', numeric: true, render: (g) => `${g.changing} / ${g.queues}` },
+  { key: 'reread', header: 'Re-read', numeric: true, render: (g) => <Text span inherit c={g.reread !== '0' ? 'blue' : 'dimmed'}>{formatOffset(g.reread)}</Text> },
+  { key: 'skipped', header: 'Skipped', numeric: true, render: (g) => <Text span inherit c={g.skipped !== '0' ? 'red' : 'dimmed'}>{formatOffset(g.skipped)}</Text> },
+];
+
+const OUTCOME_COLOR: Record<string, string> = { ok: 'green', partial: 'orange', failed: 'red' };
+
+const RESULT_COLUMNS: Column<BulkGroupResult>[] = [
+  {
+    key: 'group',
+    header: 'Group',
+    mono: true,
+    render: (r) => (
+      <>
+        {r.group}
+        {r.error ? <Text size="10px" c={r.outcome ? 'red' : 'dimmed'}>{r.error}</Text> : null}
+      </>
+    ),
+  },
+  {
+    key: 'outcome',
+    header: 'Outcome',
+    render: (r) => (
+      <Badge size="xs" color={r.outcome ? (OUTCOME_COLOR[r.outcome] ?? 'gray') : 'gray'} variant="light">
+        {r.outcome ?? 'not run'}
+      </Badge>
+    ),
+  },
+  { key: 'changed', header: 'Queues changed', numeric: true, render: (r) => r.queuesChanged },
+  { key: 'failed', header: 'Did not take', numeric: true, render: (r) => <Text span inherit c={r.queuesFailed ? 'red' : 'dimmed'}>{r.queuesFailed}</Text> },
+  { key: 'snapshot', header: 'Snapshot', render: (r) => <Text span inherit c="dimmed">{r.snapshotId === null ? '—' : `#${r.snapshotId} (Undo in the group's detail)`}</Text> },
+];
 
 export function BulkPlanTable({ plan }: { plan: BulkResetPlan }) {
   return (
@@ -21,37 +82,10 @@ export function BulkPlanTable({ plan }: { plan: BulkResetPlan }) {
       <Text size="xs">
         {plan.groups.length} groups · <b data-testid="bulk-reread">{formatOffset(plan.reread)}</b> re-read · <b data-testid="bulk-skipped">{formatOffset(plan.skipped)}</b> skipped
       </Text>
-      <Table fz="xs" verticalSpacing={2} withTableBorder striped>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Group</Table.Th>
-            <Table.Th>Path</Table.Th>
-            <Table.Th ta="right">Queues moving</Table.Th>
-            <Table.Th ta="right">Re-read</Table.Th>
-            <Table.Th ta="right">Skipped</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {plan.groups.map((g) => (
-            <Table.Tr key={g.group} data-testid="bulk-plan-row">
-              <Table.Td ff="monospace">
-                {g.group}
-                {g.error ? <Text size="10px" c="red">left alone: {g.error}</Text> : null}
-                {g.failedBrokers.length ? <Text size="10px" c="orange">{g.failedBrokers.map((f) => `${f.brokerName}: ${f.error}`).join('; ')}</Text> : null}
-              </Table.Td>
-              <Table.Td>{g.path === null ? '—' : g.path === 'online' ? `online · ${g.onlineClients}` : 'offline'}</Table.Td>
-              <Table.Td ta="right">{g.changing} / {g.queues}</Table.Td>
-              <Table.Td ta="right" c={g.reread !== '0' ? 'blue' : 'dimmed'}>{formatOffset(g.reread)}</Table.Td>
-              <Table.Td ta="right" c={g.skipped !== '0' ? 'red' : 'dimmed'}>{formatOffset(g.skipped)}</Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+      <SmallTable rows={plan.groups} columns={PLAN_COLUMNS} rowKey={(g) => g.group} rowTestId="bulk-plan-row" />
     </Stack>
   );
 }
-
-const OUTCOME_COLOR: Record<string, string> = { ok: 'green', partial: 'orange', failed: 'red' };
 
 export function BulkResetModal({ connection, groups, onClose }: { connection: ConnectionProfile; groups: string[]; onClose: () => void }) {
   const qc = useQueryClient();
@@ -60,8 +94,7 @@ export function BulkResetModal({ connection, groups, onClose }: { connection: Co
   const [topic, setTopic] = useState('');
   const [request, setRequest] = useState<BulkResetRequest | null>(null);
   const [plan, setPlan] = useState<BulkResetPlan | null>(null);
-  const [started, setStarted] = useState(false);
-  const job = useJobRunner<BulkGroupResult>();
+  const job = useJobRunner<BulkGroupResult, BulkSummary>();
   const mode = (): ResetMode | null => {
     if (kind !== 'timestamp') return { kind };
     const ms = new Date(at).getTime();
@@ -69,14 +102,13 @@ export function BulkResetModal({ connection, groups, onClose }: { connection: Co
   };
   const m = mode();
   const s = job.state;
-  const total = s.total ?? (plan?.groups.length ?? groups.length);
   const finished = s.outcome !== null;
   useEffect(() => {
     if (finished) void qc.invalidateQueries({ queryKey: groupKeys.all(connection.id) });
   }, [finished, qc, connection.id]);
   return (
     <Modal opened onClose={s.running ? () => undefined : onClose} size="xl" title={<Text fw={700}>Reset offsets of {groups.length} groups</Text>}>
-      {!started ? (
+      {!jobStarted(s) ? (
         <Stack gap="sm" data-testid="bulk-form">
           <Text size="xs" c="dimmed" lineClamp={3}>
             {groups.join(', ')}
@@ -97,58 +129,16 @@ export function BulkResetModal({ connection, groups, onClose }: { connection: Co
             <Button variant="default" onClick={onClose}>
               Cancel
             </Button>
-            <Button disabled={m === null} onClick={() => m && setRequest({ groups, topic: topic.trim() || null, mode: m })} data-testid="bulk-preview">
+            <WriteButton disabled={m === null} onClick={() => m && setRequest({ groups, topic: topic.trim() || null, mode: m })} data-testid="bulk-preview">
               Preview
-            </Button>
+            </WriteButton>
           </Group>
         </Stack>
       ) : (
         <Stack gap="sm" data-testid="bulk-job">
-          <Group justify="space-between">
-            <Text size="sm" data-testid="bulk-progress-text">
-              {s.done} of {total} groups{s.note ? ` · ${s.note}` : ''}
-            </Text>
-            {finished ? (
-              <Badge color={s.outcome?.status === 'completed' ? 'green' : s.outcome?.status === 'cancelled' ? 'gray' : 'red'} data-testid="bulk-outcome">
-                {s.outcome?.status}
-              </Badge>
-            ) : null}
-          </Group>
-          <Progress value={total ? (100 * s.done) / total : 0} animated={s.running} data-testid="bulk-progress" />
-          {s.outcome?.status === 'failed' ? <Alert color="red">{s.outcome.message}</Alert> : null}
-          <Table fz="xs" verticalSpacing={2} withTableBorder striped data-testid="bulk-results">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Group</Table.Th>
-                <Table.Th>Outcome</Table.Th>
-                <Table.Th ta="right">Queues changed</Table.Th>
-                <Table.Th ta="right">Did not take</Table.Th>
-                <Table.Th>Snapshot</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {s.items.map((r) => (
-                <Table.Tr key={r.group} data-testid="bulk-result-row">
-                  <Table.Td ff="monospace">
-                    {r.group}
-                    {r.error ? <Text size="10px" c={r.outcome ? 'red' : 'dimmed'}>{r.error}</Text> : null}
-                  </Table.Td>
-                  <Table.Td>
-                    <Badge size="xs" color={r.outcome ? (OUTCOME_COLOR[r.outcome] ?? 'gray') : 'gray'} variant="light">
-                      {r.outcome ?? 'not run'}
-                    </Badge>
-                  </Table.Td>
-                  <Table.Td ta="right">{r.queuesChanged}</Table.Td>
-                  <Table.Td ta="right" c={r.queuesFailed ? 'red' : 'dimmed'}>{r.queuesFailed}</Table.Td>
-                  <Table.Td c="dimmed">{r.snapshotId === null ? '—' : `#${r.snapshotId} (Undo in the group's detail)`}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+          <JobBar state={s} unit="groups" onCancel={() => void job.cancel()} testId="bulk" />
+          <SmallTable rows={s.items} columns={RESULT_COLUMNS} rowKey={(r) => r.group} empty="No group reset yet" testId="bulk-results" rowTestId="bulk-result-row" />
           <Group justify="flex-end">
-            <Button color="red" variant="light" disabled={!s.running} onClick={() => void job.cancel()} data-testid="bulk-cancel">
-              Cancel
-            </Button>
             <Button disabled={s.running} onClick={onClose} data-testid="bulk-close">
               Close
             </Button>
@@ -156,7 +146,7 @@ export function BulkResetModal({ connection, groups, onClose }: { connection: Co
         </Stack>
       )}
       <PreviewDialog<unknown>
-        planKey={request ? ['bulk-reset', connection.id, JSON.stringify(request)] : null}
+        planKey={request ? previewKeys.plan('bulk-reset', connection.id, request) : null}
         loadPlan={async () => {
           const p = await commands.offsetPlanBulk(connection.id, request as BulkResetRequest);
           setPlan(p);
@@ -168,7 +158,6 @@ export function BulkResetModal({ connection, groups, onClose }: { connection: Co
         onClose={() => setRequest(null)}
         onApplied={() => {
           setRequest(null);
-          setStarted(true);
           void qc.invalidateQueries({ queryKey: groupKeys.all(connection.id) });
         }}
       />

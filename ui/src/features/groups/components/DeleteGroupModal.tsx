@@ -6,7 +6,9 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { commands, type AuditEntry, type ConnectionProfile, type GroupDeleteSpec, type GroupDetail } from '../../../bindings';
 import { formatOffset } from '../../../lib/format';
+import { previewKeys } from '../../safety/api';
 import { PreviewDialog } from '../../safety/PreviewDialog';
+import { WriteButton } from '../../safety/WriteGuard';
 import { notifyApplied } from '../../safety/notify';
 import { groupKeys } from '../api';
 
@@ -46,18 +48,18 @@ export function DeleteGroupModal({ connection, detail, onClose, onDeleted }: { c
             <Button variant="default" onClick={onClose}>
               Cancel
             </Button>
-            <Button
+            <WriteButton
               color="red"
               onClick={() => setSpec({ group, brokers: [], removeOffsets, deleteRetryTopic: retry && detail.retry.exists, deleteDlqTopic: dlq && detail.dlq.exists })}
               data-testid="group-delete-preview"
             >
               Preview delete
-            </Button>
+            </WriteButton>
           </Group>
         </Stack>
       </Modal>
       <PreviewDialog<AuditEntry>
-        planKey={spec ? ['group-delete', connection.id, JSON.stringify(spec)] : null}
+        planKey={spec ? previewKeys.plan('group-delete', connection.id, spec) : null}
         loadPlan={() => commands.groupPlanDelete(connection.id, spec as GroupDeleteSpec)}
         apply={(confirmation) => commands.groupDelete(connection.id, spec as GroupDeleteSpec, confirmation)}
         applyLabel="Delete group"

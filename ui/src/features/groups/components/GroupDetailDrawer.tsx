@@ -1,19 +1,32 @@
 // A consumer group in detail: lag per topic, every queue (broker and consumer offset, lag, the client
 // holding it, last consume), subscriptions, online clients (running info and jstack on demand), the
 // retry and dead-letter topics, and the offset snapshots with Undo. "Reset offsets" opens the reset.
-import { Alert, Badge, Button, Code, Drawer, Group, Modal, ScrollArea, SimpleGrid, Stack, Table, Text, Tooltip } from '@mantine/core';
+import { Alert, Badge, Button, Code, Drawer, Group, Modal, ScrollArea, SimpleGrid, Stack, Text, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconArrowBackUp, IconEdit, IconRotate, IconTrash } from '@tabler/icons-react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { commands, type ConnectionProfile, type GroupQueue, type OffsetPlan, type OffsetSnapshot, type ResetResult } from '../../../bindings';
+import {
+  commands,
+  type ConnectionProfile,
+  type GroupQueue,
+  type GroupTopic,
+  type OffsetPlan,
+  type OffsetSnapshot,
+  type ResetResult,
+  type RunningQueue,
+} from '../../../bindings';
+import type { Column } from '../../../components/columns';
 import { DataAge } from '../../../components/DataAge';
 import { ErrorAlert } from '../../../components/ErrorAlert';
+import { SmallTable } from '../../../components/SmallTable';
 import { VirtualTable } from '../../../components/VirtualTable';
 import { toIpcError } from '../../../ipc/errors';
 import { formatOffset, formatTime, formatTps } from '../../../lib/format';
+import { previewKeys } from '../../safety/api';
 import { PreviewDialog } from '../../safety/PreviewDialog';
-import { groupDetailQuery, groupKeys, groupSnapshotsQuery } from '../api';
+import { WriteButton } from '../../safety/WriteGuard';
+import { groupClientInfoQuery, groupDetailQuery, groupKeys, groupSnapshotsQuery } from '../api';
 import { LagCell } from '../routes/GroupsScreen';
 import { DeleteGroupModal } from './DeleteGroupModal';
 import { type GroupFormInitial, GroupFormModal } from './GroupFormModal';
@@ -31,6 +44,48 @@ function Stat({ label, children }: { label: string; children: React.ReactNode })
     </Stack>
   );
 }
+
+const TOPIC_COLUMNS: Column<GroupTopic>[] = [
+  { key: 'topic', header: 'Topic', mono: true, render: (t) => t.topic },
+  { key: 'queues', header: 'Queues', numeric: true, render: (t) => t.queues },
+  { key: 'lag', header: 'Lag', numeric: true, render: (t) => <LagCell lag={t.lag} note={t.lagNote} /> },
+  { key: 'last', header: 'Last consumed', render: (t) => formatTime(t.lastConsume) },
+];
+
+const QUEUE_COLUMNS: Column<GroupQueue>[] = [
+  { key: 'topic', header: 'Topic', render: (r) => <Text size="xs" ff="monospace" span>{r.topic}</Text> },
+  { key: 'broker', header: 'Broker', width: 90, render: (r) => r.brokerName },
+  { key: 'q', header: 'Queue', width: 55, align: 'right', render: (r) => r.queueId },
+  { key: 'bo', header: 'Broker offset', width: 110, align: 'right', render: (r) => formatOffset(r.brokerOffset) },
+  { key: 'co', header: 'Consumer offset', width: 120, align: 'right', render: (r) => (r.consumerOffset === '-1' ? 'none' : formatOffset(r.consumerOffset)) },
+  { key: 'lag', header: 'Lag', width: 80, align: 'right', render: (r) => <LagCell lag={r.lag} note={null} /> },
+  { key: 'client', header: 'Client', render: (r) => <Text size="xs" span c={r.client ? undefined : 'dimmed'} truncate>{r.client ?? '—'}</Text> },
+  { key: 'last', header: 'Last consumed', width: 140, render: (r) => formatTime(r.lastConsume) },
+];
+
+const RUNNING_QUEUE_COLUMNS: Column<RunningQueue>[] = [
+  { key: 'queue', header: 'Queue', mono: true, render: (r) => `${r.topic} · ${r.brokerName} #${r.queueId}` },
+  { key: 'commit', header: 'Commit offset', numeric: true, render: (r) => formatOffset(r.commitOffset) },
+  { key: 'cached', header: 'Cached', numeric: true, render: (r) => formatOffset(r.cachedMessages) },
+  { key: 'locked', header: 'Locked', render: (r) => (r.locked === null ? '—' : r.locked ? 'yes' : 'no') },
+  { key: 'pull', header: 'Last pull', render: (r) => formatTime(r.lastPull) },
+  { key: 'consume', header: 'Last consume', render: (r) => formatTime(r.lastConsume) },
+];
+
+const PROPERTY_COLUMNS: Column<[string, string]>[] = [
+  { key: 'key', header: 'Property', mono: true, render: ([k]) => k },
+  {
+    key: 'value',
+    header: 'Value',
+    render: ([, v]) => (
+      <Tooltip label={v} disabled={v.length < 80} multiline w={400}>
+        <Text size="xs" span style={{ wordBreak: 'break-all' }}>
+          {v.length > 120 ? `${v.slice(0, 120)}…` : v}
+        </Text>
+      </Tooltip>
+    ),
+  },
+];
 
 export function GroupDetailDrawer({ connection, group, onClose }: { connection: ConnectionProfile; group: string | null; onClose: () => void }) {
   return (
@@ -59,25 +114,15 @@ function Body({ connection, group, onGone }: { connection: ConnectionProfile; gr
   const d = q.data;
   if (!d) return <Text size="sm">Loading…</Text>;
   const cfg = d.configs[0]?.[1];
-  const queueColumns = [
-    { key: 'topic', header: 'Topic', render: (r: GroupQueue) => <Text size="xs" ff="monospace" span>{r.topic}</Text> },
-    { key: 'broker', header: 'Broker', width: 90, render: (r: GroupQueue) => r.brokerName },
-    { key: 'q', header: 'Queue', width: 55, align: 'right' as const, render: (r: GroupQueue) => r.queueId },
-    { key: 'bo', header: 'Broker offset', width: 110, align: 'right' as const, render: (r: GroupQueue) => formatOffset(r.brokerOffset) },
-    { key: 'co', header: 'Consumer offset', width: 120, align: 'right' as const, render: (r: GroupQueue) => (r.consumerOffset === '-1' ? 'none' : formatOffset(r.consumerOffset)) },
-    { key: 'lag', header: 'Lag', width: 80, align: 'right' as const, render: (r: GroupQueue) => <LagCell lag={r.lag} note={null} /> },
-    { key: 'client', header: 'Client', render: (r: GroupQueue) => <Text size="xs" span c={r.client ? undefined : 'dimmed'} truncate>{r.client ?? '—'}</Text> },
-    { key: 'last', header: 'Last consumed', width: 140, render: (r: GroupQueue) => formatTime(r.lastConsume) },
-  ];
   return (
     <Stack gap="md" data-testid="group-detail">
       <Group justify="space-between">
         <DataAge fetchedAt={d.fetchedAt} fetching={q.isFetching} />
         <Group gap="xs">
-          <Button size="xs" leftSection={<IconRotate size={14} />} onClick={() => setResetting(true)} data-testid="group-reset">
+          <WriteButton size="xs" leftSection={<IconRotate size={14} />} onClick={() => setResetting(true)} data-testid="group-reset">
             Reset offsets
-          </Button>
-          <Button
+          </WriteButton>
+          <WriteButton
             size="xs"
             variant="default"
             leftSection={<IconEdit size={14} />}
@@ -86,10 +131,10 @@ function Body({ connection, group, onGone }: { connection: ConnectionProfile; gr
             data-testid="group-edit"
           >
             Edit
-          </Button>
-          <Button size="xs" variant="light" color="red" leftSection={<IconTrash size={14} />} onClick={() => setDeleting(true)} data-testid="group-delete">
+          </WriteButton>
+          <WriteButton size="xs" variant="light" color="red" leftSection={<IconTrash size={14} />} onClick={() => setDeleting(true)} data-testid="group-delete">
             Delete
-          </Button>
+          </WriteButton>
         </Group>
       </Group>
       {d.failedBrokers.length > 0 ? (
@@ -118,25 +163,11 @@ function Body({ connection, group, onGone }: { connection: ConnectionProfile; gr
       ) : null}
       <Stack gap={4}>
         <Text fw={700} size="sm">Topics</Text>
-        <Table fz="xs" verticalSpacing={2} withTableBorder data-testid="group-topics">
-          <Table.Thead>
-            <Table.Tr><Table.Th>Topic</Table.Th><Table.Th>Queues</Table.Th><Table.Th>Lag</Table.Th><Table.Th>Last consumed</Table.Th></Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {d.topics.map((t) => (
-              <Table.Tr key={t.topic}>
-                <Table.Td ff="monospace">{t.topic}</Table.Td>
-                <Table.Td>{t.queues}</Table.Td>
-                <Table.Td><LagCell lag={t.lag} note={t.lagNote} /></Table.Td>
-                <Table.Td>{formatTime(t.lastConsume)}</Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+        <SmallTable rows={d.topics} columns={TOPIC_COLUMNS} rowKey={(t) => t.topic} empty="No topic consumed yet" testId="group-topics" />
       </Stack>
       <Stack gap={4}>
         <Text fw={700} size="sm">Queues</Text>
-        <VirtualTable rows={d.queues} columns={queueColumns} rowKey={(r) => `${r.topic}|${r.brokerName}|${r.queueId}`} height={260} rowHeight={26} testId="group-queues" empty="No committed offsets yet" />
+        <VirtualTable rows={d.queues} columns={QUEUE_COLUMNS} rowKey={(r) => `${r.topic}|${r.brokerName}|${r.queueId}`} height={260} rowHeight={26} testId="group-queues" empty="No committed offsets yet" />
         {d.notes.map((n) => (
           <Text key={n} size="xs" c="orange">{n}</Text>
         ))}
@@ -173,9 +204,9 @@ function Body({ connection, group, onGone }: { connection: ConnectionProfile; gr
             <Text size="xs">{formatTime(s.at)}</Text>
             <Text size="xs" c="dimmed">before reset {s.reason} · {s.offsets.length} queues</Text>
             {s.restoredAt ? <Badge size="xs" color="gray">restored {formatTime(s.restoredAt)}</Badge> : null}
-            <Button size="compact-xs" variant="light" leftSection={<IconArrowBackUp size={12} />} onClick={() => setUndo(s)} data-testid="group-undo">
+            <WriteButton size="compact-xs" variant="light" leftSection={<IconArrowBackUp size={12} />} onClick={() => setUndo(s)} data-testid="group-undo">
               Undo
-            </Button>
+            </WriteButton>
           </Group>
         ))}
       </Stack>
@@ -192,7 +223,7 @@ function Body({ connection, group, onGone }: { connection: ConnectionProfile; gr
         />
       ) : null}
       <PreviewDialog<ResetResult>
-        planKey={undo ? ['undo', id, undo.id] : null}
+        planKey={undo ? previewKeys.plan('undo', id, undo.id) : null}
         loadPlan={async () => {
           const p = await commands.offsetUndoPlan(id, undo?.id ?? 0);
           setUndoPlan(p);
@@ -236,13 +267,7 @@ function Body({ connection, group, onGone }: { connection: ConnectionProfile; gr
 }
 
 function ClientInfoModal({ connectionId, group, client, onClose }: { connectionId: string; group: string; client: { id: string; jstack: boolean } | null; onClose: () => void }) {
-  const q = useQuery({
-    queryKey: ['conn', connectionId, 'groups', 'client', group, client?.id, client?.jstack],
-    queryFn: () => commands.groupClientInfo(connectionId, group, client?.id ?? '', client?.jstack ?? false),
-    enabled: client !== null,
-    gcTime: 0,
-    retry: false,
-  });
+  const q = useQuery(groupClientInfoQuery(connectionId, group, client));
   return (
     <Modal opened={client !== null} onClose={onClose} size="xl" title={<Text fw={700}>{client?.jstack ? 'jstack' : 'Running info'} · {client?.id}</Text>}>
       {q.error ? <ErrorAlert error={toIpcError(q.error)} /> : null}
@@ -254,38 +279,9 @@ function ClientInfoModal({ connectionId, group, client, onClose }: { connectionI
           </ScrollArea>
         ) : (
           <Stack gap="xs">
-            <Table fz="xs" verticalSpacing={2} withTableBorder>
-              <Table.Thead>
-                <Table.Tr><Table.Th>Queue</Table.Th><Table.Th>Commit offset</Table.Th><Table.Th>Cached</Table.Th><Table.Th>Locked</Table.Th><Table.Th>Last pull</Table.Th><Table.Th>Last consume</Table.Th></Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {q.data.queues.map((r) => (
-                  <Table.Tr key={`${r.topic}|${r.brokerName}|${r.queueId}`}>
-                    <Table.Td ff="monospace">{r.topic} · {r.brokerName} #{r.queueId}</Table.Td>
-                    <Table.Td>{formatOffset(r.commitOffset)}</Table.Td>
-                    <Table.Td>{formatOffset(r.cachedMessages)}</Table.Td>
-                    <Table.Td>{r.locked === null ? '—' : r.locked ? 'yes' : 'no'}</Table.Td>
-                    <Table.Td>{formatTime(r.lastPull)}</Table.Td>
-                    <Table.Td>{formatTime(r.lastConsume)}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
+            <SmallTable rows={q.data.queues} columns={RUNNING_QUEUE_COLUMNS} rowKey={(r) => `${r.topic}|${r.brokerName}|${r.queueId}`} empty="The client holds no queue" />
             <ScrollArea h={220}>
-              <Table fz="xs" verticalSpacing={1}>
-                <Table.Tbody>
-                  {q.data.properties.map(([k, v]) => (
-                    <Table.Tr key={k}>
-                      <Table.Td ff="monospace">{k}</Table.Td>
-                      <Table.Td style={{ wordBreak: 'break-all' }}>
-                        <Tooltip label={v} disabled={v.length < 80} multiline w={400}>
-                          <Text size="xs" span>{v.length > 120 ? `${v.slice(0, 120)}…` : v}</Text>
-                        </Tooltip>
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
+              <SmallTable headless rows={q.data.properties} columns={PROPERTY_COLUMNS} rowKey={([k]) => k} empty="No property" />
             </ScrollArea>
           </Stack>
         )

@@ -7,7 +7,9 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { commands, type AuditEntry, type ConnectionProfile, type GroupConfig, type GroupSpec } from '../../../bindings';
 import { TargetPicker, useMasterTargets, withDefaultCluster } from '../../cluster/components/TargetPicker';
+import { previewKeys } from '../../safety/api';
 import { PreviewDialog } from '../../safety/PreviewDialog';
+import { WriteButton } from '../../safety/WriteGuard';
 import { notifyApplied } from '../../safety/notify';
 import { groupKeys } from '../api';
 
@@ -108,9 +110,9 @@ function GroupForm({ connection, initial, onDone }: { connection: ConnectionProf
         <Button variant="default" onClick={onDone}>
           Cancel
         </Button>
-        <Button disabled={nameProblem !== null || noTarget} onClick={() => setPreviewKey(['group-upsert', connection.id, JSON.stringify(spec)])} data-testid="group-form-preview">
+        <WriteButton disabled={nameProblem !== null || noTarget} onClick={() => setPreviewKey(previewKeys.plan('group-upsert', connection.id, spec))} data-testid="group-form-preview">
           Preview
-        </Button>
+        </WriteButton>
       </Group>
       <PreviewDialog<AuditEntry>
         planKey={previewKey}

@@ -2,11 +2,26 @@
 // another group's offsets), preview every queue (current → new, re-read or skipped, the time span),
 // apply. The core saves a snapshot first and reads every queue back; the result says which queues
 // took and offers Undo.
-import { Alert, Badge, Button, Group, Modal, NumberInput, SegmentedControl, Select, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Alert, Badge, Button, Group, Modal, NumberInput, SegmentedControl, Select, Stack, Text, TextInput } from '@mantine/core';
 import { useMemo, useState } from 'react';
-import { commands, type ConnectionProfile, type GroupDetail, type OffsetPlan, type ResetMode, type ResetRequest, type ResetResult } from '../../../bindings';
+import {
+  commands,
+  type ConnectionProfile,
+  type GroupDetail,
+  type GroupQueue,
+  type OffsetPlan,
+  type QueuePlan,
+  type QueueResult,
+  type ResetMode,
+  type ResetRequest,
+  type ResetResult,
+} from '../../../bindings';
+import type { Column } from '../../../components/columns';
+import { SmallTable } from '../../../components/SmallTable';
 import { formatDuration, formatOffset, formatTime } from '../../../lib/format';
+import { previewKeys } from '../../safety/api';
 import { PreviewDialog } from '../../safety/PreviewDialog';
+import { WriteButton } from '../../safety/WriteGuard';
 
 type ModeKind = ResetMode['kind'];
 
@@ -15,6 +30,59 @@ export function localInput(ms: number): string {
   const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
   return d.toISOString().slice(0, 19);
 }
+
+interface QueueRef {
+  topic: string;
+  brokerName: string;
+  queueId: number;
+}
+
+const queueKey = (q: QueueRef) => `${q.topic}|${q.brokerName}|${q.queueId}`;
+
+const QUEUE_COLUMN: Column<QueueRef> = {
+  key: 'queue',
+  header: 'Queue',
+  mono: true,
+  render: (q) => `${q.topic} · ${q.brokerName} #${q.queueId}`,
+};
+
+const PLAN_COLUMNS: Column<QueuePlan>[] = [
+  {
+    ...QUEUE_COLUMN,
+    render: (q) => (
+      <>
+        {QUEUE_COLUMN.render(q)}
+        {q.note ? <Text size="10px" c="orange">{q.note}</Text> : null}
+      </>
+    ),
+  },
+  { key: 'range', header: 'Range', numeric: true, render: (q) => <Text span inherit c="dimmed">{formatOffset(q.minOffset)}–{formatOffset(q.maxOffset)}</Text> },
+  { key: 'current', header: 'Current', numeric: true, render: (q) => (q.current === '-1' ? 'none' : formatOffset(q.current)) },
+  { key: 'new', header: 'New', numeric: true, render: (q) => <b>{formatOffset(q.target)}</b> },
+  { key: 'reread', header: 'Re-read', numeric: true, render: (q) => <Text span inherit c={q.reread !== '0' ? 'blue' : 'dimmed'}>{formatOffset(q.reread)}</Text> },
+  { key: 'skipped', header: 'Skipped', numeric: true, render: (q) => <Text span inherit c={q.skipped !== '0' ? 'red' : 'dimmed'}>{formatOffset(q.skipped)}</Text> },
+  {
+    key: 'span',
+    header: 'Time span',
+    render: (q) => {
+      const span = q.currentTime !== null && q.targetTime !== null ? formatDuration(Math.abs(q.currentTime - q.targetTime)) : null;
+      return (
+        <Text span inherit c="dimmed">
+          {q.targetTime !== null ? formatTime(q.targetTime) : '—'}
+          {span ? ` (${span} ${q.reread !== '0' ? 'back' : 'ahead'})` : ''}
+        </Text>
+      );
+    },
+  },
+];
+
+const RESULT_COLUMNS: Column<QueueResult>[] = [
+  QUEUE_COLUMN,
+  { key: 'before', header: 'Before', numeric: true, render: (q) => formatOffset(q.before) },
+  { key: 'target', header: 'Target', numeric: true, render: (q) => formatOffset(q.target) },
+  { key: 'after', header: 'Read back', numeric: true, render: (q) => formatOffset(q.after) },
+  { key: 'took', header: 'Took', render: (q) => <Text span inherit c={q.took ? 'green' : 'red'}>{q.took ? 'yes' : (q.error ?? 'no')}</Text> },
+];
 
 /** The per-queue preview: current → new, what is re-read or skipped and the time it spans. */
 export function QueuePlanTable({ plan }: { plan: OffsetPlan }) {
@@ -30,43 +98,7 @@ export function QueuePlanTable({ plan }: { plan: OffsetPlan }) {
           <b data-testid="reset-skipped">{formatOffset(plan.skipped)}</b> skipped
         </Text>
       </Group>
-      <Table fz="xs" verticalSpacing={2} withTableBorder striped>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Queue</Table.Th>
-            <Table.Th ta="right">Range</Table.Th>
-            <Table.Th ta="right">Current</Table.Th>
-            <Table.Th ta="right">New</Table.Th>
-            <Table.Th ta="right">Re-read</Table.Th>
-            <Table.Th ta="right">Skipped</Table.Th>
-            <Table.Th>Time span</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {plan.queues.map((q) => {
-            const span = q.currentTime !== null && q.targetTime !== null ? formatDuration(Math.abs(q.currentTime - q.targetTime)) : null;
-            return (
-              <Table.Tr key={`${q.topic}|${q.brokerName}|${q.queueId}`} opacity={q.current === q.target ? 0.55 : 1}>
-                <Table.Td ff="monospace">
-                  {q.topic} · {q.brokerName} #{q.queueId}
-                  {q.note ? <Text size="10px" c="orange">{q.note}</Text> : null}
-                </Table.Td>
-                <Table.Td ta="right" c="dimmed">
-                  {formatOffset(q.minOffset)}–{formatOffset(q.maxOffset)}
-                </Table.Td>
-                <Table.Td ta="right">{q.current === '-1' ? 'none' : formatOffset(q.current)}</Table.Td>
-                <Table.Td ta="right" fw={700}>{formatOffset(q.target)}</Table.Td>
-                <Table.Td ta="right" c={q.reread !== '0' ? 'blue' : 'dimmed'}>{formatOffset(q.reread)}</Table.Td>
-                <Table.Td ta="right" c={q.skipped !== '0' ? 'red' : 'dimmed'}>{formatOffset(q.skipped)}</Table.Td>
-                <Table.Td c="dimmed">
-                  {q.targetTime !== null ? formatTime(q.targetTime) : '—'}
-                  {span ? ` (${span} ${q.reread !== '0' ? 'back' : 'ahead'})` : ''}
-                </Table.Td>
-              </Table.Tr>
-            );
-          })}
-        </Table.Tbody>
-      </Table>
+      <SmallTable rows={plan.queues} columns={PLAN_COLUMNS} rowKey={queueKey} faded={(q) => q.current === q.target} />
       {plan.failedBrokers.length > 0 ? (
         <Alert color="orange" variant="light">
           {plan.failedBrokers.map((f) => `${f.brokerName}: ${f.error}`).join('; ')}
@@ -112,12 +144,32 @@ export function ResetOffsetsModal({
         return {
           kind: 'exact',
           offsets: queues
-            .filter((q) => (exact[`${q.topic}|${q.brokerName}|${q.queueId}`] ?? '') !== '')
-            .map((q) => ({ topic: q.topic, brokerName: q.brokerName, queueId: q.queueId, offset: exact[`${q.topic}|${q.brokerName}|${q.queueId}`] ?? '0' })),
+            .filter((q) => (exact[queueKey(q)] ?? '') !== '')
+            .map((q) => ({ topic: q.topic, brokerName: q.brokerName, queueId: q.queueId, offset: exact[queueKey(q)] ?? '0' })),
         };
     }
   };
   const m = mode();
+  const exactColumns: Column<GroupQueue>[] = [
+    QUEUE_COLUMN,
+    { key: 'broker', header: 'Broker offset', numeric: true, render: (q) => formatOffset(q.brokerOffset) },
+    { key: 'current', header: 'Current', numeric: true, render: (q) => formatOffset(q.consumerOffset) },
+    {
+      key: 'new',
+      header: 'New offset',
+      render: (q) => (
+        <NumberInput
+          size="xs"
+          w={140}
+          min={0}
+          allowDecimal={false}
+          placeholder="unchanged"
+          value={exact[queueKey(q)] ?? ''}
+          onChange={(v) => setExact((e) => ({ ...e, [queueKey(q)]: v === '' ? '' : String(v) }))}
+        />
+      ),
+    },
+  ];
   return (
     <>
       <Modal opened={request === null} onClose={onClose} size="xl" title={<Text fw={700}>Reset offsets of {detail.group}</Text>}>
@@ -151,34 +203,7 @@ export function ResetOffsetsModal({
             <TextInput size="xs" label="Source group" placeholder="the group whose offsets to copy" value={source} onChange={(e) => setSource(e.currentTarget.value)} data-testid="reset-source" />
           ) : null}
           {kind === 'exact' ? (
-            <Table fz="xs" verticalSpacing={2} withTableBorder data-testid="reset-exact">
-              <Table.Thead>
-                <Table.Tr><Table.Th>Queue</Table.Th><Table.Th ta="right">Broker offset</Table.Th><Table.Th ta="right">Current</Table.Th><Table.Th>New offset</Table.Th></Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {queues.map((q) => {
-                  const key = `${q.topic}|${q.brokerName}|${q.queueId}`;
-                  return (
-                    <Table.Tr key={key}>
-                      <Table.Td ff="monospace">{q.topic} · {q.brokerName} #{q.queueId}</Table.Td>
-                      <Table.Td ta="right">{formatOffset(q.brokerOffset)}</Table.Td>
-                      <Table.Td ta="right">{formatOffset(q.consumerOffset)}</Table.Td>
-                      <Table.Td>
-                        <NumberInput
-                          size="xs"
-                          w={140}
-                          min={0}
-                          allowDecimal={false}
-                          placeholder="unchanged"
-                          value={exact[key] ?? ''}
-                          onChange={(v) => setExact((e) => ({ ...e, [key]: v === '' ? '' : String(v) }))}
-                        />
-                      </Table.Td>
-                    </Table.Tr>
-                  );
-                })}
-              </Table.Tbody>
-            </Table>
+            <SmallTable rows={queues} columns={exactColumns} rowKey={queueKey} testId="reset-exact" />
           ) : null}
           <Text size="xs" c="dimmed">
             {detail.clients.length > 0
@@ -188,18 +213,18 @@ export function ResetOffsetsModal({
           </Text>
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>Cancel</Button>
-            <Button
+            <WriteButton
               disabled={m === null || (m.kind === 'exact' && m.offsets.length === 0)}
               onClick={() => m && setRequest({ group: detail.group, topic: topic || null, mode: m })}
               data-testid="reset-preview"
             >
               Preview
-            </Button>
+            </WriteButton>
           </Group>
         </Stack>
       </Modal>
       <PreviewDialog<ResetResult>
-        planKey={request ? ['offset-reset', connection.id, JSON.stringify(request)] : null}
+        planKey={request ? previewKeys.plan('offset-reset', connection.id, request) : null}
         loadPlan={async () => {
           const p = await commands.offsetPlan(connection.id, request as ResetRequest);
           setPlan(p);
@@ -231,26 +256,11 @@ export function ResetResultModal({ result, onClose, onUndo }: { result: ResetRes
             {result.failedBrokers.map((f) => ` ${f.brokerName} did not answer: its queues were not reset.`).join('')} Snapshot #{result.snapshotId} holds the
             offsets from before.
           </Alert>
-          <Table fz="xs" verticalSpacing={2} withTableBorder>
-            <Table.Thead>
-              <Table.Tr><Table.Th>Queue</Table.Th><Table.Th ta="right">Before</Table.Th><Table.Th ta="right">Target</Table.Th><Table.Th ta="right">Read back</Table.Th><Table.Th>Took</Table.Th></Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {rows.map((q) => (
-                <Table.Tr key={`${q.topic}|${q.brokerName}|${q.queueId}`}>
-                  <Table.Td ff="monospace">{q.topic} · {q.brokerName} #{q.queueId}</Table.Td>
-                  <Table.Td ta="right">{formatOffset(q.before)}</Table.Td>
-                  <Table.Td ta="right">{formatOffset(q.target)}</Table.Td>
-                  <Table.Td ta="right">{formatOffset(q.after)}</Table.Td>
-                  <Table.Td c={q.took ? 'green' : 'red'}>{q.took ? 'yes' : (q.error ?? 'no')}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+          <SmallTable rows={rows} columns={RESULT_COLUMNS} rowKey={queueKey} />
           <Group justify="flex-end">
-            <Button variant="light" onClick={() => onUndo(result.snapshotId)} data-testid="reset-result-undo">
+            <WriteButton variant="light" onClick={() => onUndo(result.snapshotId)} data-testid="reset-result-undo">
               Undo
-            </Button>
+            </WriteButton>
             <Button onClick={onClose} data-testid="reset-result-close">Close</Button>
           </Group>
         </Stack>

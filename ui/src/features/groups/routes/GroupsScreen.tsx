@@ -3,17 +3,19 @@
 // broker); TPS and last consume time follow from a second, heavier read (consume stats per group and
 // topic) and fill their columns when it lands. Lag that cannot be known is shown as unknown with the
 // reason. System groups are hidden by default.
-import { Alert, Badge, Button, Checkbox, Group, Stack, Switch, Text, TextInput, Tooltip, UnstyledButton } from '@mantine/core';
+import { Alert, Badge, Checkbox, Group, Stack, Switch, Text, TextInput, Tooltip, UnstyledButton } from '@mantine/core';
 import { IconArrowsSort, IconPlus, IconRotate, IconSearch } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import type { ConnectionProfile, GroupRow } from '../../../bindings';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { ScreenHeader } from '../../../components/ScreenHeader';
-import { type Column, VirtualTable } from '../../../components/VirtualTable';
+import type { Column } from '../../../components/columns';
+import { VirtualTable } from '../../../components/VirtualTable';
 import { toIpcError } from '../../../ipc/errors';
 import { formatOffset, formatTime, formatTps } from '../../../lib/format';
 import { fuzzyScore } from '../../../lib/fuzzy';
+import { WriteButton } from '../../safety/WriteGuard';
 import { groupActivityQuery, groupListQuery } from '../api';
 import { BulkResetModal } from '../components/BulkResetModal';
 import { GroupDetailDrawer } from '../components/GroupDetailDrawer';
@@ -243,17 +245,17 @@ export function GroupsScreen({ connection }: { connection: ConnectionProfile }) 
           {activity.isFetching ? ' · reading TPS…' : ''}
         </Text>
         <Group gap="xs" ml="auto">
-          <Button size="xs" variant="light" leftSection={<IconRotate size={14} />} disabled={chosen.length === 0} onClick={() => setBulk(chosen)} data-testid="groups-bulk-reset">
+          <WriteButton size="xs" variant="light" leftSection={<IconRotate size={14} />} disabled={chosen.length === 0} onClick={() => setBulk(chosen)} data-testid="groups-bulk-reset">
             Reset {chosen.length || ''} selected
-          </Button>
-          <Button
+          </WriteButton>
+          <WriteButton
             size="xs"
             leftSection={<IconPlus size={14} />}
             onClick={() => setCreating({ spec: { group: '', clusters: [], brokers: [], config: DEFAULT_GROUP_CONFIG }, existing: false })}
             data-testid="groups-create"
           >
             Create group
-          </Button>
+          </WriteButton>
         </Group>
       </Group>
       <VirtualTable

@@ -4,12 +4,14 @@ import { Autocomplete, Button, Group, NumberInput, Select, Stack, Text, TextInpu
 import { IconChevronLeft, IconChevronRight, IconChevronsLeft, IconChevronsRight } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { commands, type BrowseRequest, type ConnectionProfile, type MessageRow } from '../../../bindings';
+import type { BrowseRequest, ConnectionProfile, MessageRow } from '../../../bindings';
 import { ErrorAlert } from '../../../components/ErrorAlert';
-import { type Column, VirtualTable } from '../../../components/VirtualTable';
+import type { Column } from '../../../components/columns';
+import { VirtualTable } from '../../../components/VirtualTable';
 import { toIpcError } from '../../../ipc/errors';
 import { formatOffset, formatTime } from '../../../lib/format';
 import { topicDetailQuery } from '../../topics/api';
+import { messageBrowseQuery } from '../api';
 import { MessageViewModal } from './MessageViewModal';
 
 export function BrowsePanel({ connection, topics }: { connection: ConnectionProfile; topics: string[] }) {
@@ -24,13 +26,7 @@ export function BrowsePanel({ connection, topics }: { connection: ConnectionProf
     value: `${q.brokerName}|${q.queueId}`,
     label: `${q.brokerName} #${q.queueId} · ${formatOffset(q.minOffset)}–${formatOffset(q.maxOffset)}`,
   }));
-  const page = useQuery({
-    queryKey: ['conn', connection.id, 'messages', 'browse', asked],
-    queryFn: () => commands.messageBrowse(connection.id, asked as BrowseRequest),
-    enabled: asked !== null,
-    retry: false,
-    staleTime: Infinity,
-  });
+  const page = useQuery(messageBrowseQuery(connection.id, asked));
   const go = (direction: 'forward' | 'backward', from: string | null) => {
     if (!queue) return;
     const cut = queue.lastIndexOf('|');

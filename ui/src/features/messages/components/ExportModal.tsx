@@ -1,10 +1,11 @@
 // Export messages to a JSON or CSV file as a job: either every match of a scan (the scan runs again
 // and each match is written in full) or chosen messages by id. The file goes to the downloads folder
-// by default; the job shows its progress and can be cancelled (no half-written file is left).
-import { Alert, Button, Group, Modal, SegmentedControl, Stack, Text, TextInput } from '@mantine/core';
+// by default; an existing file is replaced only when asked; the job shows its progress and can be
+// cancelled (no half-written file is left).
+import { Alert, Button, Checkbox, Group, Modal, SegmentedControl, Stack, Text, TextInput } from '@mantine/core';
 import { IconDownload } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
-import { commands, type ConnectionId, type ExportFormat, type ExportSource, type ExportSummary } from '../../../bindings';
+import { commands, type ConnectionId, type ExportFormat, type ExportSource, type ExportSummary, type ScanItem } from '../../../bindings';
 import { JobBar } from '../../../components/JobBar';
 import { showError } from '../../../ipc/errors';
 import { useJobRunner } from '../../../ipc/jobs';
@@ -20,7 +21,8 @@ export interface ExportTarget {
 export function ExportModal({ connectionId, target, onClose }: { connectionId: ConnectionId; target: ExportTarget | null; onClose: () => void }) {
   const [format, setFormat] = useState<ExportFormat>('json');
   const [path, setPath] = useState('');
-  const job = useJobRunner<unknown>();
+  const [overwrite, setOverwrite] = useState(false);
+  const job = useJobRunner<ScanItem, ExportSummary>();
   const s = job.state;
   const { reset } = job;
   useEffect(() => {
@@ -28,11 +30,10 @@ export function ExportModal({ connectionId, target, onClose }: { connectionId: C
     reset();
     commands.messageExportPath(target.stem, format).then(setPath, showError);
   }, [target, format, reset]);
-  const summary = s.outcome?.status === 'completed' ? (s.outcome.summary as ExportSummary) : null;
-  const started = s.jobId !== null || s.running || s.outcome !== null;
+  const summary = s.outcome?.status === 'completed' ? s.outcome.summary : null;
   const start = () => {
     if (!target) return;
-    job.start((channel) => commands.messageExport(connectionId, { source: target.source, format, path: path.trim() }, channel)).catch(showError);
+    job.start((channel) => commands.messageExport(connectionId, { source: target.source, format, path: path.trim(), overwrite }, channel)).catch(showError);
   };
   return (
     <Modal opened={target !== null} onClose={onClose} size="lg" title={<Text fw={700}>Export messages</Text>}>
@@ -47,7 +48,7 @@ export function ExportModal({ connectionId, target, onClose }: { connectionId: C
             w={200}
             value={format}
             onChange={(v) => setFormat(v as ExportFormat)}
-            disabled={started && !s.outcome}
+            disabled={s.running}
             data={[
               { value: 'json', label: 'JSON' },
               { value: 'csv', label: 'CSV' },
@@ -60,7 +61,15 @@ export function ExportModal({ connectionId, target, onClose }: { connectionId: C
               : 'One row per message; the body as base64, properties as JSON; cells a spreadsheet would run as formulas are defused.'}
           </Text>
           <TextInput label="File" value={path} onChange={(e) => setPath(e.currentTarget.value)} data-testid="export-path" />
-          {started ? <JobBar state={s} unit="messages" onCancel={() => void job.cancel()} testId="export-job" /> : null}
+          <Checkbox
+            size="xs"
+            label="Replace the file if it exists"
+            checked={overwrite}
+            onChange={(e) => setOverwrite(e.currentTarget.checked)}
+            disabled={s.running}
+            data-testid="export-overwrite"
+          />
+          <JobBar state={s} unit="messages" onCancel={() => void job.cancel()} testId="export" />
           {summary ? (
             <Alert color={summary.failed.length ? 'orange' : 'green'} variant="light" data-testid="export-done">
               Wrote {summary.written.toLocaleString('en-US')} message(s), {summary.bytes.toLocaleString('en-US')} bytes, to <Text span ff="monospace" size="xs">{summary.path}</Text>

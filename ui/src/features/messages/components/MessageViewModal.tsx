@@ -1,17 +1,21 @@
 // One stored message read back by its offset id: ids, queue and offsets, hosts and times, every
 // property, the body as text (in a chosen charset), pretty JSON, hex or base64; and what can be
 // done with it: resend to a group, re-publish a copy, export, and which groups consumed it.
-import { Alert, Button, Code, Group, Loader, Modal, SegmentedControl, Select, SimpleGrid, Stack, Table, Text } from '@mantine/core';
+import { Alert, Button, Code, Group, Loader, Modal, SegmentedControl, Select, SimpleGrid, Stack, Text } from '@mantine/core';
 import { IconCopy, IconDownload, IconSend } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
-import { commands, type ConnectionId, type MessageView } from '../../../bindings';
+import type { ConnectionId, MessageView } from '../../../bindings';
 import { topicListQuery } from '../../topics/api';
+import { WriteButton } from '../../safety/WriteGuard';
+import { messageByOffsetIdQuery } from '../api';
 import { type ExportTarget, ExportModal } from './ExportModal';
 import { RepublishModal } from './RepublishModal';
 import { ResendModal } from './ResendModal';
 import { TrackPanel } from './TrackPanel';
+import type { Column } from '../../../components/columns';
 import { ErrorAlert } from '../../../components/ErrorAlert';
+import { SmallTable } from '../../../components/SmallTable';
 import { toIpcError } from '../../../ipc/errors';
 import { base64ToBytes, hexDump } from '../../../lib/bytes';
 import { formatOffset, formatTime } from '../../../lib/format';
@@ -43,17 +47,18 @@ function prettyJson(text: string | null): string | null {
 }
 
 export function MessageViewModal({ connectionId, offsetMsgId, onClose }: { connectionId: ConnectionId; offsetMsgId: string | null; onClose: () => void }) {
-  const q = useQuery({
-    queryKey: ['conn', connectionId, 'messages', 'byOffsetId', offsetMsgId],
-    queryFn: () => commands.messageByOffsetId(connectionId, offsetMsgId ?? ''),
-    enabled: offsetMsgId !== null,
-  });
+  const q = useQuery(messageByOffsetIdQuery(connectionId, offsetMsgId));
   return (
     <Modal opened={offsetMsgId !== null} onClose={onClose} size="xl" title={<Text fw={700}>Message {offsetMsgId}</Text>}>
       {q.isLoading ? <Loader size="sm" /> : q.error ? <ErrorAlert error={toIpcError(q.error)} /> : q.data ? <MessageDetail m={q.data} connectionId={connectionId} /> : null}
     </Modal>
   );
 }
+
+const PROPERTY_COLUMNS: Column<[string, string]>[] = [
+  { key: 'key', header: 'Property', width: 220, mono: true, render: ([k]) => k },
+  { key: 'value', header: 'Value', mono: true, render: ([, v]) => <span style={{ wordBreak: 'break-all' }}>{v}</span> },
+];
 
 function Field({ label, value }: { label: string; value: string }) {
   return (
@@ -78,12 +83,12 @@ function MessageActions({ connectionId, m }: { connectionId: ConnectionId; m: Me
   return (
     <Stack gap={6}>
       <Group gap="xs">
-        <Button size="compact-xs" variant="light" leftSection={<IconSend size={12} />} onClick={() => setResend(true)} data-testid="message-resend">
+        <WriteButton size="compact-xs" variant="light" leftSection={<IconSend size={12} />} onClick={() => setResend(true)} data-testid="message-resend">
           Resend to group…
-        </Button>
-        <Button size="compact-xs" variant="light" leftSection={<IconCopy size={12} />} onClick={() => setRepublish(true)} data-testid="message-republish">
+        </WriteButton>
+        <WriteButton size="compact-xs" variant="light" leftSection={<IconCopy size={12} />} onClick={() => setRepublish(true)} data-testid="message-republish">
           Re-publish copy…
-        </Button>
+        </WriteButton>
         <Button
           size="compact-xs"
           variant="light"
@@ -136,20 +141,7 @@ export function MessageDetail({ m, connectionId }: { m: MessageView; connectionI
       <Text size="xs" fw={700}>
         Properties
       </Text>
-      <Table fz="xs" verticalSpacing={2} withTableBorder striped data-testid="message-properties">
-        <Table.Tbody>
-          {Object.entries(m.properties).map(([k, v]) => (
-            <Table.Tr key={k}>
-              <Table.Td ff="monospace" w={220}>
-                {k}
-              </Table.Td>
-              <Table.Td ff="monospace" style={{ wordBreak: 'break-all' }}>
-                {v}
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+      <SmallTable headless rows={Object.entries(m.properties)} columns={PROPERTY_COLUMNS} rowKey={([k]) => k} empty="No property" testId="message-properties" />
       {connectionId ? <MessageActions connectionId={connectionId} m={m} /> : null}
       <Group justify="space-between">
         <Group gap="xs">

@@ -1,21 +1,47 @@
 // Re-publish copies of messages to a chosen topic, keeping keys, tag and user properties: choose
 // the topic, preview (the first messages listed, warnings acknowledged), then a job with progress,
 // Cancel and one outcome line per message.
-import { Autocomplete, Badge, Button, Group, Modal, Stack, Table, Text } from '@mantine/core';
+import { Autocomplete, Badge, Button, Group, Modal, Stack, Text } from '@mantine/core';
 import { IconCopy } from '@tabler/icons-react';
 import { useState } from 'react';
 import { commands, type ConnectionId, type RepublishItem, type RepublishRequest, type RepublishSummary } from '../../../bindings';
+import type { Column } from '../../../components/columns';
 import { JobBar } from '../../../components/JobBar';
-import { useJobRunner } from '../../../ipc/jobs';
+import { SmallTable } from '../../../components/SmallTable';
+import { jobStarted, useJobRunner } from '../../../ipc/jobs';
+import { previewKeys } from '../../safety/api';
 import { PreviewDialog } from '../../safety/PreviewDialog';
+import { WriteButton } from '../../safety/WriteGuard';
+
+const COLUMNS: Column<RepublishItem>[] = [
+  { key: 'id', header: 'Message', mono: true, render: (i) => i.offsetMsgId },
+  {
+    key: 'outcome',
+    header: 'Outcome',
+    render: (i) => (
+      <Badge size="xs" variant="light" color={i.ok ? 'green' : 'red'}>
+        {i.ok ? 'copied' : 'failed'}
+      </Badge>
+    ),
+  },
+  {
+    key: 'copy',
+    header: 'Copy',
+    mono: true,
+    render: (i) => (
+      <Text span inherit c={i.ok ? undefined : 'red'}>
+        {i.ok ? `→ ${i.sent?.brokerName} #${i.sent?.queueId} · ${i.sent?.offsetMsgId}` : i.error}
+      </Text>
+    ),
+  },
+];
 
 export function RepublishModal({ connectionId, ids, topics, onClose }: { connectionId: ConnectionId; ids: string[] | null; topics: string[]; onClose: () => void }) {
   const [target, setTarget] = useState('');
   const [request, setRequest] = useState<RepublishRequest | null>(null);
-  const job = useJobRunner<RepublishItem>();
+  const job = useJobRunner<RepublishItem, RepublishSummary>();
   const s = job.state;
-  const summary = s.outcome?.status === 'completed' ? (s.outcome.summary as RepublishSummary) : null;
-  const started = s.jobId !== null || s.running || s.outcome !== null;
+  const summary = s.outcome?.status === 'completed' ? s.outcome.summary : null;
   const close = () => {
     setRequest(null);
     job.reset();
@@ -25,7 +51,7 @@ export function RepublishModal({ connectionId, ids, topics, onClose }: { connect
     <>
       <Modal opened={ids !== null && request === null} onClose={close} size="lg" title={<Text fw={700}>Re-publish {ids?.length ?? 0} message(s)</Text>}>
         <Stack gap="sm" data-testid="republish-modal">
-          {!started ? (
+          {!jobStarted(s) ? (
             <>
               <Text size="sm">Copies go to the topic you choose as new messages, with the same keys, tag, user properties and body.</Text>
               <Autocomplete label="Target topic" data={topics} value={target} onChange={setTarget} limit={50} data-testid="republish-topic" />
@@ -33,14 +59,14 @@ export function RepublishModal({ connectionId, ids, topics, onClose }: { connect
                 <Button variant="default" onClick={close}>
                   Cancel
                 </Button>
-                <Button leftSection={<IconCopy size={14} />} disabled={!target.trim() || !ids?.length} onClick={() => ids && setRequest({ offsetMsgIds: ids, targetTopic: target.trim() })} data-testid="republish-preview">
+                <WriteButton leftSection={<IconCopy size={14} />} disabled={!target.trim() || !ids?.length} onClick={() => ids && setRequest({ offsetMsgIds: ids, targetTopic: target.trim() })} data-testid="republish-preview">
                   Preview
-                </Button>
+                </WriteButton>
               </Group>
             </>
           ) : (
             <>
-              <JobBar state={s} unit="messages" onCancel={() => void job.cancel()} testId="republish-job" />
+              <JobBar state={s} unit="messages" onCancel={() => void job.cancel()} testId="republish" />
               {summary ? (
                 <Text size="sm" data-testid="republish-summary">
                   {summary.ok} copied to {summary.targetTopic}
@@ -48,23 +74,7 @@ export function RepublishModal({ connectionId, ids, topics, onClose }: { connect
                   {summary.notRun ? `, ${summary.notRun} not run` : ''} · journal entry #{summary.auditId}
                 </Text>
               ) : null}
-              <Table fz="xs" verticalSpacing={2} withTableBorder striped data-testid="republish-results">
-                <Table.Tbody>
-                  {s.items.map((i) => (
-                    <Table.Tr key={i.offsetMsgId}>
-                      <Table.Td ff="monospace">{i.offsetMsgId}</Table.Td>
-                      <Table.Td>
-                        <Badge size="xs" variant="light" color={i.ok ? 'green' : 'red'}>
-                          {i.ok ? 'copied' : 'failed'}
-                        </Badge>
-                      </Table.Td>
-                      <Table.Td ff="monospace" c={i.ok ? undefined : 'red'}>
-                        {i.ok ? `→ ${i.sent?.brokerName} #${i.sent?.queueId} · ${i.sent?.offsetMsgId}` : i.error}
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
+              <SmallTable rows={s.items} columns={COLUMNS} rowKey={(i) => i.offsetMsgId} empty="No message copied yet" testId="republish-results" />
               <Group justify="flex-end">
                 <Button variant="default" onClick={close} data-testid="republish-close">
                   Close
@@ -75,7 +85,7 @@ export function RepublishModal({ connectionId, ids, topics, onClose }: { connect
         </Stack>
       </Modal>
       <PreviewDialog<unknown>
-        planKey={request ? ['republish', connectionId, JSON.stringify(request)] : null}
+        planKey={request ? previewKeys.plan('republish', connectionId, request) : null}
         loadPlan={() => commands.messagePlanRepublish(connectionId, request as RepublishRequest)}
         apply={(confirmation) => job.start((channel) => commands.messageRepublish(connectionId, request as RepublishRequest, confirmation, channel))}
         applyLabel="Re-publish"

@@ -5,7 +5,9 @@ import { IconSend } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { commands, type ConnectionId, type ResendRequest, type ResendResult } from '../../../bindings';
+import { previewKeys } from '../../safety/api';
 import { PreviewDialog } from '../../safety/PreviewDialog';
+import { WriteButton } from '../../safety/WriteGuard';
 import { topicConsumersQuery } from '../../topics/api';
 
 export function ResendModal({ connectionId, offsetMsgId, topic, onClose }: { connectionId: ConnectionId; offsetMsgId: string | null; topic: string; onClose: () => void }) {
@@ -57,14 +59,14 @@ export function ResendModal({ connectionId, offsetMsgId, topic, onClose }: { con
             <Button variant="default" onClick={close}>
               Close
             </Button>
-            <Button leftSection={<IconSend size={14} />} disabled={!group || !offsetMsgId} onClick={() => offsetMsgId && group && setRequest({ offsetMsgId, group, clientId: client })} data-testid="resend-preview">
+            <WriteButton leftSection={<IconSend size={14} />} disabled={!group || !offsetMsgId} onClick={() => offsetMsgId && group && setRequest({ offsetMsgId, group, clientId: client })} data-testid="resend-preview">
               Preview
-            </Button>
+            </WriteButton>
           </Group>
         </Stack>
       </Modal>
       <PreviewDialog<ResendResult>
-        planKey={request ? ['resend', connectionId, JSON.stringify(request)] : null}
+        planKey={request ? previewKeys.plan('resend', connectionId, request) : null}
         loadPlan={async () => (await commands.messagePlanResend(connectionId, request as ResendRequest)).plan}
         apply={(confirmation) => commands.messageResend(connectionId, request as ResendRequest, confirmation)}
         applyLabel="Resend"

@@ -5,8 +5,9 @@ import { IconCopy, IconDownload } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import type { ConnectionId, MessageRow, ScanRequest } from '../../../bindings';
-import type { Column } from '../../../components/VirtualTable';
+import type { Column } from '../../../components/columns';
 import { topicListQuery } from '../../topics/api';
+import { WriteButton } from '../../safety/WriteGuard';
 import { type ExportTarget, ExportModal } from './ExportModal';
 import { RepublishModal } from './RepublishModal';
 
@@ -48,9 +49,9 @@ export function ResultActions({ connectionId, stem, selected, ids, scan }: { con
       <Button size="compact-xs" variant="light" leftSection={<IconDownload size={12} />} disabled={!chosen.length} onClick={() => setExporting({ source: { kind: 'messages', offsetMsgIds: chosen }, stem, count: chosen.length })} data-testid="export-rows">
         Export…
       </Button>
-      <Button size="compact-xs" variant="light" leftSection={<IconCopy size={12} />} disabled={!chosen.length} onClick={() => setRepublish(chosen)} data-testid="republish-rows">
+      <WriteButton size="compact-xs" variant="light" leftSection={<IconCopy size={12} />} disabled={!chosen.length} onClick={() => setRepublish(chosen)} data-testid="republish-rows">
         Re-publish copies…
-      </Button>
+      </WriteButton>
       {scan ? (
         <Button size="compact-xs" variant="subtle" leftSection={<IconDownload size={12} />} onClick={() => setExporting({ source: { kind: 'scan', request: { ...scan, cursor: null } }, stem, count: null })} data-testid="export-scan">
           Export every match…

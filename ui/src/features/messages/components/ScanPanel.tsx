@@ -2,20 +2,39 @@
 // (Z matched)" and the elapsed time, Cancel, the matches streaming into a virtualized table, each
 // queue's progress, and at the end whether the scan is complete or truncated at the cap — with
 // Continue, which resumes every queue from where it stopped.
-import { Alert, Badge, Button, Group, NumberInput, Progress, Select, Stack, Table, Text, TextInput, Autocomplete } from '@mantine/core';
-import { IconPlayerPlay, IconPlayerStop } from '@tabler/icons-react';
+import { Alert, Autocomplete, Badge, Button, Group, NumberInput, Select, Stack, Text, TextInput } from '@mantine/core';
+import { IconPlayerPlay } from '@tabler/icons-react';
 import { useEffect, useMemo, useState } from 'react';
 import { commands, type ConnectionProfile, type MessageRow, type QueueScan, type ScanFilter, type ScanItem, type ScanRequest, type ScanSummary } from '../../../bindings';
+import type { Column } from '../../../components/columns';
+import { JobBar } from '../../../components/JobBar';
+import { SmallTable } from '../../../components/SmallTable';
+import { VirtualTable } from '../../../components/VirtualTable';
 import { useJobRunner } from '../../../ipc/jobs';
 import { showError } from '../../../ipc/errors';
 import { formatOffset } from '../../../lib/format';
-import { type Column, VirtualTable } from '../../../components/VirtualTable';
 import { localInput } from '../../groups/components/ResetOffsetsModal';
 import { MessageViewModal } from './MessageViewModal';
 import { MESSAGE_COLUMNS } from './messageColumns';
 import { ResultActions, useRowSelection } from './ResultActions';
 
 const blank = (s: string) => (s.trim() ? s.trim() : null);
+
+const QUEUE_COLUMNS: Column<QueueScan>[] = [
+  { key: 'queue', header: 'Queue', mono: true, render: (q) => `${q.brokerName} #${q.queueId}` },
+  { key: 'range', header: 'Range', numeric: true, render: (q) => `${formatOffset(q.from)}–${formatOffset(q.to)}` },
+  { key: 'scanned', header: 'Scanned', numeric: true, render: (q) => q.scanned.toLocaleString('en-US') },
+  { key: 'matched', header: 'Matched', numeric: true, render: (q) => q.matched.toLocaleString('en-US') },
+  {
+    key: 'state',
+    header: 'State',
+    render: (q) => (
+      <Text span inherit c={q.error ? 'red' : q.done ? 'green' : 'orange'}>
+        {q.error ? 'failed' : q.done ? 'done' : 'stopped at the cap'}
+      </Text>
+    ),
+  },
+];
 
 export function ScanPanel({ connection, topics }: { connection: ConnectionProfile; topics: string[] }) {
   const [topic, setTopic] = useState('');
@@ -35,7 +54,7 @@ export function ScanPanel({ connection, topics }: { connection: ConnectionProfil
   const [earlier, setEarlier] = useState<MessageRow[]>([]);
   const [last, setLast] = useState<ScanRequest | null>(null);
   const [startedAt, setStartedAt] = useState<number | null>(null);
-  const job = useJobRunner<ScanItem>();
+  const job = useJobRunner<ScanItem, ScanSummary>();
   const s = job.state;
   // The elapsed time ticks while the scan runs.
   const [now, setNow] = useState(() => Date.now());
@@ -50,7 +69,7 @@ export function ScanPanel({ connection, topics }: { connection: ConnectionProfil
     for (const i of s.items) if (i.kind === 'queue') byQueue.set(`${i.queue.brokerName}|${i.queue.queueId}`, i.queue);
     return [...byQueue.values()].sort((a, b) => a.brokerName.localeCompare(b.brokerName) || a.queueId - b.queueId);
   }, [s.items]);
-  const summary = s.outcome?.status === 'completed' ? (s.outcome.summary as ScanSummary) : null;
+  const summary = s.outcome?.status === 'completed' ? s.outcome.summary : null;
   const run = (request: ScanRequest, keep: MessageRow[]) => {
     setEarlier(keep);
     setLast(request);
@@ -73,7 +92,6 @@ export function ScanPanel({ connection, topics }: { connection: ConnectionProfil
     run({ topic: topic.trim(), begin, end, filter, limit, cursor: null }, []);
   };
   const elapsed = startedAt === null ? 0 : (summary?.elapsedMs ?? Math.max(0, now - startedAt));
-  const pct = s.total ? Math.min(100, (100 * s.done) / s.total) : 0;
   const pick = useRowSelection(rows);
   const columns: Column<MessageRow>[] = [
     pick.column,
@@ -86,15 +104,9 @@ export function ScanPanel({ connection, topics }: { connection: ConnectionProfil
         <TextInput label="Stored from" type="datetime-local" step={1} value={from} onChange={(e) => setFrom(e.currentTarget.value)} data-testid="scan-from" />
         <TextInput label="to (blank: now)" type="datetime-local" step={1} value={to} onChange={(e) => setTo(e.currentTarget.value)} data-testid="scan-to" />
         <NumberInput label="Cap" w={100} min={1} max={100000} value={limit} onChange={(v) => setLimit(Number(v) || 1000)} data-testid="scan-limit" />
-        {s.running ? (
-          <Button color="red" variant="light" leftSection={<IconPlayerStop size={14} />} onClick={() => void job.cancel()} data-testid="scan-cancel">
-            Cancel
-          </Button>
-        ) : (
-          <Button leftSection={<IconPlayerPlay size={14} />} disabled={!topic.trim()} onClick={start} data-testid="scan-start">
-            Scan
-          </Button>
-        )}
+        <Button leftSection={<IconPlayerPlay size={14} />} disabled={!topic.trim() || s.running} onClick={start} data-testid="scan-start">
+          Scan
+        </Button>
       </Group>
       <Group align="flex-end" gap="xs">
         <TextInput label="Tags (A||B)" w={140} value={tags} onChange={(e) => setTags(e.currentTarget.value)} data-testid="scan-tags" />
@@ -106,56 +118,35 @@ export function ScanPanel({ connection, topics }: { connection: ConnectionProfil
         <TextInput label="Body regex" w={160} value={regex} onChange={(e) => setRegex(e.currentTarget.value)} data-testid="scan-regex" />
         <TextInput label="Store host" w={150} value={host} onChange={(e) => setHost(e.currentTarget.value)} data-testid="scan-host" />
       </Group>
-      {s.jobId || s.running || s.outcome ? (
-        <Stack gap={4} data-testid="scan-progress">
-          <Group gap="xs">
-            <Text size="sm" data-testid="scan-progress-text">
-              scanned {s.done.toLocaleString('en-US')} of {s.total === null ? '…' : s.total.toLocaleString('en-US')} messages ({rows.length.toLocaleString('en-US')} matched) ·{' '}
-              {(elapsed / 1000).toFixed(1)} s
+      <JobBar
+        state={s}
+        unit="messages"
+        onCancel={() => void job.cancel()}
+        testId="scan"
+        text={`scanned ${s.done.toLocaleString('en-US')} of ${s.total === null ? '…' : s.total.toLocaleString('en-US')} messages (${rows.length.toLocaleString('en-US')} matched) · ${(elapsed / 1000).toFixed(1)} s`}
+      >
+        {summary ? (
+          <>
+            <Badge color={summary.truncated ? 'orange' : 'green'} data-testid="scan-state">
+              {summary.truncated ? 'truncated at the cap' : 'complete'}
+            </Badge>
+            <Text size="xs" c="dimmed">
+              {Math.round(summary.messagesPerSec ?? 0).toLocaleString('en-US')} messages/s
             </Text>
-            {summary ? (
-              summary.truncated ? (
-                <Badge color="orange" data-testid="scan-state">truncated at the cap</Badge>
-              ) : (
-                <Badge color="green" data-testid="scan-state">complete</Badge>
-              )
-            ) : s.outcome?.status === 'cancelled' ? (
-              <Badge color="gray" data-testid="scan-state">cancelled</Badge>
-            ) : null}
-            {summary ? <Text size="xs" c="dimmed">{Math.round(summary.messagesPerSec ?? 0).toLocaleString('en-US')} messages/s</Text> : null}
-            {summary?.truncated && last ? (
-              <Button size="compact-xs" variant="light" onClick={() => run({ ...last, cursor: summary.cursor }, rows)} data-testid="scan-continue">
-                Continue
-              </Button>
-            ) : null}
-          </Group>
-          <Progress value={pct} animated={s.running} data-testid="scan-bar" />
-          {s.outcome?.status === 'failed' ? <Alert color="red">{s.outcome.message}</Alert> : null}
-          {queues.some((q) => q.error) ? (
-            <Alert color="orange" variant="light" title="Some queues could not be read: the others were scanned" data-testid="scan-failed">
-              {queues.filter((q) => q.error).map((q) => `${q.brokerName} #${q.queueId}: ${q.error}`).join('; ')}
-            </Alert>
-          ) : null}
-          {queues.length ? (
-            <Table fz="xs" verticalSpacing={1} withTableBorder data-testid="scan-queues">
-              <Table.Thead>
-                <Table.Tr><Table.Th>Queue</Table.Th><Table.Th ta="right">Range</Table.Th><Table.Th ta="right">Scanned</Table.Th><Table.Th ta="right">Matched</Table.Th><Table.Th>State</Table.Th></Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {queues.map((q) => (
-                  <Table.Tr key={`${q.brokerName}|${q.queueId}`}>
-                    <Table.Td ff="monospace">{q.brokerName} #{q.queueId}</Table.Td>
-                    <Table.Td ta="right">{formatOffset(q.from)}–{formatOffset(q.to)}</Table.Td>
-                    <Table.Td ta="right">{q.scanned.toLocaleString('en-US')}</Table.Td>
-                    <Table.Td ta="right">{q.matched.toLocaleString('en-US')}</Table.Td>
-                    <Table.Td c={q.error ? 'red' : q.done ? 'green' : 'orange'}>{q.error ? 'failed' : q.done ? 'done' : 'stopped at the cap'}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          ) : null}
-        </Stack>
+          </>
+        ) : null}
+        {summary?.truncated && last ? (
+          <Button size="compact-xs" variant="light" onClick={() => run({ ...last, cursor: summary.cursor }, rows)} data-testid="scan-continue">
+            Continue
+          </Button>
+        ) : null}
+      </JobBar>
+      {queues.some((q) => q.error) ? (
+        <Alert color="orange" variant="light" title="Some queues could not be read: the others were scanned" data-testid="scan-failed">
+          {queues.filter((q) => q.error).map((q) => `${q.brokerName} #${q.queueId}: ${q.error}`).join('; ')}
+        </Alert>
       ) : null}
+      {queues.length ? <SmallTable rows={queues} columns={QUEUE_COLUMNS} rowKey={(q) => `${q.brokerName}|${q.queueId}`} testId="scan-queues" /> : null}
       {rows.length || summary ? <ResultActions connectionId={connection.id} stem={last?.topic ?? 'scan'} selected={pick.selected} ids={pick.ids} scan={last} /> : null}
       {rows.length || summary ? (
         <VirtualTable rows={rows} columns={columns} rowKey={(m) => m.offsetMsgId} onRowClick={(m) => setOpened(m.offsetMsgId)} height={360} testId="scan-results" empty="No message matched" />

@@ -1,7 +1,7 @@
 // The columns every list of found messages shares.
 import { Text } from '@mantine/core';
 import type { MessageRow } from '../../../bindings';
-import type { Column } from '../../../components/VirtualTable';
+import type { Column } from '../../../components/columns';
 import { formatOffset, formatTime } from '../../../lib/format';
 
 export const MESSAGE_COLUMNS: Column<MessageRow>[] = [

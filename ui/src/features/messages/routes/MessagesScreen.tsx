@@ -7,14 +7,16 @@ import { Alert, Autocomplete, Badge, Button, Group, NumberInput, SegmentedContro
 import { IconSearch } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
-import { commands, type ConnectionProfile, type IdQuery, type KeyQuery, type MessageRow } from '../../../bindings';
+import type { ConnectionProfile, IdQuery, KeyQuery, MessageRow } from '../../../bindings';
 import { ErrorAlert } from '../../../components/ErrorAlert';
 import { ScreenHeader } from '../../../components/ScreenHeader';
-import { type Column, VirtualTable } from '../../../components/VirtualTable';
+import type { Column } from '../../../components/columns';
+import { VirtualTable } from '../../../components/VirtualTable';
 import { toIpcError } from '../../../ipc/errors';
 import { formatOffset, formatTime } from '../../../lib/format';
 import { localInput } from '../../groups/components/ResetOffsetsModal';
 import { topicListQuery } from '../../topics/api';
+import { messageByIdQuery, messageByKeyQuery } from '../api';
 import { MessageDetail, MessageViewModal } from '../components/MessageViewModal';
 import { BrowsePanel } from '../components/BrowsePanel';
 import { ResultActions, useRowSelection } from '../components/ResultActions';
@@ -66,13 +68,7 @@ function ByKey({ connection, topics }: { connection: ConnectionProfile; topics: 
   const [limit, setLimit] = useState(1000);
   const [asked, setAsked] = useState<KeyQuery | null>(null);
   const [opened, setOpened] = useState<string | null>(null);
-  const q = useQuery({
-    queryKey: ['conn', connection.id, 'messages', 'byKey', asked],
-    queryFn: () => commands.messageByKey(connection.id, asked as KeyQuery),
-    enabled: asked !== null,
-    retry: false,
-    staleTime: Infinity,
-  });
+  const q = useQuery(messageByKeyQuery(connection.id, asked));
   const submit = () => {
     const begin = new Date(from).getTime();
     const end = to ? new Date(to).getTime() : null;
@@ -144,13 +140,7 @@ function ById({ connection, topics }: { connection: ConnectionProfile; topics: s
   const [id, setId] = useState('');
   const [topic, setTopic] = useState('');
   const [asked, setAsked] = useState<IdQuery | null>(null);
-  const q = useQuery({
-    queryKey: ['conn', connection.id, 'messages', 'byId', asked],
-    queryFn: () => commands.messageById(connection.id, asked as IdQuery),
-    enabled: asked !== null,
-    retry: false,
-    staleTime: Infinity,
-  });
+  const q = useQuery(messageByIdQuery(connection.id, asked));
   const submit = () => setAsked({ id: id.trim(), topic: topic.trim() || null });
   return (
     <Stack gap="sm">

@@ -8,7 +8,9 @@ import { commands, type ConnectionProfile, type SendOutcome, type SendRequest } 
 import { bytesToBase64, parseProperties } from '../../../lib/bytes';
 import { formatOffset } from '../../../lib/format';
 import { MessageViewModal } from '../../messages/components/MessageViewModal';
+import { previewKeys } from '../../safety/api';
 import { PreviewDialog } from '../../safety/PreviewDialog';
+import { WriteButton } from '../../safety/WriteGuard';
 import { topicKeys } from '../api';
 
 type Timing = 'now' | 'level' | 'at';
@@ -90,9 +92,9 @@ function SendForm({ connection, topic }: { connection: ConnectionProfile; topic:
       )}
       <Group justify="space-between">
         <FileButton onChange={(f) => void load(f)}>{(p) => <Button variant="default" size="xs" {...p}>Load body from file…</Button>}</FileButton>
-        <Button disabled={props.error !== null || (!file && !text)} onClick={() => setPreviewKey(['send', connection.id, JSON.stringify(request)])} data-testid="send-preview">
+        <WriteButton disabled={props.error !== null || (!file && !text)} onClick={() => setPreviewKey(previewKeys.plan('send', connection.id, request))} data-testid="send-preview">
           Preview
-        </Button>
+        </WriteButton>
       </Group>
       {result ? (
         <Alert color="green" title={`Sent: ${result.result.status}`} data-testid="send-result">

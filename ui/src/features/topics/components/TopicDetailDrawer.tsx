@@ -1,19 +1,33 @@
 // A topic's route (brokers, queue counts, permission) and per-queue offsets and last write, with
 // the topic's actions: edit, send a message, delete (each through the preview dialog).
-import { Alert, Badge, Button, Drawer, Group, SimpleGrid, Stack, Table, Text, Tooltip } from '@mantine/core';
+import { Alert, Badge, Drawer, Group, SimpleGrid, Stack, Text, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconEdit, IconSend, IconTrash } from '@tabler/icons-react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { commands, type AuditEntry, type ConnectionProfile, type QueueStat, type TopicDetail, type TopicType } from '../../../bindings';
+import {
+  commands,
+  type AuditEntry,
+  type BrokerTopicConfig,
+  type ConnectionProfile,
+  type QueueStat,
+  type TopicConsumer,
+  type TopicDetail,
+  type TopicRouteEntry,
+  type TopicType,
+} from '../../../bindings';
+import type { Column } from '../../../components/columns';
 import { DataAge } from '../../../components/DataAge';
 import { ErrorAlert } from '../../../components/ErrorAlert';
+import { SmallTable } from '../../../components/SmallTable';
 import { VirtualTable } from '../../../components/VirtualTable';
 import { toIpcError } from '../../../ipc/errors';
 import { formatOffset, formatTime, formatTps } from '../../../lib/format';
 import { producerListQuery } from '../../producers/api';
 import { ProducerGroupsTable } from '../../producers/components/ProducerGroupsTable';
+import { previewKeys } from '../../safety/api';
 import { PreviewDialog } from '../../safety/PreviewDialog';
+import { WriteButton } from '../../safety/WriteGuard';
 import { topicConsumersQuery, topicDetailQuery, topicKeys } from '../api';
 import { SendMessageModal } from './SendMessageModal';
 import { type TopicFormInitial, TopicFormModal } from './TopicFormModal';
@@ -49,6 +63,74 @@ function Stat({ label, value, testId }: { label: string; value: string; testId?:
     </Stack>
   );
 }
+
+const ROUTE_COLUMNS: Column<TopicRouteEntry>[] = [
+  { key: 'broker', header: 'Broker', render: (r) => r.brokerName },
+  { key: 'addr', header: 'Address', mono: true, render: (r) => r.addr ?? '—' },
+  { key: 'read', header: 'Read queues', numeric: true, render: (r) => r.readQueues },
+  { key: 'write', header: 'Write queues', numeric: true, render: (r) => r.writeQueues },
+  {
+    key: 'perm',
+    header: 'Perm',
+    render: (r) => (
+      <Badge size="xs" variant="light" color={r.perm === 'RW' ? 'green' : 'orange'}>
+        {r.perm}
+      </Badge>
+    ),
+  },
+];
+
+const CONFIG_COLUMNS: Column<BrokerTopicConfig>[] = [
+  { key: 'broker', header: 'Broker', render: (c) => c.brokerName },
+  { key: 'order', header: 'Order', render: (c) => (c.order ? 'yes' : 'no') },
+  { key: 'sysFlag', header: 'Sys flag', numeric: true, render: (c) => c.topicSysFlag },
+  {
+    key: 'attributes',
+    header: 'Attributes',
+    mono: true,
+    render: (c) =>
+      Object.entries(c.attributes)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ') || '—',
+  },
+];
+
+const CONSUMER_COLUMNS: Column<TopicConsumer>[] = [
+  { key: 'group', header: 'Group', mono: true, render: (g) => g.group },
+  {
+    key: 'lag',
+    header: 'Lag',
+    numeric: true,
+    render: (g) =>
+      g.lag !== null ? (
+        formatOffset(g.lag)
+      ) : (
+        <Tooltip label={g.lagNote ?? 'unknown'} multiline w={300}>
+          <Text size="xs" span c="dimmed">
+            unknown
+          </Text>
+        </Tooltip>
+      ),
+  },
+  { key: 'tps', header: 'TPS', numeric: true, render: (g) => formatTps(g.consumeTps) },
+  {
+    key: 'clients',
+    header: 'Clients',
+    render: (g) =>
+      g.clients.length > 0 ? (
+        <Tooltip label={g.clients.map((c) => `${c.clientId} (${c.addr}, ${c.language})`).join('\n')} multiline w={360}>
+          <Text size="xs" span>
+            {g.clients.length} online · {g.messageModel?.toLowerCase() ?? ''} {g.consumeType?.replace('CONSUME_', '').toLowerCase() ?? ''}
+          </Text>
+        </Tooltip>
+      ) : (
+        <Text size="xs" span c="orange">
+          offline
+        </Text>
+      ),
+  },
+  { key: 'last', header: 'Last consumed', render: (g) => formatTime(g.lastConsume) },
+];
 
 export function TopicDetailDrawer({
   connection,
@@ -88,15 +170,15 @@ export function TopicDetailDrawer({
       <Stack gap="sm" data-testid="topic-detail">
         <Group justify="space-between">
           <Group gap="xs">
-            <Button size="xs" variant="default" leftSection={<IconEdit size={14} />} disabled={!d} onClick={() => d && setEditing(editInitial(d, topicType))} data-testid="topic-edit">
+            <WriteButton size="xs" variant="default" leftSection={<IconEdit size={14} />} disabled={!d} onClick={() => d && setEditing(editInitial(d, topicType))} data-testid="topic-edit">
               Edit
-            </Button>
-            <Button size="xs" variant="default" leftSection={<IconSend size={14} />} onClick={() => setSending(name)} data-testid="topic-send">
+            </WriteButton>
+            <WriteButton size="xs" variant="default" leftSection={<IconSend size={14} />} onClick={() => setSending(name)} data-testid="topic-send">
               Send message
-            </Button>
-            <Button size="xs" variant="light" color="red" leftSection={<IconTrash size={14} />} onClick={() => setDeleteKey(['topic-delete', connectionId, name])} data-testid="topic-delete">
+            </WriteButton>
+            <WriteButton size="xs" variant="light" color="red" leftSection={<IconTrash size={14} />} onClick={() => setDeleteKey(previewKeys.plan('topic-delete', connectionId, name))} data-testid="topic-delete">
               Delete
-            </Button>
+            </WriteButton>
           </Group>
           <DataAge fetchedAt={d?.fetchedAt ?? null} fetching={q.isFetching} />
         </Group>
@@ -117,59 +199,11 @@ export function TopicDetailDrawer({
             <Text size="xs" fw={700}>
               Route
             </Text>
-            <Table fz="xs" verticalSpacing={3} withTableBorder striped>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Broker</Table.Th>
-                  <Table.Th>Address</Table.Th>
-                  <Table.Th ta="right">Read queues</Table.Th>
-                  <Table.Th ta="right">Write queues</Table.Th>
-                  <Table.Th>Perm</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {d.route.map((r) => (
-                  <Table.Tr key={r.brokerName}>
-                    <Table.Td>{r.brokerName}</Table.Td>
-                    <Table.Td ff="monospace">{r.addr ?? '—'}</Table.Td>
-                    <Table.Td ta="right">{r.readQueues}</Table.Td>
-                    <Table.Td ta="right">{r.writeQueues}</Table.Td>
-                    <Table.Td>
-                      <Badge size="xs" variant="light" color={r.perm === 'RW' ? 'green' : 'orange'}>
-                        {r.perm}
-                      </Badge>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
+            <SmallTable rows={d.route} columns={ROUTE_COLUMNS} rowKey={(r) => r.brokerName} />
             <Text size="xs" fw={700}>
               Config
             </Text>
-            <Table fz="xs" verticalSpacing={3} withTableBorder striped data-testid="topic-config">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Broker</Table.Th>
-                  <Table.Th>Order</Table.Th>
-                  <Table.Th ta="right">Sys flag</Table.Th>
-                  <Table.Th>Attributes</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {d.config.map((c) => (
-                  <Table.Tr key={c.brokerName}>
-                    <Table.Td>{c.brokerName}</Table.Td>
-                    <Table.Td>{c.order ? 'yes' : 'no'}</Table.Td>
-                    <Table.Td ta="right">{c.topicSysFlag}</Table.Td>
-                    <Table.Td ff="monospace">
-                      {Object.entries(c.attributes)
-                        .map(([k, v]) => `${k}=${v}`)
-                        .join(', ') || '—'}
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
+            <SmallTable rows={d.config} columns={CONFIG_COLUMNS} rowKey={(c) => c.brokerName} testId="topic-config" />
             <Text size="xs" fw={700}>
               Consumer groups
             </Text>
@@ -180,50 +214,7 @@ export function TopicDetailDrawer({
               </Text>
             ) : null}
             {consumers.data && consumers.data.groups.length > 0 ? (
-              <Table fz="xs" verticalSpacing={3} withTableBorder striped data-testid="topic-consumers">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Group</Table.Th>
-                    <Table.Th ta="right">Lag</Table.Th>
-                    <Table.Th ta="right">TPS</Table.Th>
-                    <Table.Th>Clients</Table.Th>
-                    <Table.Th>Last consumed</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {consumers.data.groups.map((g) => (
-                    <Table.Tr key={g.group}>
-                      <Table.Td ff="monospace">{g.group}</Table.Td>
-                      <Table.Td ta="right">
-                        {g.lag !== null ? (
-                          formatOffset(g.lag)
-                        ) : (
-                          <Tooltip label={g.lagNote ?? 'unknown'} multiline w={300}>
-                            <Text size="xs" span c="dimmed">
-                              unknown
-                            </Text>
-                          </Tooltip>
-                        )}
-                      </Table.Td>
-                      <Table.Td ta="right">{formatTps(g.consumeTps)}</Table.Td>
-                      <Table.Td>
-                        {g.clients.length > 0 ? (
-                          <Tooltip label={g.clients.map((c) => `${c.clientId} (${c.addr}, ${c.language})`).join('\n')} multiline w={360}>
-                            <Text size="xs" span>
-                              {g.clients.length} online · {g.messageModel?.toLowerCase() ?? ''} {g.consumeType?.replace('CONSUME_', '').toLowerCase() ?? ''}
-                            </Text>
-                          </Tooltip>
-                        ) : (
-                          <Text size="xs" span c="orange">
-                            offline
-                          </Text>
-                        )}
-                      </Table.Td>
-                      <Table.Td>{formatTime(g.lastConsume)}</Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
+              <SmallTable rows={consumers.data.groups} columns={CONSUMER_COLUMNS} rowKey={(g) => g.group} testId="topic-consumers" />
             ) : null}
             <Text size="xs" fw={700}>
               Producers online (groups connected to this topic’s brokers)
@@ -272,7 +263,8 @@ export function TopicDetailDrawer({
           setDeleteKey(null);
           onClose();
           // The topic is gone: drop its detail rather than refetch it into a NotFound.
-          for (const part of ['detail', 'consumers']) qc.removeQueries({ queryKey: [...topicKeys.all(connectionId), part, name] });
+          qc.removeQueries({ queryKey: topicKeys.detail(connectionId, name) });
+          qc.removeQueries({ queryKey: topicKeys.consumers(connectionId, name) });
           void qc.invalidateQueries({ queryKey: topicKeys.all(connectionId) });
         }}
       />

@@ -6,7 +6,9 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { commands, type AuditEntry, type ConnectionProfile, type TopicMessageType, type TopicSpec } from '../../../bindings';
 import { TargetPicker, useMasterTargets, withDefaultCluster } from '../../cluster/components/TargetPicker';
+import { previewKeys } from '../../safety/api';
 import { PreviewDialog } from '../../safety/PreviewDialog';
+import { WriteButton } from '../../safety/WriteGuard';
 import { notifyApplied } from '../../safety/notify';
 import { topicKeys } from '../api';
 
@@ -112,9 +114,9 @@ function TopicForm({ connection, initial, onDone }: { connection: ConnectionProf
         <Button variant="default" onClick={onDone}>
           Cancel
         </Button>
-        <Button disabled={nameProblem !== null || noTarget} onClick={() => setPreviewKey(['topic-upsert', connection.id, JSON.stringify(spec)])} data-testid="topic-form-preview">
+        <WriteButton disabled={nameProblem !== null || noTarget} onClick={() => setPreviewKey(previewKeys.plan('topic-upsert', connection.id, spec))} data-testid="topic-form-preview">
           Preview
-        </Button>
+        </WriteButton>
       </Group>
       <PreviewDialog<AuditEntry>
         planKey={previewKey}

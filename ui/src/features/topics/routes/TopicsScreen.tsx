@@ -1,6 +1,6 @@
 // Topics: every topic of the connection (batched: one config call per master), typed, filtered,
 // fuzzy-searched, sorted, virtualized. Topics of a broker that did not answer stay listed, flagged.
-import { Alert, Badge, Button, Chip, Group, Stack, Text, TextInput, Tooltip, UnstyledButton } from '@mantine/core';
+import { Alert, Badge, Chip, Group, Stack, Text, TextInput, Tooltip, UnstyledButton } from '@mantine/core';
 import { IconAlertTriangle, IconArrowsSort, IconPlus, IconSearch } from '@tabler/icons-react';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
@@ -8,10 +8,12 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ConnectionProfile, TopicRow, TopicStatsRow, TopicType } from '../../../bindings';
 import { ScreenHeader } from '../../../components/ScreenHeader';
 import { ErrorAlert } from '../../../components/ErrorAlert';
-import { VirtualTable, type Column } from '../../../components/VirtualTable';
+import type { Column } from '../../../components/columns';
+import { VirtualTable } from '../../../components/VirtualTable';
 import { toIpcError } from '../../../ipc/errors';
 import { fuzzyScore } from '../../../lib/fuzzy';
 import { formatOffset, formatTime } from '../../../lib/format';
+import { WriteButton } from '../../safety/WriteGuard';
 import { topicKeys, topicListQuery, topicStatsQuery } from '../api';
 import { TopicDetailDrawer } from '../components/TopicDetailDrawer';
 import { type TopicFormInitial, TopicFormModal } from '../components/TopicFormModal';
@@ -99,7 +101,7 @@ export function TopicsScreen({ connection }: { connection: ConnectionProfile }) 
   const stats = useQuery(topicStatsQuery(connection.id, visibleNames));
   const statsByName = useMemo(() => {
     const m = new Map<string, TopicStatsRow>();
-    const cached = qc.getQueriesData<TopicStatsRow[]>({ queryKey: [...topicKeys.all(connection.id), 'stats'] });
+    const cached = qc.getQueriesData<TopicStatsRow[]>({ queryKey: topicKeys.stats(connection.id) });
     for (const [, data] of cached) if (Array.isArray(data)) for (const r of data) m.set(r.name, r);
     return m;
     // dataUpdatedAt: re-read the cache whenever a stats request lands.
@@ -220,20 +222,21 @@ export function TopicsScreen({ connection }: { connection: ConnectionProfile }) 
             ))}
           </Group>
         </Chip.Group>
-        <Button
-          size="xs"
-          ml="auto"
-          leftSection={<IconPlus size={14} />}
-          onClick={() =>
-            setCreating({
-              existing: false,
-              spec: { name: '', clusters: [], brokers: [], readQueues: 8, writeQueues: 8, perm: 6, messageType: null, order: false },
-            })
-          }
-          data-testid="topic-create"
-        >
-          Create topic
-        </Button>
+        <Group ml="auto">
+          <WriteButton
+            size="xs"
+            leftSection={<IconPlus size={14} />}
+            onClick={() =>
+              setCreating({
+                existing: false,
+                spec: { name: '', clusters: [], brokers: [], readQueues: 8, writeQueues: 8, perm: 6, messageType: null, order: false },
+              })
+            }
+            data-testid="topic-create"
+          >
+            Create topic
+          </WriteButton>
+        </Group>
       </Group>
       <VirtualTable
         testId="topics-table"

@@ -7,7 +7,6 @@
 use futures::StreamExt as _;
 use serde::{Deserialize, Serialize};
 
-use super::{Gate, ResetMode, ResetPath, ResetRequest, describe};
 use crate::audit::AuditOutcome;
 use crate::console::Console;
 use crate::error::{Error, Result};
@@ -15,6 +14,8 @@ use crate::jobs::{JobId, JobSink};
 use crate::model::{ConnectionId, Count, Offset};
 use crate::safety::{Attempt, ChangePlan, Confirmation, FieldChange};
 use crate::topic::BrokerFailure;
+
+use super::{Gate, ResetMode, ResetPath, ResetRequest, describe};
 
 /// Groups reset at the same time.
 const BULK_CONCURRENCY: usize = 4;
@@ -66,6 +67,17 @@ pub struct BulkResetPlan {
     pub elapsed_ms: f64,
 }
 
+/// How a bulk reset went, group by group counted by outcome.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkSummary {
+    pub groups: Count,
+    pub ok: Count,
+    pub partial: Count,
+    pub failed: Count,
+    pub not_run: Count,
+}
+
 /// One group's line of the job's result (a batch item of the job's stream).
 #[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -110,6 +122,177 @@ fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// The bulk preview assembled group by group.
+#[derive(Default)]
+struct Tally {
+    groups: Vec<BulkGroupPlan>,
+    changes: Vec<FieldChange>,
+    mqadmin: Vec<String>,
+    problems: Vec<String>,
+    reread: i64,
+    skipped: i64,
+    online: Vec<String>,
+}
+
+impl Tally {
+    /// Adds one group's plan, or why it could not be planned (the group is then left alone).
+    fn add(&mut self, group: String, p: Result<super::Planned>) {
+        match p {
+            Ok(p) => {
+                let plan = p.plan;
+                let changing = plan.queues.iter().filter(|q| q.target != q.current).count();
+                self.reread = self.reread.saturating_add(plan.reread.0);
+                self.skipped = self.skipped.saturating_add(plan.skipped.0);
+                if plan.path == ResetPath::Online {
+                    self.online.push(format!("{group} ({})", plan.online_clients));
+                }
+                for f in &plan.failed_brokers {
+                    self.problems.push(format!(
+                        "{group}: {} did not answer ({}); its queues are left alone.",
+                        f.broker_name, f.error
+                    ));
+                }
+                self.changes.push(FieldChange {
+                    scope: group.clone(),
+                    field: format!("{} queue(s) on {}", plan.queues.len(), plan.topics.join(", ")),
+                    before: Some(format!("{changing} to move")),
+                    after: Some(format!("{} re-read, {} skipped", plan.reread.0, plan.skipped.0)),
+                });
+                self.mqadmin.extend(plan.plan.mqadmin.iter().cloned());
+                self.groups.push(BulkGroupPlan {
+                    group,
+                    path: Some(plan.path),
+                    online_clients: plan.online_clients,
+                    topics: plan.topics,
+                    queues: count(plan.queues.len()),
+                    changing: count(changing),
+                    reread: plan.reread,
+                    skipped: plan.skipped,
+                    failed_brokers: plan.failed_brokers,
+                    error: None,
+                });
+            }
+            Err(e) => {
+                self.problems.push(format!("{group}: {e} — it is left alone."));
+                self.groups.push(BulkGroupPlan {
+                    group,
+                    path: None,
+                    online_clients: 0,
+                    topics: Vec::new(),
+                    queues: 0,
+                    changing: 0,
+                    reread: Offset(0),
+                    skipped: Offset(0),
+                    failed_brokers: Vec::new(),
+                    error: Some(e.to_string()),
+                });
+            }
+        }
+    }
+
+    /// What the preview warns about across the groups.
+    fn warnings(&self) -> Vec<String> {
+        let skipped = self.skipped;
+        let mut warnings = Vec::new();
+        if skipped > 0 {
+            warnings.push(format!(
+                "Skips {skipped} message(s) across the groups: they will not be consumed (Undo, per group, \
+             restores the offsets)."
+            ));
+        }
+        if !self.online.is_empty() {
+            warnings.push(format!(
+            "{} group(s) have clients online and are reset through the broker, which tells the clients: {}.",
+            self.online.len(),
+            self.online.join(", ")
+        ));
+        }
+        warnings.extend(self.problems.iter().cloned());
+        warnings
+    }
+}
+
+/// A group's line when its reset did not run, with why.
+fn not_run(group: &str, why: &str) -> BulkGroupResult {
+    BulkGroupResult {
+        group: group.to_owned(),
+        outcome: None,
+        snapshot_id: None,
+        audit_id: None,
+        queues_changed: 0,
+        queues_failed: 0,
+        error: Some(why.to_owned()),
+    }
+}
+
+/// The groups counted by outcome.
+fn summary_of(all: &[BulkGroupResult]) -> BulkSummary {
+    let tally = |hit: &dyn Fn(&BulkGroupResult) -> bool| Count(all.iter().filter(|r| hit(r)).count() as u64);
+    BulkSummary {
+        groups: Count(all.len() as u64),
+        ok: tally(&|r| r.outcome == Some(AuditOutcome::Ok)),
+        partial: tally(&|r| r.outcome == Some(AuditOutcome::Partial)),
+        failed: tally(&|r| r.outcome == Some(AuditOutcome::Failed)),
+        not_run: tally(&|r| r.outcome.is_none()),
+    }
+}
+
+impl Console {
+    /// One group of a bulk reset, reset as a single reset is (its own snapshot and journal entry,
+    /// tagged with the job); a group that was not planned or has nothing to change is not run.
+    async fn reset_one_of_bulk(
+        &self,
+        id: &ConnectionId,
+        request: &BulkResetRequest,
+        g: &BulkGroupPlan,
+        job: &str,
+    ) -> BulkGroupResult {
+        if let Some(e) = &g.error {
+            return not_run(&g.group, &format!("not planned: {e}"));
+        }
+        if g.changing == 0 {
+            return not_run(&g.group, "nothing to change");
+        }
+        let one = ResetRequest {
+            group: g.group.clone(),
+            topic: request.topic.clone(),
+            mode: request.mode.clone(),
+        };
+        match self.apply_reset(id, &one, Gate::Bulk(job), None).await {
+            Ok(r) => {
+                let moved = r.queues.iter().filter(|q| q.before != q.target);
+                let failed = r.queues.iter().filter(|q| !q.took).count();
+                BulkGroupResult {
+                    group: g.group.clone(),
+                    outcome: Some(r.outcome),
+                    snapshot_id: Some(r.snapshot_id),
+                    audit_id: Some(r.audit_id),
+                    queues_changed: count(moved.filter(|q| q.took).count()),
+                    queues_failed: count(failed),
+                    error: (r.outcome != AuditOutcome::Ok).then(|| {
+                        let mut why: Vec<String> = r
+                            .queues
+                            .iter()
+                            .filter(|q| !q.took)
+                            .map(|q| format!("{} · {} #{}", q.topic, q.broker_name, q.queue_id))
+                            .collect();
+                        why.extend(
+                            r.failed_brokers
+                                .iter()
+                                .map(|f| format!("{}: {}", f.broker_name, f.error)),
+                        );
+                        format!("did not take: {}", why.join("; "))
+                    }),
+                }
+            }
+            Err(e) => BulkGroupResult {
+                outcome: Some(AuditOutcome::Failed),
+                ..not_run(&g.group, &e.to_string())
+            },
+        }
+    }
+}
+
 impl Console {
     /// The preview of resetting many groups: each group planned as a single reset is.
     #[tracing::instrument(skip(self), err(Debug))]
@@ -134,78 +317,19 @@ impl Console {
             .buffered(PLAN_CONCURRENCY)
             .collect()
             .await;
-        let mut groups = Vec::new();
-        let (mut changes, mut mqadmin, mut problems) = (Vec::new(), Vec::new(), Vec::new());
-        let (mut reread, mut skipped, mut online) = (0i64, 0i64, Vec::new());
+        let mut tally = Tally::default();
         for (group, p) in planned {
-            match p {
-                Ok(p) => {
-                    let plan = p.plan;
-                    let changing = plan.queues.iter().filter(|q| q.target != q.current).count();
-                    reread = reread.saturating_add(plan.reread.0);
-                    skipped = skipped.saturating_add(plan.skipped.0);
-                    if plan.path == ResetPath::Online {
-                        online.push(format!("{group} ({})", plan.online_clients));
-                    }
-                    for f in &plan.failed_brokers {
-                        problems.push(format!(
-                            "{group}: {} did not answer ({}); its queues are left alone.",
-                            f.broker_name, f.error
-                        ));
-                    }
-                    changes.push(FieldChange {
-                        scope: group.clone(),
-                        field: format!("{} queue(s) on {}", plan.queues.len(), plan.topics.join(", ")),
-                        before: Some(format!("{changing} to move")),
-                        after: Some(format!("{} re-read, {} skipped", plan.reread.0, plan.skipped.0)),
-                    });
-                    mqadmin.extend(plan.plan.mqadmin.iter().cloned());
-                    groups.push(BulkGroupPlan {
-                        group,
-                        path: Some(plan.path),
-                        online_clients: plan.online_clients,
-                        topics: plan.topics,
-                        queues: count(plan.queues.len()),
-                        changing: count(changing),
-                        reread: plan.reread,
-                        skipped: plan.skipped,
-                        failed_brokers: plan.failed_brokers,
-                        error: None,
-                    });
-                }
-                Err(e) => {
-                    problems.push(format!("{group}: {e} — it is left alone."));
-                    groups.push(BulkGroupPlan {
-                        group,
-                        path: None,
-                        online_clients: 0,
-                        topics: Vec::new(),
-                        queues: 0,
-                        changing: 0,
-                        reread: Offset(0),
-                        skipped: Offset(0),
-                        failed_brokers: Vec::new(),
-                        error: Some(e.to_string()),
-                    });
-                }
-            }
+            tally.add(group, p);
         }
-        let mut warnings = Vec::new();
-        let acknowledge = skipped > 0;
-        if skipped > 0 {
-            warnings.push(format!(
-                "Skips {skipped} message(s) across the groups: they will not be consumed (Undo, per group, \
-                 restores the offsets)."
-            ));
-        }
-        if !online.is_empty() {
-            warnings.push(format!(
-                "{} group(s) have clients online and are reset through the broker, which tells the clients: {}.",
-                online.len(),
-                online.join(", ")
-            ));
-        }
-        warnings.extend(problems);
+        let (acknowledge, warnings) = (tally.skipped > 0, tally.warnings());
+        let Tally {
+            groups,
+            changes,
+            mqadmin,
+            reread,
+            skipped,
+            ..
+        } = tally;
         let target = format!("{} groups", groups.len());
         let plan = ChangePlan::new(
             &profile,
@@ -237,7 +361,7 @@ impl Console {
         id: &ConnectionId,
         request: &BulkResetRequest,
         confirmation: &Confirmation,
-        sink: JobSink,
+        sink: JobSink<BulkGroupResult, BulkSummary>,
     ) -> Result<JobId> {
         let params = serde_json::to_value(request).map_err(|e| Error::internal(e.to_string()))?;
         let target = format!("{} groups", request.groups.len());
@@ -266,86 +390,25 @@ impl Console {
                     (&ctx, &console, &id, &request, &job);
                 let mut results = futures::stream::iter(bulk.groups)
                     .map(|g| async move {
-                        let not_run = |why: &str| BulkGroupResult {
-                            group: g.group.clone(),
-                            outcome: None,
-                            snapshot_id: None,
-                            audit_id: None,
-                            queues_changed: 0,
-                            queues_failed: 0,
-                            error: Some(why.to_owned()),
-                        };
-                        if let Some(e) = &g.error {
-                            return not_run(&format!("not planned: {e}"));
+                        if ctx_ref.is_cancelled() && g.error.is_none() && g.changing != 0 {
+                            return not_run(&g.group, CANCELLED);
                         }
-                        if g.changing == 0 {
-                            return not_run("nothing to change");
-                        }
-                        if ctx_ref.is_cancelled() {
-                            return not_run(CANCELLED);
-                        }
-                        let one = ResetRequest {
-                            group: g.group.clone(),
-                            topic: request_ref.topic.clone(),
-                            mode: request_ref.mode.clone(),
-                        };
-                        match console_ref
-                            .apply_reset(id_ref, &one, Gate::Bulk(job_ref), None)
+                        console_ref
+                            .reset_one_of_bulk(id_ref, request_ref, &g, job_ref)
                             .await
-                        {
-                            Ok(r) => {
-                                let moved = r.queues.iter().filter(|q| q.before != q.target);
-                                let failed = r.queues.iter().filter(|q| !q.took).count();
-                                BulkGroupResult {
-                                    group: g.group.clone(),
-                                    outcome: Some(r.outcome),
-                                    snapshot_id: Some(r.snapshot_id),
-                                    audit_id: Some(r.audit_id),
-                                    queues_changed: count(moved.filter(|q| q.took).count()),
-                                    queues_failed: count(failed),
-                                    error: (r.outcome != AuditOutcome::Ok).then(|| {
-                                        let mut why: Vec<String> = r
-                                            .queues
-                                            .iter()
-                                            .filter(|q| !q.took)
-                                            .map(|q| {
-                                                format!("{} · {} #{}", q.topic, q.broker_name, q.queue_id)
-                                            })
-                                            .collect();
-                                        why.extend(
-                                            r.failed_brokers
-                                                .iter()
-                                                .map(|f| format!("{}: {}", f.broker_name, f.error)),
-                                        );
-                                        format!("did not take: {}", why.join("; "))
-                                    }),
-                                }
-                            }
-                            Err(e) => BulkGroupResult {
-                                outcome: Some(AuditOutcome::Failed),
-                                ..not_run(&e.to_string())
-                            },
-                        }
                     })
                     .buffer_unordered(BULK_CONCURRENCY);
                 let (mut done, mut all) = (0u64, Vec::new());
                 while let Some(r) = results.next().await {
                     done += 1;
                     let note = format!("{}: {}", r.group, r.outcome.map_or("not run", |o| o.as_str()));
-                    ctx_ref.batch(vec![serde_json::to_value(&r).unwrap_or_default()]);
+                    ctx_ref.batch(vec![r.clone()]);
                     ctx_ref.progress(done, Some(total), Some(note));
                     all.push(r);
                 }
-                let tally = |o: AuditOutcome| all.iter().filter(|r| r.outcome == Some(o)).count();
-                let summary = serde_json::json!({
-                    "groups": all.len(),
-                    "ok": tally(AuditOutcome::Ok),
-                    "partial": tally(AuditOutcome::Partial),
-                    "failed": tally(AuditOutcome::Failed),
-                    "notRun": all.iter().filter(|r| r.outcome.is_none()).count(),
-                });
+                let summary = summary_of(&all);
                 if all.iter().any(|r| r.error.as_deref() == Some(CANCELLED)) {
-                    tracing::info!(job = %job_ref, %summary, "bulk reset cancelled");
+                    tracing::info!(job = %job_ref, ?summary, "bulk reset cancelled");
                     return Err(Error::Cancelled);
                 }
                 Ok(summary)
