@@ -426,6 +426,11 @@ export type ConnectionDraft = {
 	readOnly: boolean,
 	tls?: TlsSpec | null,
 	rewrites?: Rewrite[],
+	/**
+	 *  The passphrase of an encrypted TLS client key, kept in the keychain. On update, absent keeps
+	 *  the saved one and empty removes it.
+	 */
+	keyPassphrase?: string | null,
 };
 
 /**  Identifies a saved connection (a UUID string). */
@@ -444,6 +449,8 @@ export type ConnectionProfile = {
 	readOnly: boolean,
 	/**  TLS to every name server and broker; `None` is plain TCP. */
 	tls: TlsSpec | null,
+	/**  The passphrase of the TLS client key is in the keychain (or this session's memory). */
+	keyPassphraseSaved: boolean,
 	/**  Advertised addresses dialled elsewhere (brokers behind Docker or NAT). */
 	rewrites: Rewrite[],
 	createdAt: Millis,
@@ -1353,8 +1360,8 @@ export type TlsSession = {
 export type TlsSpec = {
 	verify: TlsVerify,
 	/**
-	 *  Mutual TLS: a client certificate chain (PEM) and its unencrypted private key (PEM, PKCS#8,
-	 *  PKCS#1 or SEC1).
+	 *  Mutual TLS: a client certificate chain (PEM) and its private key (PEM: PKCS#8, PKCS#1 or
+	 *  SEC1, or encrypted PKCS#8 with its passphrase kept in the keychain).
 	 */
 	clientCert: string | null,
 	clientKey: string | null,

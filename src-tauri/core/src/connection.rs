@@ -47,6 +47,8 @@ pub struct ConnectionProfile {
     pub read_only: bool,
     /// TLS to every name server and broker; `None` is plain TCP.
     pub tls: Option<TlsSpec>,
+    /// The passphrase of the TLS client key is in the keychain (or this session's memory).
+    pub key_passphrase_saved: bool,
     /// Advertised addresses dialled elsewhere (brokers behind Docker or NAT).
     pub rewrites: Vec<Rewrite>,
     pub created_at: Millis,
@@ -72,6 +74,10 @@ pub struct ConnectionDraft {
     pub tls: Option<TlsSpec>,
     #[serde(default)]
     pub rewrites: Vec<Rewrite>,
+    /// The passphrase of an encrypted TLS client key, kept in the keychain. On update, absent keeps
+    /// the saved one and empty removes it.
+    #[serde(default)]
+    pub key_passphrase: Option<String>,
 }
 
 /// The portable form of a profile (export/import): no id, no secret.
@@ -124,6 +130,11 @@ fn default_color() -> String {
 /// JSON text of a settings value, for its SQLite column.
 fn to_json<T: Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| Error::internal(format!("settings JSON: {e}")))
+}
+
+/// Where the passphrase of a connection's TLS client key is kept (beside its ACL secret).
+fn key_slot(id: &ConnectionId) -> ConnectionId {
+    ConnectionId(format!("{}#tls-key", id.0))
 }
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {
@@ -183,6 +194,8 @@ impl Console {
         let rewrites: String = row.try_get("rewrites")?;
         let bad = |e: serde_json::Error| Error::internal(format!("saved dialer settings of {id}: {e}"));
         let tls: Option<TlsSpec> = tls.map(|t| serde_json::from_str(&t)).transpose().map_err(bad)?;
+        let key_passphrase_saved = tls.as_ref().is_some_and(|t| t.client_key.is_some())
+            && self.secrets().get(&key_slot(&id)).await?.is_some();
         let rewrites: Vec<Rewrite> = serde_json::from_str(&rewrites).map_err(bad)?;
         Ok(ConnectionProfile {
             id,
@@ -199,6 +212,7 @@ impl Console {
             env_color: row.try_get("env_color")?,
             read_only: row.try_get("read_only")?,
             tls,
+            key_passphrase_saved,
             rewrites,
             created_at: Millis(row.try_get("created_at")?),
             updated_at: Millis(row.try_get("updated_at")?),
@@ -244,6 +258,9 @@ impl Console {
         if v.access_key.is_some() {
             self.save_secret(&id, v.secret.as_deref()).await?;
         }
+        if let Some(pass) = draft.key_passphrase.as_deref().filter(|p| !p.is_empty()) {
+            self.secrets().put(&key_slot(&id), pass).await?;
+        }
         self.emit(CoreEvent::ConnectionsChanged);
         self.connection_get(&id).await
     }
@@ -271,7 +288,13 @@ impl Console {
         id: &ConnectionId,
         draft: &ConnectionDraft,
     ) -> Result<ConnectionProfile> {
-        let v = validate(draft)?;
+        // The dialer is checked with the key's passphrase: the one typed, else the saved one.
+        let saved = self.secrets().get(&key_slot(id)).await?;
+        let mut checked = draft.clone();
+        if checked.key_passphrase.is_none() {
+            checked.key_passphrase.clone_from(&saved);
+        }
+        let v = validate(&checked)?;
         let before = self.connection_get(id).await?;
         let update = sqlx::query(
             "UPDATE connection SET name = ?, namesrv_addrs = ?, vip_channel = ?, access_key = ?, env_label = ?, \
@@ -304,6 +327,11 @@ impl Console {
         if v.access_key.is_some() {
             self.save_secret(id, v.secret.as_deref()).await?;
         }
+        match draft.key_passphrase.as_deref() {
+            Some("") => self.secrets().delete(&key_slot(id)).await?,
+            Some(pass) => self.secrets().put(&key_slot(id), pass).await?,
+            None => {}
+        }
         self.registry().close(id).await;
         self.emit(CoreEvent::ConnectionsChanged);
         self.emit(CoreEvent::ResourceInvalidated {
@@ -333,6 +361,7 @@ impl Console {
             return Err(Error::not_found(format!("connection {id}")));
         }
         self.secrets().delete(id).await?;
+        self.secrets().delete(&key_slot(id)).await?;
         self.registry().close(id).await;
         self.emit(CoreEvent::ConnectionsChanged);
         Ok(())
@@ -343,6 +372,7 @@ impl Console {
     pub async fn connection_duplicate(&self, id: &ConnectionId) -> Result<ConnectionProfile> {
         let p = self.connection_get(id).await?;
         let secret = self.secrets().get(id).await?;
+        let key_passphrase = self.secrets().get(&key_slot(id)).await?;
         let name = self.free_name(&format!("{} (copy)", p.name)).await?;
         let draft = ConnectionDraft {
             name,
@@ -355,6 +385,7 @@ impl Console {
             read_only: p.read_only,
             tls: p.tls.clone(),
             rewrites: p.rewrites.clone(),
+            key_passphrase,
         };
         self.connection_create(&draft).await
     }
@@ -405,6 +436,7 @@ impl Console {
             dial: DialSpec {
                 tls: p.tls.clone(),
                 rewrites: p.rewrites.clone(),
+                key_passphrase: self.secrets().get(&key_slot(id)).await?,
             },
         };
         Ok((p, spec))
@@ -524,5 +556,93 @@ mod tests {
                 .await
                 .is_err()
         );
+    }
+
+    #[tokio::test]
+    async fn a_client_key_passphrase_is_a_secret_kept_beside_the_profile() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |f: &str| dir.path().join(f).display().to_string();
+        let run = |args: &[&str]| {
+            assert!(
+                std::process::Command::new("openssl")
+                    .args(args)
+                    .stderr(std::process::Stdio::null())
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+        };
+        run(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            &at("plain.key"),
+            "-out",
+            &at("c.pem"),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=c",
+        ]);
+        run(&[
+            "pkcs8",
+            "-topk8",
+            "-v2",
+            "aes-256-cbc",
+            "-in",
+            &at("plain.key"),
+            "-out",
+            &at("c.key"),
+            "-passout",
+            "pass:pw",
+        ]);
+        let c = console().await;
+        let mut d = draft("mtls");
+        d.tls = Some(TlsSpec {
+            verify: crate::remoting::TlsVerify::AcceptAny,
+            client_cert: Some(at("c.pem")),
+            client_key: Some(at("c.key")),
+        });
+        // Without its passphrase the encrypted key is refused when saved.
+        assert!(
+            c.connection_create(&d)
+                .await
+                .unwrap_err()
+                .to_string()
+                .contains("give its passphrase")
+        );
+        d.key_passphrase = Some("pw".into());
+        let p = c.connection_create(&d).await.unwrap();
+        assert!(p.key_passphrase_saved);
+        let (_, spec) = c.client_spec(&p.id).await.unwrap();
+        assert_eq!(spec.dial.key_passphrase.as_deref(), Some("pw"));
+        // Never in SQLite, never exported.
+        let rows: Vec<String> = sqlx::query_scalar("SELECT tls FROM connection")
+            .fetch_all(c.store().pool())
+            .await
+            .unwrap();
+        assert!(rows.iter().all(|t| !t.contains("\"pw\"")));
+        assert!(!c.connection_export(&[]).await.unwrap().contains("\"pw\""));
+        // An edit without the passphrase keeps it; an empty one removes it.
+        let mut edit = d.clone();
+        edit.key_passphrase = None;
+        assert!(
+            c.connection_update(&p.id, &edit)
+                .await
+                .unwrap()
+                .key_passphrase_saved
+        );
+        edit.key_passphrase = Some(String::new());
+        assert!(
+            c.connection_update(&p.id, &edit).await.is_err(),
+            "the key cannot be opened any more"
+        );
+        let copy = c.connection_duplicate(&p.id).await.unwrap();
+        assert!(copy.key_passphrase_saved);
+        c.connection_delete(&p.id).await.unwrap();
+        assert!(c.secrets().get(&key_slot(&p.id)).await.unwrap().is_none());
     }
 }

@@ -319,6 +319,7 @@ mod tests {
             env_color: "#dc2626".into(),
             read_only,
             tls: None,
+            key_passphrase_saved: false,
             rewrites: vec![],
             created_at: Millis(0),
             updated_at: Millis(0),

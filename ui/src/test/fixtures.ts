@@ -8,6 +8,7 @@ export const profile = (over: Partial<ConnectionProfile> = {}): ConnectionProfil
   vipChannel: false,
   accessKey: null,
   secretState: 'notUsed',
+  keyPassphraseSaved: false,
   envLabel: 'sandbox',
   envColor: '#22c55e',
   readOnly: false,

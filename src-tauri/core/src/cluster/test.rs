@@ -80,6 +80,7 @@ impl Console {
             dial: DialSpec {
                 tls: draft.tls.clone(),
                 rewrites: crate::connection::clean_rewrites(&draft.rewrites),
+                key_passphrase: draft.key_passphrase.clone(),
             },
         };
         self.test_spec(spec).await

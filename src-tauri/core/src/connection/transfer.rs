@@ -68,6 +68,7 @@ impl Console {
                 read_only: p.read_only,
                 tls: p.tls.clone(),
                 rewrites: p.rewrites.clone(),
+                key_passphrase: None,
             })
             .collect();
         for d in &drafts {

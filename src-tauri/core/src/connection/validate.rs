@@ -131,6 +131,7 @@ pub(super) fn validate_with(draft: &ConnectionDraft, files: Files) -> Result<Val
         Dialer::new(&DialSpec {
             tls: draft.tls.clone(),
             rewrites: rewrites.clone(),
+            key_passphrase: draft.key_passphrase.clone(),
         })?;
     }
     Ok(Valid {

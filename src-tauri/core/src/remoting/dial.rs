@@ -6,12 +6,12 @@
 //! handshake); in `enforcing` mode it takes TLS only and closes a plain connection at once.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use base64::Engine as _;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
@@ -40,8 +40,8 @@ pub enum TlsVerify {
 #[serde(rename_all = "camelCase")]
 pub struct TlsSpec {
     pub verify: TlsVerify,
-    /// Mutual TLS: a client certificate chain (PEM) and its unencrypted private key (PEM, PKCS#8,
-    /// PKCS#1 or SEC1).
+    /// Mutual TLS: a client certificate chain (PEM) and its private key (PEM: PKCS#8, PKCS#1 or
+    /// SEC1, or encrypted PKCS#8 with its passphrase kept in the keychain).
     pub client_cert: Option<String>,
     pub client_key: Option<String>,
 }
@@ -60,6 +60,8 @@ pub struct Rewrite {
 pub struct DialSpec {
     pub tls: Option<TlsSpec>,
     pub rewrites: Vec<Rewrite>,
+    /// The passphrase of an encrypted client key (a secret: never saved with the profile).
+    pub key_passphrase: Option<String>,
 }
 
 /// What a TLS handshake showed, for the connection test.
@@ -120,7 +122,10 @@ impl Dialer {
         let tls = spec
             .tls
             .as_ref()
-            .map(|t| client_config(t).map(|c| (Arc::new(c), t.verify == TlsVerify::AcceptAny)))
+            .map(|t| {
+                client_config(t, spec.key_passphrase.as_deref())
+                    .map(|c| (Arc::new(c), t.verify == TlsVerify::AcceptAny))
+            })
             .transpose()?;
         Ok(Self {
             rewrites: spec.rewrites.clone(),
@@ -336,7 +341,7 @@ fn read_certs(path: &str, what: &str) -> Result<Vec<CertificateDer<'static>>> {
     Ok(certs)
 }
 
-fn client_config(spec: &TlsSpec) -> Result<rustls::ClientConfig> {
+fn client_config(spec: &TlsSpec, passphrase: Option<&str>) -> Result<rustls::ClientConfig> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
@@ -370,11 +375,7 @@ fn client_config(spec: &TlsSpec) -> Result<rustls::ClientConfig> {
         (None, None) => Ok(builder.with_no_client_auth()),
         (Some(cert), Some(key)) => {
             let chain = read_certs(cert, "Client certificate")?;
-            let key = PrivateKeyDer::from_pem_file(PathBuf::from(key)).map_err(|e| {
-                Error::validation(format!(
-                    "Client key '{key}' cannot be read as an unencrypted PEM private key: {e}"
-                ))
-            })?;
+            let key = read_key(key, passphrase)?;
             builder
                 .with_client_auth_cert(chain, key)
                 .map_err(|e| Error::validation(format!("Client certificate and key do not fit: {e}")))
@@ -383,6 +384,48 @@ fn client_config(spec: &TlsSpec) -> Result<rustls::ClientConfig> {
             "Mutual TLS needs both a client certificate and its key.",
         )),
     }
+}
+
+const ENCRYPTED_BEGIN: &str = "-----BEGIN ENCRYPTED PRIVATE KEY-----";
+const ENCRYPTED_END: &str = "-----END ENCRYPTED PRIVATE KEY-----";
+
+/// Reads a client key: an unencrypted PEM key (PKCS#8, PKCS#1 or SEC1), or an encrypted PKCS#8 key
+/// (`ENCRYPTED PRIVATE KEY`, PBES2 as `openssl pkcs8 -topk8` writes it) opened with `passphrase`.
+fn read_key(path: &str, passphrase: Option<&str>) -> Result<PrivateKeyDer<'static>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::validation(format!("Client key '{path}' cannot be read: {e}")))?;
+    let Some(start) = text.find(ENCRYPTED_BEGIN) else {
+        if text.contains("Proc-Type: 4,ENCRYPTED") {
+            return Err(Error::validation(format!(
+                "Client key '{path}' is encrypted the legacy OpenSSL way: convert it with \
+                 `openssl pkcs8 -topk8 -v2 aes-256-cbc -in {path} -out key.p8.pem`."
+            )));
+        }
+        return PrivateKeyDer::from_pem_slice(text.as_bytes()).map_err(|e| {
+            Error::validation(format!(
+                "Client key '{path}' cannot be read as a PEM private key: {e}"
+            ))
+        });
+    };
+    let Some(pass) = passphrase.filter(|p| !p.is_empty()) else {
+        return Err(Error::validation(format!(
+            "Client key '{path}' is encrypted: give its passphrase."
+        )));
+    };
+    let body = &text[start + ENCRYPTED_BEGIN.len()..];
+    let body = body.split(ENCRYPTED_END).next().unwrap_or_default();
+    let b64: String = body.split_whitespace().collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .map_err(|e| Error::validation(format!("Client key '{path}': bad PEM ({e}).")))?;
+    let info = pkcs8::EncryptedPrivateKeyInfoRef::try_from(der.as_slice())
+        .map_err(|e| Error::validation(format!("Client key '{path}': not an encrypted PKCS#8 key ({e}).")))?;
+    let plain = info.decrypt(pass).map_err(|_| {
+        Error::validation(format!(
+            "Client key '{path}' cannot be opened with this passphrase (or its cipher is not PBES2 with AES)."
+        ))
+    })?;
+    Ok(PrivateKeyDer::Pkcs8(plain.as_bytes().to_vec().into()))
 }
 
 /// The "accept any certificate" verifier: signatures are still checked (the handshake stays
@@ -516,6 +559,7 @@ mod tests {
         let d = Dialer::new(&DialSpec {
             tls: None,
             rewrites: rows.to_vec(),
+            key_passphrase: None,
         })
         .unwrap();
         assert_eq!(d.target("10.0.0.1:1"), "10.0.0.1:1");
@@ -551,6 +595,7 @@ mod tests {
         let e = Dialer::new(&DialSpec {
             tls: Some(missing),
             rewrites: vec![],
+            key_passphrase: None,
         })
         .unwrap_err();
         assert!(e.to_string().contains("cannot be read"), "{e}");
@@ -562,11 +607,81 @@ mod tests {
         assert!(
             Dialer::new(&DialSpec {
                 tls: Some(half),
-                rewrites: vec![]
+                rewrites: vec![],
+                key_passphrase: None,
             })
             .unwrap_err()
             .to_string()
             .contains("both")
         );
+    }
+
+    #[test]
+    fn an_encrypted_client_key_opens_with_its_passphrase_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |f: &str| dir.path().join(f).display().to_string();
+        let run = |args: &[&str]| {
+            let ok = std::process::Command::new("openssl")
+                .args(args)
+                .stderr(std::process::Stdio::null())
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok, "openssl {args:?}");
+        };
+        run(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            &at("plain.key"),
+            "-out",
+            &at("client.pem"),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=client",
+        ]);
+        run(&[
+            "pkcs8",
+            "-topk8",
+            "-v2",
+            "aes-256-cbc",
+            "-in",
+            &at("plain.key"),
+            "-out",
+            &at("client.key"),
+            "-passout",
+            "pass:s3cret",
+        ]);
+        let spec = |pass: Option<&str>| DialSpec {
+            tls: Some(TlsSpec {
+                verify: TlsVerify::AcceptAny,
+                client_cert: Some(at("client.pem")),
+                client_key: Some(at("client.key")),
+            }),
+            rewrites: vec![],
+            key_passphrase: pass.map(str::to_owned),
+        };
+        let err = |pass: Option<&str>| Dialer::new(&spec(pass)).err().unwrap().to_string();
+        assert!(
+            err(None).contains("is encrypted: give its passphrase"),
+            "{}",
+            err(None)
+        );
+        assert!(
+            err(Some("wrong")).contains("cannot be opened with this passphrase"),
+            "{}",
+            err(Some("wrong"))
+        );
+        assert!(Dialer::new(&spec(Some("s3cret"))).is_ok());
+        // The unencrypted key still reads without one.
+        let mut plain = spec(None);
+        if let Some(t) = plain.tls.as_mut() {
+            t.client_key = Some(at("plain.key"));
+        }
+        assert!(Dialer::new(&plain).is_ok());
     }
 }

@@ -44,6 +44,7 @@ export function draftOf(p: ConnectionProfile | null): ConnectionDraft {
     readOnly: p?.readOnly ?? false,
     tls: p?.tls ?? null,
     rewrites: p?.rewrites ?? [],
+    keyPassphrase: null,
   };
 }
 
@@ -209,7 +210,11 @@ export function ConnectionForm({
             onChange={(e) => set('readOnly', e.currentTarget.checked)}
           />
         </Group>
-        <TlsFields tls={draft.tls ?? null} onChange={(t) => set('tls', t)} />
+        <TlsFields
+          tls={draft.tls ?? null}
+          onChange={(t) => set('tls', t)}
+          passphrase={{ value: draft.keyPassphrase ?? null, saved: editing?.keyPassphraseSaved ?? false, onChange: (v) => set('keyPassphrase', v) }}
+        />
         <RewriteFields rows={draft.rewrites ?? []} onChange={(r) => set('rewrites', r)} />
         {test.data ? <TestResult report={test.data} /> : null}
         {testErr ? <ErrorAlert error={testErr} testId="test-error" /> : null}

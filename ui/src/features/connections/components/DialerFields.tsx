@@ -1,5 +1,5 @@
 // TLS and the address-rewrite table of a connection: the dialer under every socket it opens.
-import { ActionIcon, Alert, Button, Group, SegmentedControl, Select, Stack, Text, TextInput } from '@mantine/core';
+import { ActionIcon, Alert, Button, Group, PasswordInput, SegmentedControl, Select, Stack, Text, TextInput } from '@mantine/core';
 import { IconTrash } from '@tabler/icons-react';
 import type { Rewrite, TlsSpec, TlsVerify } from '../../../bindings';
 
@@ -15,7 +15,15 @@ function verifyOf(kind: string | null, path: string): TlsVerify {
   return { kind: 'systemRoots' };
 }
 
-export function TlsFields({ tls, onChange }: { tls: TlsSpec | null; onChange: (t: TlsSpec | null) => void }) {
+/** The passphrase of an encrypted client key: typed here, kept in the keychain, never shown again. */
+export interface KeyPassphrase {
+  value: string | null;
+  /** A passphrase is saved for this connection already (editing). */
+  saved: boolean;
+  onChange: (v: string | null) => void;
+}
+
+export function TlsFields({ tls, onChange, passphrase }: { tls: TlsSpec | null; onChange: (t: TlsSpec | null) => void; passphrase: KeyPassphrase }) {
   const path = tls?.verify.kind === 'caFile' ? tls.verify.path : '';
   return (
     <Stack gap={6} data-testid="conn-tls">
@@ -77,10 +85,19 @@ export function TlsFields({ tls, onChange }: { tls: TlsSpec | null; onChange: (t
           />
           <TextInput
             size="xs"
-            label="Client key (unencrypted PEM)"
+            label="Client key (PEM; encrypted PKCS#8 too)"
             placeholder="/path/to/client.key"
             value={tls.clientKey ?? ''}
             onChange={(e) => onChange({ ...tls, clientKey: e.currentTarget.value || null })}
+          />
+          <PasswordInput
+            size="xs"
+            label="Key passphrase (encrypted key only)"
+            placeholder={passphrase.saved ? 'saved in the keychain: unchanged' : 'none'}
+            disabled={!tls.clientKey}
+            value={passphrase.value ?? ''}
+            onChange={(e) => passphrase.onChange(e.currentTarget.value || null)}
+            data-testid="conn-key-passphrase"
           />
         </Group>
       ) : null}
