@@ -3,15 +3,16 @@
 //! `Link` → frame (encode, sign) → transport (pooled socket, deadline, no second send of a
 //! mutation) → reply → [`check`] (the one classifier of broker refusals).
 
-use super::header::{Fields, Header};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::error::{Error, Result};
+
 use super::code;
 use super::frame::{self, Reply};
+use super::header::{Fields, Header};
 use super::transport::Transport;
 use super::wire::{ClusterTable, decode_cluster_table};
-use crate::error::{Error, Result};
 
 /// A header-only request: its code and header fields.
 pub type Request = (i32, Fields);
@@ -116,11 +117,30 @@ impl Link {
     }
 
     /// The cluster table from the first name server of `addrs` that answers.
+    /// A Java name server whose route table changes while it writes the reply (a broker
+    /// registering or going away) can fail the read with a `ConcurrentModificationException`: the
+    /// read is asked again, a few times.
     pub async fn cluster_table(&self, addrs: &[String]) -> Result<ClusterTable> {
-        let r = self
-            .request_any(addrs, code::GET_BROKER_CLUSTER_INFO, "get cluster info")
-            .await?;
-        decode_cluster_table(&r.body)
+        let mut tried = 1;
+        loop {
+            match self
+                .request_any(addrs, code::GET_BROKER_CLUSTER_INFO, "get cluster info")
+                .await
+            {
+                Ok(r) => return decode_cluster_table(&r.body),
+                Err(Error::BrokerRejected {
+                    code: c, ref detail, ..
+                }) if c == code::SYSTEM_ERROR
+                    && detail.contains("ConcurrentModificationException")
+                    && tried < TABLE_TRIES =>
+                {
+                    tracing::debug!(%detail, tried, "cluster table changed while read; asking again");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    tried += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// Sends many header-only requests to one `addr` over at most `streams` pooled connections,
@@ -181,6 +201,9 @@ impl Link {
         out
     }
 }
+
+/// Reads of the cluster table before a name server's transient failure is reported.
+const TABLE_TRIES: u32 = 4;
 
 /// The one classifier of a reply: code 0 passes; a refusal becomes `Unauthorized` (ACL) or
 /// `Busy` or `BrokerRejected`, by the same rule as every other path ([`super::refusal`]).

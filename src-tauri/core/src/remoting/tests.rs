@@ -450,3 +450,54 @@ async fn a_retired_transport_goes_on_without_pooling() {
         .unwrap();
     assert_eq!(l.transport().pooled(), 0);
 }
+
+/// A name server that fails the first cluster-table read as a Java one does when its route table
+/// changes under the reply, then answers.
+#[tokio::test]
+async fn a_cluster_table_changed_while_read_is_read_again() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = std::sync::Arc::clone(&asked);
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let seen = std::sync::Arc::clone(&seen);
+            tokio::spawn(async move {
+                let (mut buf, mut chunk) = (Vec::new(), vec![0u8; 4096]);
+                loop {
+                    let Ok(n) = s.read(&mut chunk).await else { return };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    for h in take_request_headers(&mut buf) {
+                        let first = seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0;
+                        let (code, remark, body): (i32, &str, &[u8]) = if first {
+                            (
+                                1,
+                                "java.util.ConcurrentModificationException, java.base/java.util.HashMap",
+                                b"",
+                            )
+                        } else {
+                            (0, "", br#"{"brokerAddrTable":{},"clusterAddrTable":{}}"#)
+                        };
+                        let header = serde_json::to_vec(&serde_json::json!({
+                            "code": code, "opaque": h["opaque"], "flag": 1, "remark": remark,
+                        }))
+                        .unwrap();
+                        let mut f = ((4 + header.len() + body.len()) as u32).to_be_bytes().to_vec();
+                        f.extend_from_slice(&(header.len() as u32).to_be_bytes());
+                        f.extend_from_slice(&header);
+                        f.extend_from_slice(body);
+                        if s.write_all(&f).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let table = link(2000).cluster_table(&[addr]).await.unwrap();
+    assert!(table.broker_addr_table.is_empty());
+    assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
