@@ -32,7 +32,7 @@ use crate::remoting::header::ViewMessageHeader;
 
 pub(crate) use codec::Stored;
 pub use codec::{MessageRow, decode_view, decode_views, offset_msg_id};
-pub(crate) use codec::{decode_stored, row_of};
+pub(crate) use codec::{decode_stored, row_of, stored_in};
 
 /// The broker's default `maxMessageSize` (4 MiB).
 pub const MAX_BODY: usize = 4 * 1024 * 1024;

@@ -12,10 +12,25 @@ use super::decompress;
 use crate::error::{Error, Result};
 use crate::model::{Millis, Offset};
 
-/// A stored message as decoded from a reply, before it becomes a [`MessageView`]: the body, topic
-/// and properties stay slices of the reply (no copy, no map, no base64), so a scan can test a
-/// million messages against its filter and build rows or views only for the matches.
-pub(crate) struct Stored {
+/// A stored message as decoded from a reply, before it becomes a [`MessageView`]: its fixed fields
+/// read, and where its body, topic and properties lie in its bytes (no copy, no map, no base64),
+/// so a scan can test a million messages against its filter and build rows or views only for the
+/// matches. `B` holds the message's bytes: a slice of the reply while a scan looks at it
+/// ([`StoredRef`], no reference count touched per message), [`bytes::Bytes`] once it is kept.
+pub(crate) struct Stored<B = bytes::Bytes> {
+    raw: B,
+    f: Fields,
+    /// A compressed body decompressed (capped), on first use only: a scan decompresses just the
+    /// messages a body filter reads or that are shown. Unused for an uncompressed body.
+    decoded: std::sync::OnceLock<std::result::Result<Vec<u8>, String>>,
+}
+
+/// A stored message borrowed from the reply it came in.
+pub(crate) type StoredRef<'a> = Stored<&'a [u8]>;
+
+/// The fixed fields of a stored message and where its variable parts lie (byte ranges).
+#[derive(Debug, Clone, Copy)]
+struct Fields {
     queue_id: i32,
     queue_offset: i64,
     commit_log_offset: i64,
@@ -26,44 +41,44 @@ pub(crate) struct Stored {
     store_timestamp: i64,
     store_host: std::net::SocketAddr,
     reconsume_times: i32,
-    topic: bytes::Bytes,
+    topic: (usize, usize),
     /// `key\u{1}value\u{2}` pairs, as stored.
-    properties: bytes::Bytes,
+    properties: (usize, usize),
     /// The body as stored (compressed when the sys flag says so).
-    raw_body: bytes::Bytes,
-    /// The body decompressed (capped), on first use only: a scan decompresses just the messages
-    /// a body filter reads or that are shown.
-    decoded: std::sync::OnceLock<std::result::Result<bytes::Bytes, String>>,
+    body: (usize, usize),
+}
+
+fn malformed(detail: String) -> Error {
+    Error::BrokerRejected {
+        target: "broker".into(),
+        operation: "decode message".into(),
+        code: -1,
+        detail: format!("malformed stored message: {detail}"),
+    }
 }
 
 /// Reads the commit-log layout (`MessageDecoder.decode`), big-endian.
-struct Reader {
-    b: bytes::Bytes,
+struct Reader<'a> {
+    b: &'a [u8],
     at: usize,
 }
 
-impl Reader {
-    fn take(&mut self, n: usize) -> Result<bytes::Bytes> {
-        if self.at + n > self.b.len() {
-            return Err(Error::BrokerRejected {
-                target: "broker".into(),
-                operation: "decode message".into(),
-                code: -1,
-                detail: format!(
-                    "malformed stored message: {n} bytes wanted at {} of {}",
-                    self.at,
-                    self.b.len()
-                ),
-            });
-        }
-        let s = self.b.slice(self.at..self.at + n);
-        self.at += n;
+impl Reader<'_> {
+    /// Skips `n` bytes; returns their range.
+    fn span(&mut self, n: usize) -> Result<(usize, usize)> {
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|end| *end <= self.b.len())
+            .ok_or_else(|| malformed(format!("{n} bytes wanted at {} of {}", self.at, self.b.len())))?;
+        let s = (self.at, end);
+        self.at = end;
         Ok(s)
     }
     fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
-        let s = self.take(N)?;
+        let (from, to) = self.span(N)?;
         let mut a = [0u8; N];
-        a.copy_from_slice(&s);
+        a.copy_from_slice(&self.b[from..to]);
         Ok(a)
     }
     fn i16(&mut self) -> Result<i16> {
@@ -75,13 +90,8 @@ impl Reader {
     fn i64(&mut self) -> Result<i64> {
         self.array().map(i64::from_be_bytes)
     }
-    fn len(&mut self, n: i64) -> Result<usize> {
-        usize::try_from(n).map_err(|_| Error::BrokerRejected {
-            target: "broker".into(),
-            operation: "decode message".into(),
-            code: -1,
-            detail: format!("malformed stored message: negative length {n}"),
-        })
+    fn len(n: i64) -> Result<usize> {
+        usize::try_from(n).map_err(|_| malformed(format!("negative length {n}")))
     }
     fn host(&mut self, v6: bool) -> Result<std::net::SocketAddr> {
         let ip: std::net::IpAddr = if v6 {
@@ -99,19 +109,14 @@ const MAGIC_V2: i32 = -626_843_477; // 0xDAA320AB
 const BORN_HOST_V6: i32 = 1 << 4;
 const STORE_HOST_V6: i32 = 1 << 5;
 
-impl Stored {
-    /// Decodes one message of the commit-log layout; `input` is that message's bytes.
-    pub(crate) fn decode(input: bytes::Bytes) -> Result<Self> {
-        let mut r = Reader { b: input, at: 0 };
+impl Fields {
+    /// Reads one message of the commit-log layout; `b` is that message's bytes.
+    fn read(b: &[u8]) -> Result<Self> {
+        let mut r = Reader { b, at: 0 };
         let _size = r.i32()?;
         let magic = r.i32()?;
         if magic != MAGIC_V1 && magic != MAGIC_V2 {
-            return Err(Error::BrokerRejected {
-                target: "broker".into(),
-                operation: "decode message".into(),
-                code: -1,
-                detail: format!("malformed stored message: unknown magic code {magic:#x}"),
-            });
+            return Err(malformed(format!("unknown magic code {magic:#x}")));
         }
         let body_crc = u32::from_be_bytes(r.array()?);
         let queue_id = r.i32()?;
@@ -126,18 +131,15 @@ impl Stored {
         let reconsume_times = r.i32()?;
         let _prepared = r.i64()?;
         let n = r.i32()?;
-        let n = r.len(n.into())?;
-        let raw_body = r.take(n)?;
+        let body = r.span(Reader::len(n.into())?)?;
         let topic_len = if magic == MAGIC_V2 {
             i64::from(r.i16()?)
         } else {
             i64::from(r.array::<1>()?[0])
         };
-        let topic_len = r.len(topic_len)?;
-        let topic = r.take(topic_len)?;
+        let topic = r.span(Reader::len(topic_len)?)?;
         let props_len = r.i16()?;
-        let props_len = r.len(props_len.into())?;
-        let properties = r.take(props_len)?;
+        let properties = r.span(Reader::len(props_len.into())?)?;
         Ok(Self {
             queue_id,
             queue_offset,
@@ -151,19 +153,60 @@ impl Stored {
             reconsume_times,
             topic,
             properties,
-            raw_body,
+            body,
+        })
+    }
+}
+
+impl Stored {
+    /// Decodes one message of the commit-log layout; `input` is that message's bytes.
+    pub(crate) fn decode(input: bytes::Bytes) -> Result<Self> {
+        let f = Fields::read(&input)?;
+        Ok(Self {
+            raw: input,
+            f,
             decoded: std::sync::OnceLock::new(),
         })
     }
+}
+
+impl StoredRef<'_> {
+    /// The same message kept: its bytes become a slice of `reply` (which `self` borrows from).
+    pub(crate) fn keep(&self, reply: &bytes::Bytes) -> Stored {
+        Stored {
+            raw: reply.slice_ref(self.raw),
+            f: self.f,
+            decoded: self.decoded.clone(),
+        }
+    }
+}
+
+impl<B: AsRef<[u8]>> Stored<B> {
+    fn part(&self, (from, to): (usize, usize)) -> &[u8] {
+        &self.raw.as_ref()[from..to]
+    }
+
+    /// The body as stored.
+    fn raw_body(&self) -> &[u8] {
+        self.part(self.f.body)
+    }
 
     /// The body decompressed, or why it cannot be.
-    fn decoded(&self) -> &std::result::Result<bytes::Bytes, String> {
-        self.decoded
-            .get_or_init(|| decompress::body(self.sys_flag, &self.raw_body, decompress::MAX_DECOMPRESSED))
+    fn decoded(&self) -> std::result::Result<&[u8], &str> {
+        if !decompress::is_compressed(self.f.sys_flag) {
+            return Ok(self.raw_body());
+        }
+        match self.decoded.get_or_init(|| {
+            decompress::body(self.f.sys_flag, self.raw_body(), decompress::MAX_DECOMPRESSED)
+                .map(std::borrow::Cow::into_owned)
+        }) {
+            Ok(b) => Ok(b),
+            Err(e) => Err(e),
+        }
     }
 
     fn pairs(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
-        self.properties
+        self.part(self.f.properties)
             .split(|b| *b == 2)
             .filter_map(|kv| kv.iter().position(|b| *b == 1).map(|i| (&kv[..i], &kv[i + 1..])))
     }
@@ -180,34 +223,31 @@ impl Stored {
         self.prop("KEYS").is_some_and(|k| k.split(' ').any(|x| x == key))
     }
     pub(crate) fn store_host(&self) -> std::net::SocketAddr {
-        self.store_host
+        self.f.store_host
     }
     /// The body as text when it is valid UTF-8 (never for a body that cannot be decompressed).
     pub(crate) fn text(&self) -> Option<&str> {
-        self.decoded()
-            .as_ref()
-            .ok()
-            .and_then(|b| std::str::from_utf8(b).ok())
+        self.decoded().ok().and_then(|b| std::str::from_utf8(b).ok())
     }
     /// The body decompressed; as stored when it cannot be.
     pub(crate) fn body(&self) -> &[u8] {
-        self.decoded().as_ref().map_or(&self.raw_body, |b| b)
+        self.decoded().unwrap_or_else(|_| self.raw_body())
     }
     pub(crate) fn queue_offset(&self) -> i64 {
-        self.queue_offset
+        self.f.queue_offset
     }
     pub(crate) fn store_timestamp(&self) -> i64 {
-        self.store_timestamp
+        self.f.store_timestamp
     }
     pub(crate) fn body_size(&self) -> u32 {
         u32::try_from(self.body().len()).unwrap_or(u32::MAX)
     }
     pub(crate) fn offset_msg_id(&self) -> String {
-        offset_msg_id(self.store_host, self.commit_log_offset)
+        offset_msg_id(self.f.store_host, self.f.commit_log_offset)
     }
 
     fn topic(&self) -> String {
-        String::from_utf8_lossy(&self.topic).into_owned()
+        String::from_utf8_lossy(self.part(self.f.topic)).into_owned()
     }
 
     fn keys(&self) -> Vec<String> {
@@ -230,13 +270,13 @@ impl Stored {
             tags: self.tags().map(str::to_owned),
             keys: self.keys(),
             broker_name: broker_name.to_owned(),
-            queue_id: u32::try_from(self.queue_id).unwrap_or(0),
-            queue_offset: Offset(self.queue_offset),
-            store_timestamp: Millis(self.store_timestamp),
-            born_timestamp: Millis(self.born_timestamp),
-            born_host: self.born_host.to_string(),
-            store_host: self.store_host.to_string(),
-            reconsume_times: u32::try_from(self.reconsume_times).unwrap_or(0),
+            queue_id: u32::try_from(self.f.queue_id).unwrap_or(0),
+            queue_offset: Offset(self.f.queue_offset),
+            store_timestamp: Millis(self.f.store_timestamp),
+            born_timestamp: Millis(self.f.born_timestamp),
+            born_host: self.f.born_host.to_string(),
+            store_host: self.f.store_host.to_string(),
+            reconsume_times: u32::try_from(self.f.reconsume_times).unwrap_or(0),
             body_size: self.body_size(),
             body_preview: self.text().map(preview),
         }
@@ -259,20 +299,20 @@ impl Stored {
             offset_msg_id: self.offset_msg_id(),
             tags: properties.get("TAGS").cloned(),
             keys: self.keys(),
-            queue_id: u32::try_from(self.queue_id).unwrap_or(0),
-            queue_offset: Offset(self.queue_offset),
-            commit_log_offset: Offset(self.commit_log_offset),
-            born_timestamp: Millis(self.born_timestamp),
-            store_timestamp: Millis(self.store_timestamp),
-            born_host: self.born_host.to_string(),
-            store_host: self.store_host.to_string(),
-            reconsume_times: u32::try_from(self.reconsume_times).unwrap_or(0),
-            sys_flag: u32::try_from(self.sys_flag).unwrap_or(0),
-            body_crc: self.body_crc,
+            queue_id: u32::try_from(self.f.queue_id).unwrap_or(0),
+            queue_offset: Offset(self.f.queue_offset),
+            commit_log_offset: Offset(self.f.commit_log_offset),
+            born_timestamp: Millis(self.f.born_timestamp),
+            store_timestamp: Millis(self.f.store_timestamp),
+            born_host: self.f.born_host.to_string(),
+            store_host: self.f.store_host.to_string(),
+            reconsume_times: u32::try_from(self.f.reconsume_times).unwrap_or(0),
+            sys_flag: u32::try_from(self.f.sys_flag).unwrap_or(0),
+            body_crc: self.f.body_crc,
             body_size: self.body_size(),
             body_text: self.text().map(str::to_owned),
             body_base64: base64::engine::general_purpose::STANDARD.encode(self.body()),
-            body_error: self.decoded().as_ref().err().cloned(),
+            body_error: self.decoded().err().map(str::to_owned),
             properties,
         }
     }
@@ -323,26 +363,44 @@ pub struct MessageRow {
 /// Splits a reply body of stored messages (each prefixed by its total size) into [`Stored`]
 /// messages, without copying their bodies.
 pub(crate) fn decode_stored(body: bytes::Bytes) -> Result<Vec<Stored>> {
-    let mut out = Vec::new();
+    stored_in(&body).map(|m| m.map(|m| m.keep(&body))).collect()
+}
+
+/// The messages of a reply body (each prefixed by its total size), borrowed from it: nothing is
+/// allocated or reference-counted per message. Ends after the first malformed message.
+pub(crate) fn stored_in(body: &[u8]) -> impl Iterator<Item = Result<StoredRef<'_>>> {
     let mut at = 0usize;
-    while at + 4 <= body.len() {
+    std::iter::from_fn(move || {
+        if at + 4 > body.len() {
+            return None;
+        }
         let size = i32::from_be_bytes([body[at], body[at + 1], body[at + 2], body[at + 3]]);
         let size = usize::try_from(size).unwrap_or(0);
         if size < 4 || at + size > body.len() {
-            return Err(Error::BrokerRejected {
+            let left = body.len() - at;
+            at = body.len();
+            return Some(Err(Error::BrokerRejected {
                 target: "broker".into(),
                 operation: "decode messages".into(),
                 code: -1,
                 detail: format!(
-                    "a stored message at byte {at} says it is {size} bytes long; the reply has {} left",
-                    body.len() - at
+                    "a stored message at byte {} says it is {size} bytes long; the reply has {left} left",
+                    body.len() - left
                 ),
-            });
+            }));
         }
-        out.push(Stored::decode(body.slice(at..at + size))?);
+        let raw = &body[at..at + size];
         at += size;
-    }
-    Ok(out)
+        let m = Fields::read(raw).map(|f| Stored {
+            raw,
+            f,
+            decoded: std::sync::OnceLock::new(),
+        });
+        if m.is_err() {
+            at = body.len();
+        }
+        Some(m)
+    })
 }
 
 /// [`decode_stored`] made views.
@@ -450,6 +508,35 @@ mod tests {
         assert_eq!(all[1].view().body_error, None);
         assert_eq!(all[2].text(), Some("plain body"));
         assert_eq!((all[2].queue_offset(), all[2].row("b").tags), (7, None));
+    }
+
+    #[test]
+    fn borrowed_messages_read_as_kept_ones_and_stop_at_the_first_malformed() {
+        let mut reply = stored("T", "TAGS\u{1}x\u{2}KEYS\u{1}a b\u{2}", b"first", 0);
+        reply.extend(stored("T", "", &zlib(b"second"), 1 | (3 << 8)));
+        let good = reply.len();
+        let mut broken = stored("T", "", b"third", 0);
+        broken[4] ^= 0xff; // magic code
+        reply.extend(broken);
+        reply.extend(stored("T", "", b"fourth", 0));
+        let reply = bytes::Bytes::from(reply);
+        let all: Vec<_> = super::stored_in(&reply).collect();
+        assert_eq!(all.len(), 3, "two messages, then the error, then nothing");
+        let first = all[0].as_ref().unwrap();
+        assert_eq!(
+            (first.tags(), first.has_key("b"), first.text()),
+            (Some("x"), true, Some("first"))
+        );
+        assert_eq!(all[1].as_ref().unwrap().text(), Some("second"));
+        assert!(all[2].as_ref().is_err_and(|e| format!("{e:?}").contains("magic")));
+        let kept = first.keep(&reply);
+        assert_eq!(kept.view().body_text.as_deref(), Some("first"));
+        assert_eq!(kept.row("b").keys, ["a", "b"]);
+        assert!(super::decode_stored(reply.slice(..good)).is_ok_and(|v| v.len() == 2));
+        assert!(
+            super::decode_stored(reply).is_err(),
+            "a malformed message fails the whole reply"
+        );
     }
 
     proptest! {

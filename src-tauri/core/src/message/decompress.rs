@@ -6,6 +6,7 @@
 //! 2 = zstd, 0 or 3 = zlib. Java producers write LZ4 in the frame format; the rocketmq-rust client
 //! writes an LZ4 block with its size prepended: both are read.
 
+use std::borrow::Cow;
 use std::io::Read;
 
 /// The largest body a compressed message may expand to: four times the brokers' default maximum
@@ -15,19 +16,24 @@ pub const MAX_DECOMPRESSED: usize = 16 * 1024 * 1024;
 const COMPRESSED_FLAG: i32 = 1;
 const LZ4_FRAME_MAGIC: [u8; 4] = [0x04, 0x22, 0x4d, 0x18];
 
-/// The body of a message with `sys_flag`, decompressed if it is compressed, expanding to at most
-/// `cap` bytes; why not otherwise.
-pub fn body(sys_flag: i32, raw: &bytes::Bytes, cap: usize) -> Result<bytes::Bytes, String> {
-    if sys_flag & COMPRESSED_FLAG == 0 {
-        return Ok(raw.clone());
+/// Whether the sys flag says the body is compressed.
+pub fn is_compressed(sys_flag: i32) -> bool {
+    sys_flag & COMPRESSED_FLAG != 0
+}
+
+/// The body of a message with `sys_flag`, decompressed if it is compressed (borrowed as it is
+/// otherwise), expanding to at most `cap` bytes; why not otherwise.
+pub fn body(sys_flag: i32, raw: &[u8], cap: usize) -> Result<Cow<'_, [u8]>, String> {
+    if !is_compressed(sys_flag) {
+        return Ok(Cow::Borrowed(raw));
     }
     let out = match (sys_flag & 0x700) >> 8 {
         1 => lz4(raw, cap),
         2 => read_capped(zstd_decoder(raw)?, cap, "zstd"),
-        0 | 3 => read_capped(flate2::read::ZlibDecoder::new(raw.as_ref()), cap, "zlib"),
+        0 | 3 => read_capped(flate2::read::ZlibDecoder::new(raw), cap, "zlib"),
         other => Err(format!("unknown compression type {other} in the sys flag")),
     }?;
-    Ok(bytes::Bytes::from(out))
+    Ok(Cow::Owned(out))
 }
 
 /// A zstd decoder whose window is capped too: a forged frame header cannot make it reserve more
@@ -86,10 +92,10 @@ mod tests {
     const ZSTD: i32 = 1 | (2 << 8);
     const LZ4: i32 = 1 | (1 << 8);
 
-    fn zlib(data: &[u8]) -> bytes::Bytes {
+    fn zlib(data: &[u8]) -> Vec<u8> {
         let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
         e.write_all(data).unwrap();
-        e.finish().unwrap().into()
+        e.finish().unwrap()
     }
 
     #[test]
@@ -98,17 +104,16 @@ mod tests {
         assert_eq!(body(ZLIB, &zlib(&text), 1024).unwrap(), text);
         assert_eq!(body(1, &zlib(&text), 1024).unwrap(), text, "type 0 is zlib");
         let z = zstd::encode_all(text.as_slice(), 3).unwrap();
-        assert_eq!(body(ZSTD, &z.into(), 1024).unwrap(), text);
+        assert_eq!(body(ZSTD, &z, 1024).unwrap(), text);
         let block = lz4_flex::block::compress_prepend_size(&text);
-        assert_eq!(body(LZ4, &block.into(), 1024).unwrap(), text);
+        assert_eq!(body(LZ4, &block, 1024).unwrap(), text);
         let mut frame = lz4_flex::frame::FrameEncoder::new(Vec::new());
         frame.write_all(&text).unwrap();
-        assert_eq!(body(LZ4, &frame.finish().unwrap().into(), 1024).unwrap(), text);
-        let plain = bytes::Bytes::from_static(b"plain");
-        assert_eq!(
-            body(0, &plain, 1).unwrap(),
-            plain,
-            "uncompressed bodies are not capped"
+        assert_eq!(body(LZ4, &frame.finish().unwrap(), 1024).unwrap(), text);
+        let plain = b"plain";
+        assert!(
+            matches!(body(0, plain, 1), Ok(Cow::Borrowed(b)) if b == plain),
+            "uncompressed bodies are borrowed, not capped"
         );
     }
 
@@ -122,12 +127,12 @@ mod tests {
         assert!(e.contains("expands past 16 MiB"), "{e}");
         let z = zstd::encode_all(zeros.as_slice(), 1).unwrap();
         assert!(
-            body(ZSTD, &z.into(), MAX_DECOMPRESSED)
+            body(ZSTD, &z, MAX_DECOMPRESSED)
                 .unwrap_err()
                 .contains("expands past")
         );
         // A forged LZ4 size prefix of 4 GiB is refused before anything is allocated.
-        let forged = bytes::Bytes::from_static(&[0xff, 0xff, 0xff, 0xff, 0x10, 0x00]);
+        let forged = [0xff, 0xff, 0xff, 0xff, 0x10, 0x00];
         assert!(
             body(LZ4, &forged, MAX_DECOMPRESSED)
                 .unwrap_err()
@@ -148,7 +153,7 @@ mod tests {
             raw in proptest::collection::vec(any::<u8>(), 0..256),
         ) {
             let flag = 1 | (kind << 8);
-            if let Ok(b) = body(flag, &raw.into(), 4096) {
+            if let Ok(b) = body(flag, &raw, 4096) {
                 prop_assert!(b.len() <= 4096);
             }
         }
@@ -168,7 +173,7 @@ mod tests {
                 let at = i.index(raw.len());
                 raw[at] = b;
             }
-            if let Ok(b) = body(kind, &raw.into(), 4096) {
+            if let Ok(b) = body(kind, &raw, 4096) {
                 prop_assert!(b.len() <= 4096);
             }
         }

@@ -11,7 +11,7 @@ pub(crate) mod pull;
 pub(crate) use filter::{Matcher, check_scan};
 pub use pull::pull_baseline;
 use pull::range_of;
-pub(crate) use pull::{Range, ext_offset, master_queues, pull};
+pub(crate) use pull::{Range, ext_offset, master_queues, pull, pull_bytes};
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,7 +21,7 @@ use futures::StreamExt as _;
 use serde::{Deserialize, Serialize};
 
 use super::MessageRow;
-use super::Stored;
+use super::{Stored, stored_in};
 use crate::console::Console;
 use crate::error::{Error, Result};
 use crate::jobs::{JobContext, JobId, JobSink};
@@ -194,50 +194,58 @@ async fn scan_queue<S>(
         if ctx.is_cancelled() || shared.matched.load(Ordering::Relaxed) >= shared.limit {
             break;
         }
-        match pull(client, topic, &r, at, PULL_BATCH).await {
-            Ok((views, next)) => {
-                if views.is_empty() && next <= at {
-                    // Nothing more to read here (a hole the broker will not skip).
-                    break;
-                }
-                // Counted once per pull: the counter is shared by every queue's task.
-                let before = q.scanned.0;
-                for v in views {
-                    if v.queue_offset() >= r.to {
-                        at = r.to;
-                        break;
-                    }
-                    q.scanned.0 += 1;
-                    let ts = v.store_timestamp();
-                    let after = v.queue_offset() + 1;
-                    if ts >= begin && ts <= end && matcher.matches(&v) {
-                        // Claim a slot under the cap; past it, this message is where a continue resumes.
-                        if shared.matched.fetch_add(1, Ordering::Relaxed) >= shared.limit {
-                            shared.matched.fetch_sub(1, Ordering::Relaxed);
-                            // This one is not scanned: a continue starts at it.
-                            q.scanned.0 -= 1;
-                            shared.scanned.fetch_add(q.scanned.0 - before, Ordering::Relaxed);
-                            at = v.queue_offset();
-                            flush(&mut pending);
-                            return (q, at);
-                        }
-                        q.matched.0 += 1;
-                        pending.push(v);
-                        if pending.len() >= BATCH {
-                            flush(&mut pending);
-                        }
-                    }
-                    at = after;
-                }
-                shared.scanned.fetch_add(q.scanned.0 - before, Ordering::Relaxed);
-                at = at.max(next.min(r.to));
-                shared.report(ctx, false);
-            }
+        let (body, next) = match pull_bytes(client, topic, &r, at, PULL_BATCH).await {
+            Ok(pulled) => pulled,
             Err(e) => {
                 q.error = Some(e.summary());
                 break;
             }
+        };
+        if body.is_empty() && next <= at {
+            // Nothing more to read here (a hole the broker will not skip).
+            break;
         }
+        // Counted once per pull: the counter is shared by every queue's task.
+        let before = q.scanned.0;
+        for m in stored_in(&body) {
+            let v = match m {
+                Ok(v) => v,
+                Err(e) => {
+                    q.error = Some(e.summary());
+                    break;
+                }
+            };
+            if v.queue_offset() >= r.to {
+                at = r.to;
+                break;
+            }
+            q.scanned.0 += 1;
+            let ts = v.store_timestamp();
+            if ts >= begin && ts <= end && matcher.matches(&v) {
+                // Claim a slot under the cap; past it, this message is where a continue resumes.
+                if shared.matched.fetch_add(1, Ordering::Relaxed) >= shared.limit {
+                    shared.matched.fetch_sub(1, Ordering::Relaxed);
+                    // This one is not scanned: a continue starts at it.
+                    q.scanned.0 -= 1;
+                    shared.scanned.fetch_add(q.scanned.0 - before, Ordering::Relaxed);
+                    at = v.queue_offset();
+                    flush(&mut pending);
+                    return (q, at);
+                }
+                q.matched.0 += 1;
+                pending.push(v.keep(&body));
+                if pending.len() >= BATCH {
+                    flush(&mut pending);
+                }
+            }
+            at = v.queue_offset() + 1;
+        }
+        shared.scanned.fetch_add(q.scanned.0 - before, Ordering::Relaxed);
+        if q.error.is_some() {
+            break;
+        }
+        at = at.max(next.min(r.to));
+        shared.report(ctx, false);
     }
     flush(&mut pending);
     q.done = at >= r.to && q.error.is_none();

@@ -113,7 +113,7 @@ pub(crate) trait Probe {
     fn bytes(&self) -> &[u8];
 }
 
-impl Probe for Stored {
+impl<B: AsRef<[u8]>> Probe for Stored<B> {
     fn tag(&self) -> Option<&str> {
         self.tags()
     }

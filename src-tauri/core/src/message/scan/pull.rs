@@ -139,6 +139,22 @@ pub(crate) async fn pull(
     offset: i64,
     max: u32,
 ) -> Result<(Vec<Stored>, i64)> {
+    let (body, next) = pull_bytes(client, topic, r, offset, max).await?;
+    let views = decode_stored(body)?;
+    let after = views.last().map_or(offset, |v| v.queue_offset() + 1);
+    Ok((views, next.max(after)))
+}
+
+/// One pull, its messages left in the reply's bytes (empty when none were found; read them with
+/// [`stored_in`](crate::message::stored_in)), and the next offset the broker says to ask for (at
+/// least `offset`; past the last message returned is the caller's to check).
+pub(crate) async fn pull_bytes(
+    client: &LiveClient,
+    topic: &str,
+    r: &Range,
+    offset: i64,
+    max: u32,
+) -> Result<(bytes::Bytes, i64)> {
     let ext = pull_header(topic, r.queue_id, offset, max);
     let reply = client.link.invoke(&r.addr, PULL_MESSAGE, ext).await?;
     let next = reply
@@ -146,14 +162,12 @@ pub(crate) async fn pull(
         .get("nextBeginOffset")
         .and_then(|v| v.parse::<i64>().ok());
     match reply.code {
-        0 => {
-            let views = decode_stored(bytes::Bytes::from(reply.body))?;
-            let after = views.last().map_or(offset, |v| v.queue_offset() + 1);
-            Ok((views, next.unwrap_or(after).max(after)))
+        0 => Ok((bytes::Bytes::from(reply.body), next.unwrap_or(offset).max(offset))),
+        PULL_NOT_FOUND | PULL_RETRY_IMMEDIATELY => {
+            Ok((bytes::Bytes::new(), next.unwrap_or(offset).max(offset)))
         }
-        PULL_NOT_FOUND | PULL_RETRY_IMMEDIATELY => Ok((Vec::new(), next.unwrap_or(offset))),
-        PULL_OFFSET_MOVED => Ok((Vec::new(), next.filter(|n| *n > offset).unwrap_or(r.to))),
-        _ => remoting::check(&r.addr, "pull message", reply).map(|_| (Vec::new(), offset)),
+        PULL_OFFSET_MOVED => Ok((bytes::Bytes::new(), next.filter(|n| *n > offset).unwrap_or(r.to))),
+        _ => remoting::check(&r.addr, "pull message", reply).map(|_| (bytes::Bytes::new(), offset)),
     }
 }
 
