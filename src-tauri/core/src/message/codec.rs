@@ -1,6 +1,8 @@
 //! The commit-log layout of a stored message (`MessageDecoder.decode`), decoded without copying:
-//! [`Stored`] keeps the body, topic and properties as slices of the reply, and decompresses the
-//! body (capped) only when it is read. Turned into rows and views for the UI here too.
+//! [`Stored`] reads the fixed fields and where the body, topic and properties lie in the message's
+//! bytes, which it borrows from the reply ([`StoredRef`], while a scan looks at it) or shares
+//! (once kept), and decompresses the body (capped) only when it is read. Turned into rows and
+//! views for the UI here too.
 
 use std::collections::BTreeMap;
 
@@ -158,19 +160,16 @@ impl Fields {
     }
 }
 
-impl Stored {
-    /// Decodes one message of the commit-log layout; `input` is that message's bytes.
-    pub(crate) fn decode(input: bytes::Bytes) -> Result<Self> {
-        let f = Fields::read(&input)?;
-        Ok(Self {
-            raw: input,
+impl<'a> StoredRef<'a> {
+    /// Reads one message of the commit-log layout from `raw`, its bytes.
+    pub(crate) fn read(raw: &'a [u8]) -> Result<Self> {
+        Fields::read(raw).map(|f| Stored {
+            raw,
             f,
             decoded: std::sync::OnceLock::new(),
         })
     }
-}
 
-impl StoredRef<'_> {
     /// The same message kept: its bytes become a slice of `reply` (which `self` borrows from).
     pub(crate) fn keep(&self, reply: &bytes::Bytes) -> Stored {
         Stored {
@@ -320,7 +319,7 @@ impl<B: AsRef<[u8]>> Stored<B> {
 
 /// Decodes a stored message (the commit-log layout) into a view.
 pub fn decode_view(body: &[u8]) -> Result<MessageView> {
-    Stored::decode(bytes::Bytes::copy_from_slice(body)).map(|s| s.view())
+    StoredRef::read(body).map(|s| s.view())
 }
 
 /// The broker's offset message id: store IP (4 or 16 bytes), port (4), commit-log offset (8), hex.
@@ -391,11 +390,7 @@ pub(crate) fn stored_in(body: &[u8]) -> impl Iterator<Item = Result<StoredRef<'_
         }
         let raw = &body[at..at + size];
         at += size;
-        let m = Fields::read(raw).map(|f| Stored {
-            raw,
-            f,
-            decoded: std::sync::OnceLock::new(),
-        });
+        let m = StoredRef::read(raw);
         if m.is_err() {
             at = body.len();
         }
@@ -403,12 +398,9 @@ pub(crate) fn stored_in(body: &[u8]) -> impl Iterator<Item = Result<StoredRef<'_
     })
 }
 
-/// [`decode_stored`] made views.
+/// The messages of a reply body made views.
 pub fn decode_views(body: &[u8]) -> Result<Vec<MessageView>> {
-    Ok(decode_stored(bytes::Bytes::copy_from_slice(body))?
-        .iter()
-        .map(Stored::view)
-        .collect())
+    stored_in(body).map(|m| m.map(|m| m.view())).collect()
 }
 
 /// The start of a text body, for list rows.
