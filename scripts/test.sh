@@ -29,9 +29,10 @@ step "start clusters in the background: java5, java4 (with and without ACL), rus
 (tests/cluster start java4 java4acl --acl >"$WORK/java4.out" 2>"$WORK/java4.err"; echo $? >"$WORK/java4.rc") &
 (tests/cluster start rust rust >"$WORK/rust.out" 2>"$WORK/rust.err"; echo $? >"$WORK/rust.rc") &
 (tests/cluster start java4 java4 >"$WORK/java4open.out" 2>"$WORK/java4open.err"; echo $? >"$WORK/java4open.rc") &
-# The dialer's variants: TLS enforcing, brokers advertising unresolvable names, brokers advertising
-# an address nothing listens on (started here to overlap; stopped after their test).
+# The dialer's variants: TLS enforcing, mutual TLS, brokers advertising unresolvable names, brokers
+# advertising an address nothing listens on (started here to overlap; stopped after their test).
 (tests/cluster start java5 java5tls --tls >"$WORK/java5tls.out" 2>"$WORK/java5tls.err"; echo $? >"$WORK/java5tls.rc") &
+(tests/cluster start java5 java5mtls --mtls >"$WORK/java5mtls.out" 2>"$WORK/java5mtls.err"; echo $? >"$WORK/java5mtls.rc") &
 (tests/cluster start java5 java5inv --advertise-invalid >"$WORK/java5inv.out" 2>"$WORK/java5inv.err"; echo $? >"$WORK/java5inv.rc") &
 (tests/cluster start java5 java5unb --advertise-unbound >"$WORK/java5unb.out" 2>"$WORK/java5unb.err"; echo $? >"$WORK/java5unb.rc") &
 
@@ -55,7 +56,7 @@ step "core unit tests"
 cargo test -p rmq-console-core --lib
 
 wait
-for c in java5 java4 java4open rust java5tls java5inv java5unb; do
+for c in java5 java4 java4open rust java5tls java5mtls java5inv java5unb; do
   if [ "$(cat "$WORK/$c.rc")" != 0 ]; then
     cat "$WORK/$c.err" >&2
     echo "cluster $c failed to start" >&2
@@ -65,7 +66,7 @@ done
 
 step "integration tests against real clusters"
 cargo test -p rmq-console-core --test real_cluster --test topic_admin --test offset_reset --test group_admin --test message_lookup --test message_actions --test dialer -- --test-threads=2
-tests/cluster stop java5inv >/dev/null
+for c in java5inv java5mtls; do tests/cluster stop "$c" >/dev/null; done
 
 step "keychain test (gnome-keyring in a private D-Bus session)"
 dbus-run-session -- bash -c '

@@ -3,7 +3,9 @@
 //! cluster whose brokers advertise unresolvable names (`broker-a.invalid`, `broker-b.invalid`),
 //! reached through a rewrite table. On each, one tour of every screen's core calls: overview,
 //! topics (list, create, detail, send, delete), groups (create, list, detail, an offset reset and
-//! its undo), message lookup (id, key, scan) and the live tail. Then the failures: a plain client
+//! its undo), message lookup (id, key, scan) and the live tail; the same through mutual TLS (a
+//! java5 cluster whose servers require a client certificate, given with an encrypted key and its
+//! passphrase). Then the failures: a plain client
 //! on the TLS-only port, a TLS client on a plain port, an untrusted CA, a wrong rewrite target —
 //! each a specific error within the deadline.
 #![allow(
@@ -383,6 +385,71 @@ async fn tls_enforcing_cluster_through_a_tls_connection() {
     let r = c.connection_test(&any).await.unwrap();
     assert!(r.tls.iter().all(|s| s.unverified));
     assert!(started.elapsed() < Duration::from_secs(30));
+    c.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mutual_tls_cluster_through_a_client_certificate_with_an_encrypted_key() {
+    let env = variant("java5mtls", "--mtls");
+    let ns = get(&env, "NAMESRV");
+    let c = console().await;
+    let tls = |client: Option<(&str, &str)>| TlsSpec {
+        verify: TlsVerify::CaFile {
+            path: get(&env, "TLS_CA"),
+        },
+        client_cert: client.map(|(cert, _)| get(&env, cert)),
+        client_key: client.map(|(_, key)| get(&env, key)),
+    };
+    let draft = ConnectionDraft {
+        name: "mtls-test".into(),
+        namesrv_addrs: ns.clone(),
+        tls: Some(tls(None)),
+        ..Default::default()
+    };
+
+    // No client certificate: the server refuses the session, and the error says what is missing.
+    let started = Instant::now();
+    let e = c.connection_test(&draft).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Tls, "{e}: {:?}", e.detail());
+    assert!(
+        e.detail().unwrap_or_default().contains("client certificate"),
+        "{:?}",
+        e.detail()
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+
+    // The encrypted key without its passphrase, then with a wrong one: said so before dialling.
+    let encrypted = ConnectionDraft {
+        tls: Some(tls(Some(("TLS_CLIENT_CERT", "TLS_CLIENT_KEY_ENC")))),
+        ..draft.clone()
+    };
+    for pass in [None, Some("not-the-passphrase")] {
+        let attempt = ConnectionDraft {
+            key_passphrase: pass.map(str::to_owned),
+            ..encrypted.clone()
+        };
+        let e = c.connection_test(&attempt).await.unwrap_err();
+        let said = format!("{e} {:?}", e.detail());
+        assert!(said.contains("passphrase"), "{pass:?}: {said}");
+    }
+
+    // With the certificate and the encrypted key's passphrase: every screen's calls go through.
+    let with_key = ConnectionDraft {
+        name: format!("it-{}", uuid_like()),
+        key_passphrase: Some(get(&env, "TLS_CLIENT_KEY_PASS")),
+        ..encrypted
+    };
+    let report = c.connection_test(&with_key).await.unwrap();
+    assert_eq!(report.broker_count, 2);
+    let id = c.connection_create(&with_key).await.unwrap().id;
+    tour(&c, &id, "java5mtls-cluster", true).await;
+
+    // The plain (unencrypted) key works as well.
+    let plain_key = ConnectionDraft {
+        tls: Some(tls(Some(("TLS_CLIENT_CERT", "TLS_CLIENT_KEY")))),
+        ..draft
+    };
+    assert_eq!(c.connection_test(&plain_key).await.unwrap().broker_count, 2);
     c.shutdown().await;
 }
 

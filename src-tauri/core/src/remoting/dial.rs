@@ -213,6 +213,27 @@ impl Dialer {
     }
 }
 
+/// When `e` is the server refusing the client's certificate (or its absence), what to do about it.
+pub(crate) fn refused_client(e: &rustls::Error) -> Option<String> {
+    use rustls::AlertDescription as A;
+    match e {
+        rustls::Error::AlertReceived(
+            a @ (A::BadCertificate
+            | A::CertificateRequired
+            | A::UnknownCA
+            | A::CertificateUnknown
+            | A::CertificateExpired
+            | A::CertificateRevoked
+            | A::UnsupportedCertificate
+            | A::AccessDenied),
+        ) => Some(format!(
+            "the server refused the TLS session ({a:?}): it requires a client certificate (mutual \
+             TLS) signed by a CA it trusts; give the connection a client certificate and its key"
+        )),
+        _ => None,
+    }
+}
+
 /// Why a TLS handshake failed, in words an operator can act on.
 fn handshake_error(target: &str, e: &std::io::Error, via: &str) -> Error {
     let inner = e
@@ -224,7 +245,10 @@ fn handshake_error(target: &str, e: &std::io::Error, via: &str) -> Error {
             "the server's certificate is not trusted ({c:?}){via}: give the CA file that signed it, \
              or (test clusters only) accept any certificate"
         ),
-        Some(other) => format!("TLS handshake failed: {other}{via}"),
+        Some(other) => match refused_client(&other) {
+            Some(hint) => format!("{hint}{via}"),
+            None => format!("TLS handshake failed: {other}{via}"),
+        },
         None if e.kind() == std::io::ErrorKind::UnexpectedEof
             || e.kind() == std::io::ErrorKind::ConnectionReset =>
         {
@@ -542,5 +566,12 @@ mod tests {
             t.client_key = Some(at("plain.key"));
         }
         assert!(Dialer::new(&plain).is_ok());
+        // Another key than the certificate's.
+        run(&["genpkey", "-algorithm", "RSA", "-out", &at("other.key")]);
+        if let Some(t) = plain.tls.as_mut() {
+            t.client_key = Some(at("other.key"));
+        }
+        let e = Dialer::new(&plain).err().unwrap().to_string();
+        assert!(e.contains("does not belong to the client certificate"), "{e}");
     }
 }

@@ -64,7 +64,7 @@ pub(super) fn client_config(spec: &TlsSpec, passphrase: Option<&str>) -> Result<
             let key = read_key(key, passphrase)?;
             builder
                 .with_client_auth_cert(chain, key)
-                .map_err(|e| Error::validation(format!("Client certificate and key do not fit: {e}")))
+                .map_err(|e| Error::validation(client_cert_error(&e)))
         }
         _ => Err(Error::validation(
             "Mutual TLS needs both a client certificate and its key.",
@@ -151,5 +151,19 @@ impl ServerCertVerifier for AcceptAny {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// Why rustls refused a client certificate and key, in words.
+fn client_cert_error(e: &rustls::Error) -> String {
+    match e {
+        rustls::Error::InconsistentKeys(_) => {
+            format!("The client key does not belong to the client certificate: {e}")
+        }
+        e if format!("{e:?}").contains("UnsupportedCertVersion") => format!(
+            "The client certificate cannot be used: it is an X.509 v1 certificate; TLS clients take \
+             v3 only (sign it with extensions, e.g. extendedKeyUsage=clientAuth) ({e})"
+        ),
+        e => format!("The client certificate cannot be used: {e}"),
     }
 }

@@ -10,7 +10,7 @@ use tokio::time::Instant;
 
 use crate::error::{Error, Result};
 use crate::remoting::code;
-use crate::remoting::dial::Conn;
+use crate::remoting::dial::{Conn, refused_client};
 use crate::remoting::frame::{MAX_FRAME, Reply, decode_reply};
 
 use super::{Failure, WINDOW};
@@ -83,7 +83,7 @@ fn io_failure(addr: &str, e: &std::io::Error) -> Failure {
     let error = match tls {
         Some(t) => Error::Tls {
             target: addr.to_owned(),
-            detail: format!("the server ended the TLS session: {t}"),
+            detail: refused_client(t).unwrap_or_else(|| format!("the server ended the TLS session: {t}")),
         },
         None => Error::Unreachable {
             target: addr.to_owned(),
