@@ -65,7 +65,10 @@ for c in java5 java4 java4open rust java5tls java5mtls java5inv java5unb; do
 done
 
 step "integration tests against real clusters"
-cargo test -p rmq-console-core --test real_cluster --test topic_admin --test offset_reset --test group_admin --test message_lookup --test message_actions --test dialer -- --test-threads=2
+# The dead-letter tests run the CLI in a process they kill midway.
+cargo build -p rmq-console-cli --bin rmq-console-cli
+RMQ_CLI="$CARGO_TARGET_DIR/debug/rmq-console-cli" \
+cargo test -p rmq-console-core --test real_cluster --test topic_admin --test offset_reset --test group_admin --test message_lookup --test message_actions --test dialer --test trace --test dlq -- --test-threads=2
 for c in java5inv java5mtls; do tests/cluster stop "$c" >/dev/null; done
 
 step "keychain test (gnome-keyring in a private D-Bus session)"
@@ -81,6 +84,11 @@ step "end-to-end: the real app under Xvfb through tauri-driver"
 # The sandbox seed gives java5 a consumer group with a backlog (sandbox-billing) for the reset flow.
 cargo build -p rmq-console-cli
 "$BIN/rmq-console-cli" seed-sandbox --namesrv "$(tests/cluster addr java5)" >/dev/null
+# Traced messages (the official Java client with tracing on: each consumed after one failed attempt)
+# for the trace timeline.
+TRACED_ID=$(tests/cluster traced java5 SandboxTraced 2 | awk '$1 == "sent" && !id { id = $2 } END { print id }')
+# Dead letters of a group for the dead-letter screens and the replay.
+tests/cluster deadletters java5 SandboxRefunds sandbox-refunds 12 >/dev/null
 (cd ui && npm run --silent build)
 cargo build -p rmq-console --features tauri/custom-protocol
 Xvfb :97 -screen 0 1440x900x24 >/dev/null 2>&1 &
@@ -88,7 +96,7 @@ XVFB_PID=$!
 DISPLAY=:97 RMQ_APP="$BIN/rmq-console" RMQ_NAMESRV="$(tests/cluster addr java5)" RMQ_CLUSTER=java5 RMQ_CLI="$BIN/rmq-console-cli" \
   RMQ_CONSOLE_DATA_DIR="$WORK/e2e-data" RMQ_CONSOLE_LOG_DIR="$WORK/e2e-logs" RMQ_CONSOLE_NO_KEYCHAIN=1 \
   RMQ_TLS_NAMESRV="$(tests/cluster addr java5tls)" RMQ_TLS_CA="$(tests/cluster env java5tls | grep '^TLS_CA=' | cut -d= -f2)" \
-  RMQ_UNBOUND_NAMESRV="$(tests/cluster addr java5unb)" \
+  RMQ_UNBOUND_NAMESRV="$(tests/cluster addr java5unb)" RMQ_TRACED_ID="$TRACED_ID" RMQ_DLQ_GROUP=sandbox-refunds \
   SCREENSHOT_DIR="${SCREENSHOT_DIR:-$WORK/screenshots}" node tests/e2e/app.e2e.mjs
 for c in java5tls java5unb; do tests/cluster stop "$c" >/dev/null; done
 
@@ -131,6 +139,13 @@ for i in 0 1 2 3 4 5 6 7 8 9; do
 done
 "$CARGO_TARGET_DIR/release/rmq-bench" --namesrv "$(tests/cluster addr java5)" --iterations 20 --heavy-iterations 3 \
   --ops key-lookup,scan,raw-pull,export --java-classpath "$(tests/cluster classpath java5)"
+
+step "benchmark of trace and dead letters: trace lookup vs mqadmin's way, replay of 10,000 dead letters (messages/s, lost, duplicated)"
+BENCH_TRACE_ID=$(tests/cluster traced java5 BenchTraced 1 | awk '$1 == "sent" && !id { id = $2 } END { print id }')
+tests/cluster deadletters java5 BenchDlq bench-dlq 10000 >/dev/null
+"$CARGO_TARGET_DIR/release/rmq-bench" --namesrv "$(tests/cluster addr java5)" --iterations 20 --heavy-iterations 1 \
+  --ops trace-lookup,dlq-replay --trace-id "$BENCH_TRACE_ID" --dlq-group bench-dlq \
+  --java-classpath "$(tests/cluster classpath java5)"
 
 step "1,000 groups on java5: complete, broker-wide lag equals per-group lag"
 cargo test -p rmq-console-core --test offset_reset -- --ignored thousand_groups_are_listed_with_lag_matching_per_group_stats

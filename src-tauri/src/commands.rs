@@ -5,11 +5,13 @@ pub mod app;
 pub mod audit;
 pub mod cluster;
 pub mod connection;
+pub mod dlq;
 pub mod group;
 pub mod job;
 pub mod message;
 pub mod producer;
 pub mod topic;
+pub mod trace;
 
 use rmq_console_core::Console;
 

@@ -5,7 +5,7 @@ pub mod acl;
 
 use tauri_specta::{Builder, ErrorHandlingMode, collect_commands, collect_events};
 
-use crate::commands::{app, audit, cluster, connection, group, job, message, producer, topic};
+use crate::commands::{app, audit, cluster, connection, dlq, group, job, message, producer, topic, trace};
 use crate::events::{ConnectionsChanged, ResourceInvalidated};
 
 /// The builder holding every command and event. A command added here is also named in
@@ -66,6 +66,15 @@ pub fn builder() -> Builder<tauri::Wry> {
             message::message_plan_republish,
             message::message_republish,
             message::message_track,
+            trace::message_trace,
+            dlq::dlq_overview,
+            dlq::dlq_browse,
+            dlq::dlq_plan_replay,
+            dlq::dlq_replay,
+            dlq::dlq_replay_resume,
+            dlq::dlq_replay_discard,
+            dlq::dlq_replays,
+            dlq::dlq_replay_report,
             producer::producer_list,
             audit::audit_list,
             audit::audit_export,

@@ -218,6 +218,25 @@ public class JavaAdminBench {
                         };
                         break;
                     }
+                    case "trace-lookup": {
+                        // What mqadmin queryMsgTraceById does: the trace topic's key query by the
+                        // message id, every trace message decoded, the records of that message kept.
+                        String id = System.getProperty("bench.traceId");
+                        op = () -> {
+                            QueryResult r = admin.queryMessage("RMQ_SYS_TRACE_TOPIC", id, 10000, 0, Long.MAX_VALUE);
+                            int records = 0;
+                            for (MessageExt m : r.getMessageList()) {
+                                for (org.apache.rocketmq.client.trace.TraceContext c : org.apache.rocketmq.client.trace.TraceDataEncoder
+                                    .decoderFromTraceDataString(new String(m.getBody(), StandardCharsets.UTF_8))) {
+                                    for (org.apache.rocketmq.client.trace.TraceBean b : c.getTraceBeans()) {
+                                        if (id.equals(b.getMsgId())) records++;
+                                    }
+                                }
+                            }
+                            note[0] = records + " records";
+                        };
+                        break;
+                    }
                     case "scan": {
                         // What a Java tool does to scan a topic: a pull consumer over every queue, 16
                         // queues at a time, 32 messages a pull, the body filter applied to each message.

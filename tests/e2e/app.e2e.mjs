@@ -10,8 +10,11 @@
 // the last reset is undone from its result; the journal has the three resets. A group is created
 // through its form and deleted from its detail (typing its name), and both seeded groups are reset
 // at once as a job (progress, one result each). Messages: a seeded message is found by key and
-// opened (JSON and hex views) and exported to a JSON file (read back here), a time-range scan stops
+// opened (JSON and hex views) and exported to a JSON file (read back here), its Trace explains why
+// it has no record, a traced message (RMQ_TRACED_ID) shows its timeline, a time-range scan stops
 // at its cap and says so, and a live tail shows messages sent while it runs (RMQ_CLI sends them).
+//
+// Dead letters (RMQ_DLQ_GROUP): overview, browse, dry run, replay through the preview, report.
 //
 // Last, when RMQ_CLUSTER names the harness cluster, it kills broker-b and checks the Overview marks
 // it down on the next refresh while the app stays responsive.
@@ -567,6 +570,32 @@ try {
   rmSync(exportPath, { force: true });
   await browser.keys('Escape');
   await browser.keys('Escape');
+  // The seeded message was sent without tracing: its Trace says why there is no record.
+  await browser.waitUntil(async () => (await browser.$$(byTestId('message-detail'))).length === 0, { timeout: 5_000 });
+  await (await browser.$('//*[@data-testid="key-results"]//td[contains(., "orders-00001")]')).click();
+  await openBy(browser, 'message-trace', 'trace-result');
+  await browser.waitUntil(async () => (await browser.$$(byTestId('trace-notes'))).length > 0, { timeout: 20_000, timeoutMsg: 'the trace lookup never answered' });
+  const untraced = String(await (await browser.$(byTestId('trace-notes'))).getProperty('textContent'));
+  check(/No trace record/.test(untraced) && /enableMsgTrace/.test(untraced), 'a message sent without tracing gets the reasons, not an empty trace');
+  await shot(browser, 'message-trace-missing-light');
+  await browser.keys('Escape');
+  await browser.keys('Escape');
+  await browser.waitUntil(async () => (await browser.$$(byTestId('message-detail'))).length === 0, { timeout: 5_000 });
+  // A message the official Java client sent and consumed with tracing on (failed once, then
+  // consumed): its timeline on the trace screen.
+  if (process.env.RMQ_TRACED_ID) {
+    await (await browser.$(byTestId('nav-trace'))).click();
+    await (await browser.$(byTestId('trace-screen'))).waitForDisplayed({ timeout: 10_000 });
+    await typeInto(browser, 'trace-input', process.env.RMQ_TRACED_ID);
+    await (await browser.$(byTestId('trace-search'))).click();
+    await (await browser.$(byTestId('trace-message'))).waitForDisplayed({ timeout: 20_000 });
+    const attempts = await browser.$$(byTestId('trace-attempt'));
+    const store = await browser.$$(byTestId('trace-store'));
+    check(attempts.length === 2 && store.length === 1, `the timeline shows the store and both attempts (${attempts.length} attempts)`);
+    await shot(browser, 'trace-timeline-light');
+    await (await browser.$(byTestId('nav-messages'))).click();
+    await (await browser.$(byTestId('messages-screen'))).waitForDisplayed({ timeout: 10_000 });
+  }
   for (const el of await browser.$$(`${byTestId('messages-mode')} label`)) {
     if ((await el.getText()) === 'By time range') {
       await el.click();
@@ -628,6 +657,46 @@ try {
     await (await browser.$(byTestId('tail-stop'))).click();
     await (await browser.$(byTestId('tail-start'))).waitForDisplayed({ timeout: 10_000 });
     check(true, 'the tail stops');
+  }
+
+  // Dead letters (the test command drove 12 messages of sandbox-refunds into its DLQ): the
+  // overview counts them, the browse lists them with their original topic, a dead letter opens
+  // with its trace button, and the replay goes through the dry run, the preview and the job to
+  // its report.
+  if (process.env.RMQ_DLQ_GROUP) {
+    const group = process.env.RMQ_DLQ_GROUP;
+    await (await browser.$(byTestId('nav-dlq'))).click();
+    await (await browser.$(byTestId('dlq-screen'))).waitForDisplayed({ timeout: 10_000 });
+    const row = await browser.$(`//*[@data-testid="dlq-table"]//tr[contains(., "${group}")]`);
+    await row.waitForDisplayed({ timeout: 30_000 });
+    check(/\b12\b/.test(await row.getText()), `the dead-letter overview counts the group's 12 dead letters (${await row.getText()})`);
+    await shot(browser, 'dlq-overview-light');
+    await row.click();
+    await (await browser.$(byTestId('dlq-browse-count'))).waitForDisplayed({ timeout: 20_000 });
+    const browsed = String(await (await browser.$(byTestId('dlq-browse-count'))).getProperty('textContent'));
+    check(/^12 dead letter/.test(browsed), `the browse lists them (${browsed})`);
+    const table = String(await (await browser.$(byTestId('dlq-browse-table'))).getProperty('textContent'));
+    check(table.includes('SandboxRefunds'), 'each dead letter shows its original topic');
+    await shot(browser, 'dlq-browse-light');
+    await openBy(browser, 'dlq-replay-all', 'replay-modal');
+    await (await browser.$(byTestId('replay-dry-run'))).click();
+    await (await browser.$(byTestId('replay-plan-total'))).waitForDisplayed({ timeout: 20_000 });
+    const dry = String(await (await browser.$(byTestId('replay-plan-total'))).getProperty('textContent'));
+    check(/^12 dead letter\(s\): 12 to replay/.test(dry), `the dry run counts them (${dry})`);
+    await shot(browser, 'dlq-dry-run-light');
+    await openBy(browser, 'replay-preview', 'preview-apply');
+    await apply(browser);
+    await (await browser.$(byTestId('replay-summary'))).waitForDisplayed({ timeout: 60_000 });
+    const done = String(await (await browser.$(byTestId('replay-summary'))).getProperty('textContent'));
+    check(/^Done: 12 sent/.test(done), `the replay sends every one (${done})`);
+    await shot(browser, 'dlq-replay-done-light');
+    await (await browser.$(byTestId('replay-close'))).click();
+    await browser.keys('Escape');
+    await openBy(browser, 'replay-report-open', 'replay-report');
+    const report = String(await (await browser.$(byTestId('replay-report'))).getProperty('textContent'));
+    check((report.match(/SEND_OK/g) ?? []).length === 12, 'the report lists every message as SEND_OK');
+    await shot(browser, 'dlq-replay-report-light');
+    await browser.keys('Escape');
   }
 
   if (process.env.RMQ_CLUSTER) {

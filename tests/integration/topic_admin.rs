@@ -283,8 +283,17 @@ async fn lifecycle(
     assert_eq!(back2.body_text.as_deref(), Some("{\"hello\":\"wörld\"}"));
     assert_eq!(ok_entries(&c, &id, "message.send", &topic).await, 2);
 
-    // Counted in the detail, and the official tool agrees.
-    let d = c.topic_detail(&id, &topic).await.unwrap();
+    // Counted in the detail, and the official tool agrees. A message is readable by its offset id
+    // as soon as the commit log has it; its queue counts it once the broker has dispatched it
+    // (asynchronously, usually within milliseconds): wait for that, briefly.
+    let mut d = c.topic_detail(&id, &topic).await.unwrap();
+    for _ in 0..20 {
+        if d.total_messages.0 >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        d = c.topic_detail(&id, &topic).await.unwrap();
+    }
     assert_eq!(d.total_messages.0, 2, "{:?}", d.queues);
     assert_eq!(d.queues.len(), 8 * d.route.len());
     if cross_status {

@@ -122,6 +122,24 @@ export const commands = {
 	messageRepublish: (connectionId: ConnectionId, request: RepublishRequest, confirmation: Confirmation, channel: Channel<JobEvent<RepublishItem, RepublishSummary>>) => __TAURI_INVOKE<JobId>("message_republish", { connectionId, request, confirmation, channel }),
 	/**  Which consumer groups of its topic have consumed a message. */
 	messageTrack: (connectionId: ConnectionId, offsetMsgId: string) => __TAURI_INVOKE<MessageTrack>("message_track", { connectionId, offsetMsgId }),
+	/**  The trace of a message (by id) or of the messages carrying a business key. */
+	messageTrace: (connectionId: ConnectionId, query: TraceQuery) => __TAURI_INVOKE<TraceLookup>("message_trace", { connectionId, query }),
+	/**  The dead-letter overview of a connection. */
+	dlqOverview: (connectionId: ConnectionId) => __TAURI_INVOKE<DlqOverview>("dlq_overview", { connectionId }),
+	/**  A group's dead letters in a window, filtered, oldest first. */
+	dlqBrowse: (connectionId: ConnectionId, request: DlqBrowseRequest) => __TAURI_INVOKE<DlqBrowse>("dlq_browse", { connectionId, request }),
+	/**  The dry run of a replay: how many, to where, what cannot be resolved and why. */
+	dlqPlanReplay: (connectionId: ConnectionId, request: ReplayRequest) => __TAURI_INVOKE<ReplayPlan>("dlq_plan_replay", { connectionId, request }),
+	/**  Starts a replay as a job (journaled; resumable). */
+	dlqReplay: (connectionId: ConnectionId, request: ReplayRequest, confirmation: Confirmation, channel: Channel<JobEvent<ReplayItem, ReplaySummary>>) => __TAURI_INVOKE<JobId>("dlq_replay", { connectionId, request, confirmation, channel }),
+	/**  Resumes a paused or interrupted replay from its journal. */
+	dlqReplayResume: (connectionId: ConnectionId, replayId: string, confirmation: Confirmation, channel: Channel<JobEvent<ReplayItem, ReplaySummary>>) => __TAURI_INVOKE<JobId>("dlq_replay_resume", { connectionId, replayId, confirmation, channel }),
+	/**  Gives a paused or interrupted replay up. */
+	dlqReplayDiscard: (connectionId: ConnectionId, replayId: string) => __TAURI_INVOKE<null>("dlq_replay_discard", { connectionId, replayId }),
+	/**  The replays of a connection, newest first, with their counts. */
+	dlqReplays: (connectionId: ConnectionId) => __TAURI_INVOKE<ReplayInfo[]>("dlq_replays", { connectionId }),
+	/**  Every message of a replay with its outcome (the report). */
+	dlqReplayReport: (replayId: string) => __TAURI_INVOKE<ReplayItem[]>("dlq_replay_report", { replayId }),
 	/**  Producer groups and their online clients, on the brokers of a topic or on every master. */
 	producerList: (connectionId: ConnectionId, query: ProducerQuery) => __TAURI_INVOKE<ProducerListing>("producer_list", { connectionId, query }),
 	/**  Journal entries matching the filter, newest first. */
@@ -146,6 +164,31 @@ export type AppInfo = {
 	logDir: string,
 	keychain: KeychainStatus,
 };
+
+/**  One delivery of the message to a consumer's listener. */
+export type Attempt = {
+	requestId: string,
+	/**  The consumer's address (the trace message's born host). */
+	client: string | null,
+	/**  Reconsume count at this attempt (0 on the first delivery). */
+	retryTimes: number,
+	start: Millis | null,
+	end: Millis | null,
+	costMs: Millis | null,
+	outcome: AttemptOutcome,
+	/**  How the listener returned (success, failed, threw an exception, timed out, returned null). */
+	result: string | null,
+	/**
+	 *  Time since the previous hop: the store for the first attempt, the previous attempt's end
+	 *  for a retry (the retry delay).
+	 */
+	waitedMs: Millis | null,
+};
+
+/**  How an attempt ended. */
+export type AttemptOutcome = "success" | "failed" | 
+/**  A SubBefore without its SubAfter: still running, the client died, or the record was lost. */
+"noResult";
 
 /**  One journal row. */
 export type AuditEntry = {
@@ -431,6 +474,8 @@ export type ConnectionDraft = {
 	 *  the saved one and empty removes it.
 	 */
 	keyPassphrase?: string | null,
+	/**  The trace topic; empty or absent means `RMQ_SYS_TRACE_TOPIC`. */
+	traceTopic?: string | null,
 };
 
 /**  Identifies a saved connection (a UUID string). */
@@ -453,6 +498,8 @@ export type ConnectionProfile = {
 	keyPassphraseSaved: boolean,
 	/**  Advertised addresses dialled elsewhere (brokers behind Docker or NAT). */
 	rewrites: Rewrite[],
+	/**  Where the connection's clients write trace records (`RMQ_SYS_TRACE_TOPIC` by default). */
+	traceTopic: string,
 	createdAt: Millis,
 	updatedAt: Millis,
 };
@@ -497,6 +544,95 @@ export type ConnectionsChanged = null;
  *  count of messages or queues in a cluster approaches.
  */
 export type Count = number;
+
+/**  What a browse found. */
+export type DlqBrowse = {
+	group: string,
+	dlqTopic: string,
+	messages: DlqMessage[],
+	/**  More matched than the cap: the oldest `limit` are returned. */
+	truncated: boolean,
+	/**  Messages read in the window (matching or not). */
+	scanned: Count,
+	failedBrokers: BrokerFailure[],
+	elapsedMs: number | null,
+};
+
+/**  A browse of one group's dead letters. */
+export type DlqBrowseRequest = {
+	group: string,
+	/**  Dead-lettered from (store time in the DLQ); default: the first. */
+	begin: Millis | null,
+	/**  Dead-lettered until; default: now. */
+	end: Millis | null,
+	filter?: ScanFilter,
+	/**  Most messages returned (the oldest); default 1,000. */
+	limit: number | null,
+};
+
+/**  One dead letter. */
+export type DlqMessage = {
+	row: MessageRow,
+	/**  The topic it was consumed from (`RETRY_TOPIC`); absent when the broker did not record it. */
+	originalTopic: string | null,
+	/**  The offset id of the message as first stored (`ORIGIN_MESSAGE_ID`). */
+	originMsgId: string | null,
+	/**  Deliveries before it was given up. */
+	reconsumeTimes: number,
+	/**  When the producer sent it (the born time survives every retry). */
+	firstSent: Millis,
+	/**  When it was dead-lettered (its store time in the DLQ). */
+	deadLettered: Millis,
+};
+
+/**  The dead-letter overview of a connection. */
+export type DlqOverview = {
+	fetchedAt: Millis,
+	elapsedMs: number | null,
+	rows: DlqRow[],
+	failedBrokers: BrokerFailure[],
+};
+
+/**  One group's dead letters. */
+export type DlqRow = {
+	group: string,
+	dlqTopic: string,
+	/**  Messages stored (max − min offset over every queue of the masters that answered). */
+	messages: Offset,
+	/**  Store time of the oldest message still stored. */
+	oldest: Millis | null,
+	/**  Store time of the newest message (the last time a message was dead-lettered). */
+	newest: Millis | null,
+	/**  "RW", "R", "W", "—" or "mixed" (brokers disagree). */
+	perm: string,
+	/**  Whether the console (and consumers) can read it: every broker hosting it grants read. */
+	readable: boolean,
+	brokers: string[],
+	/**  Messages of the group's `%RETRY%` topic not yet consumed; absent when unknown. */
+	retryBacklog: Offset | null,
+	/**  Why the retry backlog is unknown. */
+	retryNote: string | null,
+	/**  Set when a broker hosting the topic did not answer: the figures are partial. */
+	error: string | null,
+};
+
+/**  A transaction's end (`EndTransaction`). */
+export type EndTransactionRecord = {
+	timestamp: Millis,
+	region: string | null,
+	group: string,
+	topic: string,
+	msgId: string,
+	tags: string | null,
+	keys: string | null,
+	storeHost: string | null,
+	msgType: string,
+	transactionId: string | null,
+	/**  COMMIT_MESSAGE, ROLLBACK_MESSAGE or UNKNOW, as the producer decided. */
+	transactionState: string,
+	/**  Whether the broker's transaction check asked for this decision. */
+	fromTransactionCheck: boolean,
+};
 
 /**  The closed set of error codes that cross the IPC boundary. Add one only when the UI branches on it. */
 export type ErrorCode = 
@@ -747,6 +883,16 @@ export type GroupTopic = {
 	lastConsume: Millis | null,
 };
 
+/**  One consumer group's attempts. */
+export type GroupTrace = {
+	group: string,
+	attempts: Attempt[],
+	/**  Whether some attempt succeeded. */
+	consumed: boolean,
+	/**  From the first send's start to the end of the first successful attempt. */
+	totalMs: Millis | null,
+};
+
 /**  What kind of id matched. */
 export type IdKind = 
 /**  The producer's unique key (`UNIQ_KEY`, the client-side message id). */
@@ -785,6 +931,24 @@ export type IpcError = {
 	detail: string | null,
 	retryable: boolean,
 };
+
+/**  Where one message of a replay stands. */
+export type ItemState = 
+/**  Not sent yet. */
+"pending" | 
+/**
+ *  Marked before its send; stays so when the outcome is unknown (the app died, the broker did
+ *  not answer): resolved by looking its copy up before it is ever sent again.
+ */
+"sending" | 
+/**  Stored with `SEND_OK`. */
+"sent" | 
+/**  Stored, but the broker answered another status (a flush or replica timeout): not sent again. */
+"storedNotOk" | 
+/**  Refused (the message could not be read, or the broker refused it): the reason in `status`. */
+"failed" | 
+/**  No target topic could be worked out: the reason in `status`. */
+"unresolvable";
 
 /**  One event of a job's stream; `I` is the kind of item its batches carry, `S` its summary. */
 export type JobEvent<I, S> = { kind: "started"; jobId: JobId; title: string } | { kind: "progress"; done: Count; total: Count | null; note: string | null } | { kind: "batch"; items: I[] } | { kind: "finished"; outcome: JobOutcome<S> };
@@ -873,6 +1037,23 @@ export type MessageRow = {
 	bodySize: number,
 	/**  The start of the body when it is text. */
 	bodyPreview: string | null,
+};
+
+/**  Everything traced about one message. */
+export type MessageTrace = {
+	msgId: string,
+	topic: string | null,
+	keys: string | null,
+	/**  Each traced send (a retried send stores a copy and writes a record each time). */
+	sends: SendHop[],
+	store: StoreHop | null,
+	groups: GroupTrace[],
+	transactions: EndTransactionRecord[],
+	recalls: RecallRecord[],
+	/**  From the first send's start to the last group's first success. */
+	totalMs: Millis | null,
+	/**  What this trace lacks and why it may (no send record, no consume record, …). */
+	notes: string[],
 };
 
 export type MessageTrack = {
@@ -1006,6 +1187,32 @@ export type ProducerQuery = {
 /**  How a property is compared. */
 export type PropertyMatch = { kind: "equals"; name: string; value: string } | { kind: "contains"; name: string; value: string };
 
+/**  What a producer's send looked like (`Pub`). */
+export type PubRecord = {
+	/**  When the send started (the client's clock). */
+	timestamp: Millis,
+	region: string | null,
+	/**  The producer group. */
+	group: string,
+	topic: string,
+	/**  The message's unique key (the client-side message id). */
+	msgId: string,
+	tags: string | null,
+	keys: string | null,
+	/**  The broker address the send went to. */
+	storeHost: string | null,
+	bodyLength: number | null,
+	/**  How long the send took, in milliseconds. */
+	costMs: Millis | null,
+	/**  Normal, transaction half, transaction commit, delay or order (the client's `MessageType`). */
+	msgType: string,
+	offsetMsgId: string | null,
+	/**  The send's outcome; absent in the oldest 12-field records. */
+	success: boolean | null,
+	/**  The producer's address (newer clients write it). */
+	clientHost: string | null,
+};
+
 /**  Where a queue's scan resumes. */
 export type QueueCursor = {
 	brokerName: string,
@@ -1077,6 +1284,122 @@ export type QueueStat = {
 	messages: Offset,
 	lastUpdate: Millis | null,
 };
+
+/**  A recall of a delayed message (`Recall`, 5.x). */
+export type RecallRecord = {
+	timestamp: Millis,
+	region: string | null,
+	group: string,
+	topic: string,
+	msgId: string,
+	success: boolean,
+};
+
+/**  Counts of a replay's messages by state. */
+export type ReplayCounts = {
+	total: number,
+	pending: number,
+	sending: number,
+	sent: number,
+	storedNotOk: number,
+	failed: number,
+	unresolvable: number,
+};
+
+/**  A replay as listed (for resuming and for its report). */
+export type ReplayInfo = {
+	id: string,
+	connectionId: ConnectionId,
+	group: string,
+	dlqTopic: string,
+	target: ReplayTarget,
+	rate: number | null,
+	state: ReplayState,
+	note: string | null,
+	createdAt: Millis,
+	updatedAt: Millis,
+	counts: ReplayCounts,
+};
+
+/**  One message of a replay, as journaled. */
+export type ReplayItem = {
+	seq: number,
+	/**  The dead letter's offset id in the DLQ. */
+	dlqOffsetId: string,
+	dlqMsgId: string | null,
+	keys: string | null,
+	targetTopic: string | null,
+	/**  The unique key (message id) of the copy, fixed before it is sent. */
+	newMsgId: string,
+	state: ItemState,
+	/**  `SEND_OK`, another send status, or why it failed or could not be resolved. */
+	status: string | null,
+	newOffsetId: string | null,
+	updatedAt: Millis,
+};
+
+/**  The dry run: what a replay would do. */
+export type ReplayPlan = {
+	plan: ChangePlan,
+	dlqTopic: string,
+	/**  Dead letters selected. */
+	total: number,
+	targets: TargetCount[],
+	unresolved: Unresolved[],
+	rate: number | null,
+	/**  At the rate asked for; absent when unlimited. */
+	estimatedMs: number | null,
+};
+
+/**  A replay as the user asks for it. */
+export type ReplayRequest = {
+	group: string,
+	selection: ReplaySelection,
+	target: ReplayTarget,
+	/**  Messages per second at most; absent: as fast as the brokers take them. */
+	rate: number | null,
+};
+
+/**  Which dead letters. */
+export type ReplaySelection = 
+/**  These dead letters (their offset ids in the DLQ). */
+{ kind: "messages"; offsetMsgIds: string[] } | 
+/**  Every dead letter of the window that matches the filter. */
+{ kind: "matching"; begin: Millis | null; end: Millis | null; filter?: ScanFilter };
+
+/**  Where a replay stands. */
+export type ReplayState = "running" | 
+/**  Cancelled by the user: the rest is pending, to resume. */
+"paused" | 
+/**  Stopped by a failure (a broker down, the app closed): resume when it is back. */
+"interrupted" | "done" | 
+/**  Given up by the user: never resumed. */
+"discarded";
+
+/**  How a replay run ended. */
+export type ReplaySummary = {
+	replayId: string,
+	state: ReplayState,
+	counts: ReplayCounts,
+	/**  Copies found already stored when the replay resumed (sent before an interruption). */
+	foundOnResume: number,
+	/**  Sends refused by flow control and sent again. */
+	busyRetries: number,
+	elapsedMs: number | null,
+	/**  Messages settled per second in this run. */
+	perSecond: number | null,
+	note: string | null,
+	auditId: Count,
+};
+
+/**  Where the copies go. */
+export type ReplayTarget = 
+/**  Each message's original topic (its `RETRY_TOPIC` property). */
+{ kind: "original" } | 
+/**  The group's `%RETRY%` topic: the group's consumers get them again as retries. */
+{ kind: "retryTopic" } | 
+/**  A chosen topic: it must exist and not be a system, retry or dead-letter topic. */
+{ kind: "topic"; topic: string };
 
 /**  One message's outcome (a batch item of the re-publish job). */
 export type RepublishItem = {
@@ -1251,6 +1574,13 @@ export type SecretState =
 /**  Needed, but not known this session: the user must type it. */
 "missing";
 
+/**  A send, as the producer traced it. */
+export type SendHop = {
+	record: PubRecord,
+	/**  The producer's address (from the record, else the trace message's born host). */
+	client: string,
+};
+
 /**  The outcome of a send: the broker's answer and the journal entry. */
 export type SendOutcome = {
 	result: SendResult,
@@ -1302,6 +1632,19 @@ export type StatsSource =
 /**  One call per group, every topic (the slow path; for comparison). */
 "perGroup";
 
+/**  Where and when the broker stored the message (read from the message itself). */
+export type StoreHop = {
+	topic: string,
+	storeHost: string,
+	offsetMsgId: string,
+	queueId: number,
+	queueOffset: Offset,
+	bornTimestamp: Millis,
+	storeTimestamp: Millis,
+	/**  Store time minus born time (the producer's and the broker's clocks). */
+	latencyMs: Millis,
+};
+
 /**  A subscription of the group's online clients. */
 export type Subscription = {
 	topic: string,
@@ -1330,6 +1673,12 @@ export type TailRequest = {
 	topic: string,
 	/**  Tags, `||`-separated (`A||B`); none: every message. */
 	tags: string | null,
+};
+
+/**  How many copies go to one topic. */
+export type TargetCount = {
+	topic: string,
+	messages: number,
 };
 
 /**  A broker as reported by the connection test. */
@@ -1480,6 +1829,40 @@ export type TopicStatsRow = {
 /**  What kind of topic this is, from its name, its flags and (5.x) its `message.type` attribute. */
 export type TopicType = "normal" | "fifo" | "delay" | "transaction" | "retry" | "dlq" | "system";
 
+/**  What a trace lookup found. */
+export type TraceLookup = {
+	traceTopic: string,
+	begin: Millis,
+	end: Millis,
+	/**  One per traced message (by id: at most one). */
+	traces: MessageTrace[],
+	/**  Trace messages read and the records they held for the asked message(s). */
+	traceMessages: number,
+	records: number,
+	/**  Records that could not be read, with the reason. */
+	malformed: string[],
+	/**  Why records may be missing, what was cut; empty when all is well. */
+	notes: string[],
+	failedBrokers: BrokerFailure[],
+	elapsedMs: number | null,
+};
+
+/**  A trace lookup: by message id, or by business key within a window. */
+export type TraceQuery = {
+	/**  The message's unique key (the producer's message id) or its offset id. */
+	msgId: string | null,
+	/**  A business key: every traced message carrying it. */
+	key: string | null,
+	/**  The message's topic, when known (to read its store hop when no send record names it). */
+	topic: string | null,
+	/**  Trace messages stored from; default: all (by id) or three days before `end` (by key). */
+	begin: Millis | null,
+	/**  Trace messages stored until; default: now. */
+	end: Millis | null,
+	/**  Another trace topic than the connection's. */
+	traceTopic: string | null,
+};
+
 export type TrackRow = {
 	group: string,
 	status: TrackStatus,
@@ -1496,6 +1879,13 @@ export type TrackStatus = "consumed" |
 "consumedButFiltered" | "notConsumedYet" | 
 /**  Broadcast groups keep their offsets on the clients; the broker cannot tell. */
 "unknown";
+
+/**  A dead letter that cannot be replayed, and why. */
+export type Unresolved = {
+	dlqOffsetId: string,
+	dlqMsgId: string | null,
+	reason: string,
+};
 
 /* Tauri Specta runtime */
 type EventEmit<T> = [T] extends [null] ? () => Promise<void> : (payload: T) => Promise<void>;

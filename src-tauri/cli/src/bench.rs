@@ -4,7 +4,8 @@
 //!
 //! usage: rmq-bench --namesrv ADDR [--iterations N]
 //!                  [--ops cluster-overview,topic-list,topic-detail,group-list,group-lag,group-lag-wide,group-activity,group-detail,offset-reset,
-//!                         key-lookup,scan,raw-pull,export]
+//!                         key-lookup,scan,raw-pull,export,trace-lookup,dlq-replay]
+//!                  [--trace-id ID] [--dlq-group GROUP]
 //!                  [--detail-topic NAME] [--detail-group NAME] [--msg-topic NAME --msg-key KEY --body-filter TEXT]
 //!                  --java-classpath 'lib/*'
 //!
@@ -12,6 +13,9 @@
 //! of --scan-topic with a body-substring filter, as messages/s), `raw-pull` (the same topic pulled
 //! end to end without decoding: the physical limit), `export` (the first --export-count messages
 //! of --scan-topic to a JSON file). Scan, raw-pull and export run --heavy-iterations times.
+//! `trace-lookup` reads the trace of --trace-id (the Java side: mqadmin's queryMsgTraceById way);
+//! `dlq-replay` replays every dead letter of --dlq-group to its original topic (no Java
+//! counterpart re-publishes dead letters) and counts lost and duplicated copies.
 //! `group-lag` is the list with lag (offset tables and topic max offsets); `group-activity` adds
 //! TPS and last consume time (a consume-stats call per group and topic); `group-lag-wide` reads it
 //! the Java admin client's way (the broker-wide consume stats). All three are compared with the
@@ -68,6 +72,12 @@ struct Args {
     body_filter: String,
     #[arg(long, default_value_t = 100_000)]
     export_count: u32,
+    /// The message whose trace `trace-lookup` reads (a unique key).
+    #[arg(long)]
+    trace_id: Option<String>,
+    /// The group whose dead letters `dlq-replay` replays (all of them, to their original topic).
+    #[arg(long, default_value = "bench-dlq")]
+    dlq_group: String,
     /// Iterations of the heavy operations (scan, raw-pull, export).
     #[arg(long, default_value_t = 3)]
     heavy_iterations: usize,
@@ -98,7 +108,7 @@ where
 }
 
 fn heavy(op: &str) -> bool {
-    matches!(op, "scan" | "raw-pull" | "export")
+    matches!(op, "scan" | "raw-pull" | "export" | "dlq-replay")
 }
 
 /// What an operation returned, for the row label (e.g. how many topics were listed).
@@ -209,8 +219,61 @@ async fn run_once(
             )
         }
         "export" => export(console, id, args, &export_dir.join(format!("export-{i}.json"))).await?,
+        "trace-lookup" => {
+            let q = rmq_console_core::trace::TraceQuery {
+                msg_id: args.trace_id.clone(),
+                ..Default::default()
+            };
+            let t = console.message_trace(id, &q).await?;
+            format!("{} records", t.records)
+        }
+        "dlq-replay" => dlq_replay(console, id, args).await?,
         other => return Err(Error::validation(format!("unknown operation {other}"))),
     })
+}
+
+/// Replays every dead letter of the bench group to its original topic; the note says how many
+/// per second, and how many copies the target topic gained beyond or below that (duplicated,
+/// lost), counted from its queues' max offsets before and after.
+async fn dlq_replay(console: &Console, id: &ConnectionId, args: &Args) -> Result<String, Error> {
+    use rmq_console_core::dlq::replay::{ReplayRequest, ReplaySelection, ReplayTarget};
+    let req = ReplayRequest {
+        group: args.dlq_group.clone(),
+        selection: ReplaySelection::Matching {
+            begin: None,
+            end: None,
+            filter: Default::default(),
+        },
+        target: ReplayTarget::Original,
+        rate: None,
+    };
+    let plan = console.dlq_plan_replay(id, &req).await?;
+    let Some(target) = plan.targets.first().map(|t| t.topic.clone()) else {
+        return Err(Error::validation(format!(
+            "group {} has no dead letter to replay",
+            args.dlq_group
+        )));
+    };
+    let stored =
+        |d: rmq_console_core::topic::TopicDetail| d.queues.iter().map(|q| q.max_offset.0).sum::<i64>();
+    let before = stored(console.topic_detail(id, &target).await?);
+    let confirmation = Confirmation {
+        typed: plan.plan.confirm_text.clone(),
+        acknowledged: true,
+    };
+    let t = Instant::now();
+    let s: rmq_console_core::dlq::replay::ReplaySummary =
+        job_summary(|sink| async move { console.dlq_replay(id, &req, &confirmation, sink).await }).await?;
+    let secs = t.elapsed().as_secs_f64();
+    let gained = stored(console.topic_detail(id, &target).await?) - before;
+    let sent = i64::from(s.counts.sent);
+    Ok(format!(
+        "{} messages, {:.0} messages/s, {} lost, {} duplicated",
+        s.counts.total,
+        f64::from(s.counts.sent) / secs,
+        (sent - gained).max(0) + i64::from(s.counts.failed + s.counts.pending + s.counts.sending),
+        (gained - sent).max(0)
+    ))
 }
 
 /// The group list the way `op` reads it.
@@ -361,6 +424,10 @@ fn java(args: &Args, classpath: &str) -> Result<Vec<(String, Vec<f64>, String)>,
         .arg(format!("-Dbench.msgKey={}", args.msg_key))
         .arg(format!("-Dbench.scanTopic={}", args.scan_topic))
         .arg(format!("-Dbench.bodyFilter={}", args.body_filter))
+        .arg(format!(
+            "-Dbench.traceId={}",
+            args.trace_id.as_deref().unwrap_or("")
+        ))
         .arg(format!("-Dbench.heavyIterations={}", args.heavy_iterations))
         .arg(format!("-Duser.home={}", home.display()))
         .args([
@@ -376,7 +443,7 @@ fn java(args: &Args, classpath: &str) -> Result<Vec<(String, Vec<f64>, String)>,
         .args(args.ops.iter().filter(|o| {
             !matches!(
                 o.as_str(),
-                "raw-pull" | "export" | "group-lag-wide" | "group-activity"
+                "raw-pull" | "export" | "group-lag-wide" | "group-activity" | "dlq-replay"
             )
         }))
         .output()

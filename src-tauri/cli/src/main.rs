@@ -7,6 +7,7 @@
 
 #![recursion_limit = "512"]
 
+mod dlq;
 mod seed;
 
 use std::path::PathBuf;
@@ -14,9 +15,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use rmq_console_core::connection::ConnectionDraft;
-use rmq_console_core::model::ConnectionId;
+use rmq_console_core::model::{ConnectionId, Millis};
 use rmq_console_core::secrets::Secrets;
 use rmq_console_core::store::Store;
+use rmq_console_core::trace::TraceQuery;
 use rmq_console_core::{Console, ConsoleOptions, Error, ErrorCode};
 use serde::Serialize;
 
@@ -82,6 +84,32 @@ enum Command {
     Test {
         #[command(flatten)]
         target: Target,
+    },
+    /// A message's trace (send, store, every consume attempt) by message id, or the traces of the
+    /// messages carrying a business key.
+    Trace {
+        #[command(flatten)]
+        target: Target,
+        /// The message id (unique key or offset id).
+        #[arg(long, conflicts_with = "key", required_unless_present = "key")]
+        id: Option<String>,
+        /// A business key (looked up in the last three days unless --begin is given).
+        #[arg(long)]
+        key: Option<String>,
+        /// The message's topic, to read its store hop when no send record names it.
+        #[arg(long)]
+        topic: Option<String>,
+        /// Window start, milliseconds since the epoch.
+        #[arg(long)]
+        begin: Option<i64>,
+        /// Another trace topic than the connection's (default RMQ_SYS_TRACE_TOPIC).
+        #[arg(long)]
+        trace_topic: Option<String>,
+    },
+    /// Dead letters: overview, browse, replay (dry run unless --apply), resume, reports.
+    Dlq {
+        #[command(subcommand)]
+        action: dlq::DlqCmd,
     },
     /// Saved connections.
     Connections {
@@ -274,6 +302,25 @@ async fn run(command: Command) -> Result<String, Error> {
         Command::Test { target } => {
             with_console(&target, |c, id| async move { c.connection_test_saved(&id).await }).await
         }
+        Command::Trace {
+            target,
+            id,
+            key,
+            topic,
+            begin,
+            trace_topic,
+        } => {
+            let q = TraceQuery {
+                msg_id: id,
+                key,
+                topic,
+                begin: begin.map(Millis),
+                end: None,
+                trace_topic,
+            };
+            with_console(&target, |c, id| async move { c.message_trace(&id, &q).await }).await
+        }
+        Command::Dlq { action } => dlq::run(action).await,
         Command::Connections { action } => connections(action).await,
         Command::SeedSandbox { namesrv } => json(&seed::seed(&namesrv).await?),
         Command::SeedGroups { namesrv, count, fill } => {

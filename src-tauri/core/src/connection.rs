@@ -51,6 +51,8 @@ pub struct ConnectionProfile {
     pub key_passphrase_saved: bool,
     /// Advertised addresses dialled elsewhere (brokers behind Docker or NAT).
     pub rewrites: Vec<Rewrite>,
+    /// Where the connection's clients write trace records (`RMQ_SYS_TRACE_TOPIC` by default).
+    pub trace_topic: String,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
@@ -78,6 +80,9 @@ pub struct ConnectionDraft {
     /// the saved one and empty removes it.
     #[serde(default)]
     pub key_passphrase: Option<String>,
+    /// The trace topic; empty or absent means `RMQ_SYS_TRACE_TOPIC`.
+    #[serde(default)]
+    pub trace_topic: Option<String>,
 }
 
 /// The portable form of a profile (export/import): no id, no secret.
@@ -100,6 +105,8 @@ pub struct PortableProfile {
     pub tls: Option<TlsSpec>,
     #[serde(default)]
     pub rewrites: Vec<Rewrite>,
+    #[serde(default = "default_trace_topic")]
+    pub trace_topic: String,
 }
 
 /// The export file: a format tag, a version, the profiles.
@@ -121,6 +128,13 @@ pub struct ImportReport {
     pub imported: Vec<String>,
     /// Profiles identical to an existing one, skipped.
     pub skipped: Vec<String>,
+}
+
+/// The trace topic when the connection names none (what brokers create with `traceTopicEnable`).
+pub const DEFAULT_TRACE_TOPIC: &str = "RMQ_SYS_TRACE_TOPIC";
+
+fn default_trace_topic() -> String {
+    DEFAULT_TRACE_TOPIC.to_owned()
 }
 
 fn default_color() -> String {
@@ -214,6 +228,7 @@ impl Console {
             tls,
             key_passphrase_saved,
             rewrites,
+            trace_topic: row.try_get("trace_topic")?,
             created_at: Millis(row.try_get("created_at")?),
             updated_at: Millis(row.try_get("updated_at")?),
         })
@@ -231,7 +246,7 @@ impl Console {
         let now = Millis::now().0;
         let insert = sqlx::query(
             "INSERT INTO connection (id, name, namesrv_addrs, vip_channel, access_key, env_label, env_color, \
-             read_only, tls, rewrites, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             read_only, tls, rewrites, trace_topic, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(id.as_str())
         .bind(&v.name)
@@ -243,6 +258,7 @@ impl Console {
         .bind(draft.read_only)
         .bind(&v.tls)
         .bind(&v.rewrites)
+        .bind(&v.trace_topic)
         .bind(now)
         .bind(now)
         .execute(self.store().pool())
@@ -298,7 +314,7 @@ impl Console {
         let before = self.connection_get(id).await?;
         let update = sqlx::query(
             "UPDATE connection SET name = ?, namesrv_addrs = ?, vip_channel = ?, access_key = ?, env_label = ?, \
-             env_color = ?, read_only = ?, tls = ?, rewrites = ?, updated_at = ? WHERE id = ?",
+             env_color = ?, read_only = ?, tls = ?, rewrites = ?, trace_topic = ?, updated_at = ? WHERE id = ?",
         )
         .bind(&v.name)
         .bind(v.addrs.join(";"))
@@ -309,6 +325,7 @@ impl Console {
         .bind(draft.read_only)
         .bind(&v.tls)
         .bind(&v.rewrites)
+        .bind(&v.trace_topic)
         .bind(Millis::now().0)
         .bind(id.as_str())
         .execute(self.store().pool())
@@ -386,6 +403,7 @@ impl Console {
             tls: p.tls.clone(),
             rewrites: p.rewrites.clone(),
             key_passphrase,
+            trace_topic: Some(p.trace_topic.clone()),
         };
         self.connection_create(&draft).await
     }

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod cluster;
 pub mod connection;
 pub mod console;
+pub mod dlq;
 pub mod error;
 pub mod group;
 pub mod jobs;
@@ -23,6 +24,7 @@ pub mod safety;
 pub mod secrets;
 pub mod store;
 pub mod topic;
+pub mod trace;
 
 pub use console::{Console, ConsoleOptions, CoreEvent};
 pub use error::{Error, ErrorCode, Result};

@@ -372,3 +372,36 @@ mod tests {
         assert_eq!((back.address, back.offset), (addr, 4242));
     }
 }
+
+/// Test data shared by the domains that read stored messages.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::MessageView;
+    use crate::model::{Millis, Offset};
+
+    /// A stored message of `topic` with no property, key or tag.
+    pub(crate) fn view(topic: &str) -> MessageView {
+        MessageView {
+            topic: topic.to_owned(),
+            msg_id: Some("7F0000010B5C18B4AAC21C5F3C2A0000".into()),
+            offset_msg_id: "7F00000100002A9F0000000000000100".into(),
+            tags: None,
+            keys: Vec::new(),
+            properties: std::collections::BTreeMap::new(),
+            queue_id: 0,
+            queue_offset: Offset(0),
+            commit_log_offset: Offset(256),
+            born_timestamp: Millis(1_000),
+            store_timestamp: Millis(2_000),
+            born_host: "127.0.0.1:50000".into(),
+            store_host: "127.0.0.1:10911".into(),
+            reconsume_times: 0,
+            sys_flag: 0,
+            body_crc: 0,
+            body_size: 4,
+            body_base64: "Ym9keQ==".into(),
+            body_text: Some("body".into()),
+            body_error: None,
+        }
+    }
+}

@@ -321,6 +321,7 @@ mod tests {
             tls: None,
             key_passphrase_saved: false,
             rewrites: vec![],
+            trace_topic: "RMQ_SYS_TRACE_TOPIC".into(),
             created_at: Millis(0),
             updated_at: Millis(0),
         }

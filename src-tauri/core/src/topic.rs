@@ -150,7 +150,7 @@ pub struct TopicDetail {
     pub failed_brokers: Vec<BrokerFailure>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct RouteBody {
     #[serde(default)]
@@ -159,7 +159,7 @@ pub(crate) struct RouteBody {
     pub(crate) queue_datas: Vec<QueueDataBody>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct QueueDataBody {
     #[serde(default)]

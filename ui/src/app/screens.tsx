@@ -1,16 +1,18 @@
 // Every screen, declared once: the navigation, the screen shown and the Ctrl+K palette's entries
 // are all read from SCREENS. A connection screen shows the active connection; a console screen
 // (connections, audit journal) stands on its own and is hidden in a window opened for one connection.
-import { IconBroadcast, IconHistory, IconLayoutDashboard, IconListDetails, IconMail, IconPlug, IconUsersGroup, type Icon } from '@tabler/icons-react';
+import { IconBroadcast, IconHistory, IconSkull, IconLayoutDashboard, IconListDetails, IconMail, IconPlug, IconRoute, IconUsersGroup, type Icon } from '@tabler/icons-react';
 import type { ComponentType } from 'react';
 import type { ConnectionProfile } from '../bindings';
 import { AuditScreen } from '../features/audit/routes/AuditScreen';
 import { OverviewScreen } from '../features/cluster/routes/OverviewScreen';
 import { ConnectionsScreen } from '../features/connections/routes/ConnectionsScreen';
+import { DlqScreen } from '../features/dlq/routes/DlqScreen';
 import { GroupsScreen } from '../features/groups/routes/GroupsScreen';
 import { MessagesScreen } from '../features/messages/routes/MessagesScreen';
 import { ProducersScreen } from '../features/producers/routes/ProducersScreen';
 import { TopicsScreen } from '../features/topics/routes/TopicsScreen';
+import { TraceScreen } from '../features/trace/routes/TraceScreen';
 
 interface Common {
   id: string;
@@ -66,6 +68,22 @@ export const SCREENS = [
     needsConnection: true,
     component: MessagesScreen,
     describe: (name) => `Find messages on ${name} by id or by key`,
+  },
+  {
+    id: 'trace',
+    label: 'Message trace',
+    icon: IconRoute,
+    needsConnection: true,
+    component: TraceScreen,
+    describe: (name) => `What happened to a message on ${name}: send, store, every consume attempt`,
+  },
+  {
+    id: 'dlq',
+    label: 'Dead letters',
+    icon: IconSkull,
+    needsConnection: true,
+    component: DlqScreen,
+    describe: (name) => `Groups with dead letters on ${name}: counts, growth, retry backlog, unreadable DLQ topics`,
   },
   {
     id: 'producers',

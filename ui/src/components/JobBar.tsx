@@ -19,8 +19,8 @@ interface Props<I, S> {
   text?: ReactNode;
   /** More on the status line, before the outcome and Cancel: badges, a Continue button. */
   children?: ReactNode;
-  /** "Stop" for a job that runs until stopped (a live tail). */
-  cancelLabel?: 'Cancel' | 'Stop';
+  /** "Stop" for a job that runs until stopped (a live tail); "Pause" for one that resumes later. */
+  cancelLabel?: 'Cancel' | 'Stop' | 'Pause';
 }
 
 export function JobBar<I, S>({ state, unit, onCancel, testId, text, children, cancelLabel = 'Cancel' }: Props<I, S>) {

@@ -14,6 +14,7 @@ export const profile = (over: Partial<ConnectionProfile> = {}): ConnectionProfil
   readOnly: false,
   tls: null,
   rewrites: [],
+  traceTopic: 'RMQ_SYS_TRACE_TOPIC',
   createdAt: 1_764_000_000_000,
   updatedAt: 1_764_000_000_000,
   ...over,

@@ -25,6 +25,7 @@ impl Console {
                 read_only: p.read_only,
                 tls: p.tls,
                 rewrites: p.rewrites,
+                trace_topic: p.trace_topic,
             })
             .collect();
         let file = ExportFile {
@@ -69,6 +70,7 @@ impl Console {
                 tls: p.tls.clone(),
                 rewrites: p.rewrites.clone(),
                 key_passphrase: None,
+                trace_topic: Some(p.trace_topic.clone()),
             })
             .collect();
         for d in &drafts {
@@ -89,6 +91,7 @@ impl Console {
                     && e.read_only == d.read_only
                     && e.tls == d.tls
                     && e.rewrites == clean_rewrites(&d.rewrites)
+                    && Some(&e.trace_topic) == d.trace_topic.as_ref()
             });
             if same {
                 report.skipped.push(d.name);

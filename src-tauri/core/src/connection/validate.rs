@@ -73,6 +73,7 @@ pub(super) struct Valid {
     pub(super) env_color: String,
     pub(super) tls: Option<String>,
     pub(super) rewrites: String,
+    pub(super) trace_topic: String,
 }
 
 /// The rewrite rows of a draft, trimmed, blank rows dropped.
@@ -121,6 +122,14 @@ pub(super) fn validate_with(draft: &ConnectionDraft, files: Files) -> Result<Val
         draft.env_color.trim().into()
     };
     validate_color(&env_color)?;
+    let trace_topic = draft
+        .trace_topic
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .unwrap_or(super::DEFAULT_TRACE_TOPIC)
+        .to_owned();
+    crate::safety::check_name("trace topic", &trace_topic, 127)?;
     let rewrites = clean_rewrites(&draft.rewrites);
     // Builds the dialer once: a wrong rewrite row or an unreadable CA / certificate file is a
     // clear message now, not a failure at the first request.
@@ -143,5 +152,6 @@ pub(super) fn validate_with(draft: &ConnectionDraft, files: Files) -> Result<Val
         env_color,
         tls: draft.tls.as_ref().map(to_json).transpose()?,
         rewrites: to_json(&rewrites)?,
+        trace_topic,
     })
 }

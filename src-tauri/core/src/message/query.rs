@@ -12,6 +12,8 @@
 mod by_id;
 mod by_key;
 
+pub(crate) use by_key::key_hits;
+
 use serde::{Deserialize, Serialize};
 
 use super::{MessageRow, MessageView, decode_views};
@@ -102,7 +104,7 @@ pub struct IdLookup {
 }
 
 /// One `QUERY_MESSAGE` request: the stored messages it returned (none on `QUERY_NOT_FOUND`).
-async fn query(
+pub(crate) async fn query(
     client: &LiveClient,
     addr: &str,
     topic: &str,

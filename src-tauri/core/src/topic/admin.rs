@@ -137,8 +137,20 @@ pub fn validate_topic_name(name: &str) -> Result<()> {
     Ok(())
 }
 
-fn validate_spec(spec: &TopicSpec) -> Result<()> {
-    validate_topic_name(&spec.name)?;
+/// Whether `name` is a consumer group's retry or dead-letter topic: the broker creates those, but
+/// an existing one may be edited (a write-only DLQ given read permission).
+pub(crate) fn is_group_topic(name: &str) -> bool {
+    name.starts_with("%RETRY%") || name.starts_with("%DLQ%")
+}
+
+/// Checks a spec's values; the name fully (reserved prefixes too) unless it is an existing group
+/// topic being edited.
+fn validate_spec(spec: &TopicSpec, exists: bool) -> Result<()> {
+    if exists && is_group_topic(&spec.name) {
+        check_name("topic", &spec.name, TOPIC_MAX_LENGTH)?;
+    } else {
+        validate_topic_name(&spec.name)?;
+    }
     for (what, n) in [("read", spec.read_queues), ("write", spec.write_queues)] {
         if n == 0 || n > MAX_QUEUES {
             return Err(Error::validation(format!(
@@ -334,19 +346,25 @@ mod tests {
         assert_eq!(names(&spec(&["c1"], &["x"])), "a,b,x");
         assert!(resolve_targets(&routed, &["nope".into()], &[]).is_err());
         assert!(resolve_targets(&routed, &[], &["zz".into()]).is_err());
-        assert!(validate_spec(&spec(&[], &[])).is_err());
+        assert!(validate_spec(&spec(&[], &[]), false).is_err());
         assert!(
-            validate_spec(&TopicSpec {
-                perm: 5,
-                ..spec(&["c1"], &[])
-            })
+            validate_spec(
+                &TopicSpec {
+                    perm: 5,
+                    ..spec(&["c1"], &[])
+                },
+                false,
+            )
             .is_err()
         );
         assert!(
-            validate_spec(&TopicSpec {
-                read_queues: 0,
-                ..spec(&["c1"], &[])
-            })
+            validate_spec(
+                &TopicSpec {
+                    read_queues: 0,
+                    ..spec(&["c1"], &[])
+                },
+                false,
+            )
             .is_err()
         );
     }

@@ -17,18 +17,18 @@ use super::{
     DEFAULT_LIMIT, DEFAULT_WINDOW_MS, KeyQuery, KeyQueryResult, MAX_LIMIT, SPLIT_AT, TopicMaster, query,
     topic_masters,
 };
+use crate::message::row_of;
 use crate::message::scan::PULL_BATCH;
 use crate::message::scan::pull::{Range, pull, range_of};
-use crate::message::{MessageRow, row_of};
 
 /// Per broker: the hits (deduplicated by offset id), requests, splits, collisions, capped, notes.
-struct BrokerHits {
-    rows: BTreeMap<String, MessageRow>,
-    requests: u32,
+pub(crate) struct BrokerHits {
+    pub(crate) views: BTreeMap<String, MessageView>,
+    pub(crate) requests: u32,
     splits: u32,
     collisions: u32,
     capped: bool,
-    notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
 }
 
 /// Walks `window` on one broker newest first, a page of index hits at a time, until there are no
@@ -37,7 +37,7 @@ struct BrokerHits {
 /// oldest hit returned. The index keeps store times to the second (relative to its file's start):
 /// when a page brings nothing new, more hits share one index second than a page holds, and that
 /// second is read by pulling the broker's queues over it instead; the walk goes on before it.
-async fn key_hits(
+pub(crate) async fn key_hits(
     client: &LiveClient,
     broker: &TopicMaster,
     q: &KeyQuery,
@@ -45,7 +45,7 @@ async fn key_hits(
     limit: usize,
 ) -> Result<BrokerHits> {
     let mut out = BrokerHits {
-        rows: BTreeMap::new(),
+        views: BTreeMap::new(),
         requests: 0,
         splits: 0,
         collisions: 0,
@@ -59,10 +59,8 @@ async fn key_hits(
             seen_collisions.insert(m.offset_msg_id.clone())
         } else if ts >= window.0 && ts <= window.1 {
             let id = m.offset_msg_id.clone();
-            let fresh = !out.rows.contains_key(&id);
-            out.rows
-                .entry(id)
-                .or_insert_with(|| row_of(m, &broker.broker_name));
+            let fresh = !out.views.contains_key(&id);
+            out.views.entry(id).or_insert(m);
             fresh
         } else {
             false
@@ -70,7 +68,7 @@ async fn key_hits(
     };
     let mut end = window.1;
     while end >= window.0 {
-        if out.rows.len() > limit {
+        if out.views.len() > limit {
             break;
         }
         // The index compares its second-rounded times: start a second early, filter exactly.
@@ -114,7 +112,7 @@ async fn key_hits(
         end = second.0 - 1;
     }
     out.collisions = u32::try_from(seen_collisions.len()).unwrap_or(u32::MAX);
-    if out.rows.len() > limit {
+    if out.views.len() > limit {
         out.capped = true;
     }
     Ok(out)
@@ -174,7 +172,9 @@ impl Console {
                     result.collisions += h.collisions;
                     result.truncated |= h.capped;
                     result.notes.extend(h.notes);
-                    result.rows.extend(h.rows.into_values());
+                    result
+                        .rows
+                        .extend(h.views.into_values().map(|v| row_of(v, &m.broker_name)));
                 }
                 Err(e) => result.failed_brokers.push(BrokerFailure {
                     broker_name: m.broker_name.clone(),

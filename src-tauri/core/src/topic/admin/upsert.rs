@@ -38,7 +38,9 @@ struct UpsertPlan {
 
 impl Console {
     async fn plan_upsert(&self, id: &ConnectionId, spec: &TopicSpec) -> Result<UpsertPlan> {
-        validate_spec(spec)?;
+        // The name's own rules first (before any cluster call); a group topic's only once it is
+        // known to exist (the broker creates those; an existing one may be edited).
+        validate_spec(spec, super::is_group_topic(&spec.name))?;
         let profile = self.connection_get(id).await?;
         let (_, client) = self.client(id).await?;
         let routed = routed_brokers(&client).await?;
@@ -55,6 +57,7 @@ impl Console {
             order_conf: order_before.clone(),
         };
         let exists = !probe.configs.is_empty();
+        validate_spec(spec, exists)?;
         let attributes = spec
             .message_type
             .filter(|_| probe.attributes_supported)

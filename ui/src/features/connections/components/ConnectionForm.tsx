@@ -45,6 +45,7 @@ export function draftOf(p: ConnectionProfile | null): ConnectionDraft {
     tls: p?.tls ?? null,
     rewrites: p?.rewrites ?? [],
     keyPassphrase: null,
+    traceTopic: p?.traceTopic ?? 'RMQ_SYS_TRACE_TOPIC',
   };
 }
 
@@ -195,6 +196,15 @@ export function ConnectionForm({
             The secret key will be kept for this session only and asked for again next time. ({keychain.detail})
           </Alert>
         ) : null}
+        <TextInput
+          label="Trace topic"
+          description="Where this cluster's clients write message traces (brokers create RMQ_SYS_TRACE_TOPIC with traceTopicEnable=true)"
+          size="xs"
+          value={draft.traceTopic ?? ''}
+          placeholder="RMQ_SYS_TRACE_TOPIC"
+          onChange={(e) => set('traceTopic', e.currentTarget.value || null)}
+          data-testid="conn-trace-topic"
+        />
         <Group>
           <Switch
             size="xs"

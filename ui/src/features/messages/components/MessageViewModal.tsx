@@ -2,11 +2,12 @@
 // property, the body as text (in a chosen charset), pretty JSON, hex or base64; and what can be
 // done with it: resend to a group, re-publish a copy, export, and which groups consumed it.
 import { Alert, Button, Code, Group, Loader, Modal, SegmentedControl, Select, SimpleGrid, Stack, Text } from '@mantine/core';
-import { IconCopy, IconDownload, IconSend } from '@tabler/icons-react';
+import { IconCopy, IconDownload, IconRoute, IconSend } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import type { ConnectionId, MessageView } from '../../../bindings';
 import { topicListQuery } from '../../topics/api';
+import { TraceModal } from '../../trace/components/TraceModal';
 import { WriteButton } from '../../safety/WriteGuard';
 import { messageByOffsetIdQuery } from '../api';
 import { type ExportTarget, ExportModal } from './ExportModal';
@@ -78,6 +79,7 @@ function MessageActions({ connectionId, m }: { connectionId: ConnectionId; m: Me
   const [resend, setResend] = useState(false);
   const [republish, setRepublish] = useState(false);
   const [exporting, setExporting] = useState<ExportTarget | null>(null);
+  const [tracing, setTracing] = useState(false);
   const topics = useQuery({ ...topicListQuery(connectionId), enabled: republish });
   const names = (topics.data?.topics ?? []).map((t) => t.name);
   return (
@@ -98,11 +100,15 @@ function MessageActions({ connectionId, m }: { connectionId: ConnectionId; m: Me
         >
           Export…
         </Button>
+        <Button size="compact-xs" variant="light" leftSection={<IconRoute size={12} />} disabled={!m.msgId} title={m.msgId ? undefined : 'No unique key: traces are recorded by it'} onClick={() => setTracing(true)} data-testid="message-trace">
+          Trace
+        </Button>
       </Group>
       <TrackPanel connectionId={connectionId} offsetMsgId={m.offsetMsgId} />
       <ResendModal connectionId={connectionId} offsetMsgId={resend ? m.offsetMsgId : null} topic={m.topic} onClose={() => setResend(false)} />
       <RepublishModal connectionId={connectionId} ids={republish ? [m.offsetMsgId] : null} topics={names} onClose={() => setRepublish(false)} />
       <ExportModal connectionId={connectionId} target={exporting} onClose={() => setExporting(null)} />
+      <TraceModal connectionId={connectionId} msgId={tracing ? m.msgId : null} topic={m.topic} onClose={() => setTracing(false)} />
     </Stack>
   );
 }
