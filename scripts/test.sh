@@ -88,7 +88,7 @@ cargo build -p rmq-console-cli
 # for the trace timeline.
 TRACED_ID=$(tests/cluster traced java5 SandboxTraced 2 | awk '$1 == "sent" && !id { id = $2 } END { print id }')
 # Dead letters of a group for the dead-letter screens and the replay.
-tests/cluster deadletters java5 SandboxRefunds sandbox-refunds 12 >/dev/null
+tests/cluster deadletters java5 SandboxRefunds refunds-dlq 12 >/dev/null
 (cd ui && npm run --silent build)
 cargo build -p rmq-console --features tauri/custom-protocol
 Xvfb :97 -screen 0 1440x900x24 >/dev/null 2>&1 &
@@ -96,7 +96,7 @@ XVFB_PID=$!
 DISPLAY=:97 RMQ_APP="$BIN/rmq-console" RMQ_NAMESRV="$(tests/cluster addr java5)" RMQ_CLUSTER=java5 RMQ_CLI="$BIN/rmq-console-cli" \
   RMQ_CONSOLE_DATA_DIR="$WORK/e2e-data" RMQ_CONSOLE_LOG_DIR="$WORK/e2e-logs" RMQ_CONSOLE_NO_KEYCHAIN=1 \
   RMQ_TLS_NAMESRV="$(tests/cluster addr java5tls)" RMQ_TLS_CA="$(tests/cluster env java5tls | grep '^TLS_CA=' | cut -d= -f2)" \
-  RMQ_UNBOUND_NAMESRV="$(tests/cluster addr java5unb)" RMQ_TRACED_ID="$TRACED_ID" RMQ_DLQ_GROUP=sandbox-refunds \
+  RMQ_UNBOUND_NAMESRV="$(tests/cluster addr java5unb)" RMQ_TRACED_ID="$TRACED_ID" RMQ_DLQ_GROUP=refunds-dlq \
   SCREENSHOT_DIR="${SCREENSHOT_DIR:-$WORK/screenshots}" node tests/e2e/app.e2e.mjs
 for c in java5tls java5unb; do tests/cluster stop "$c" >/dev/null; done
 

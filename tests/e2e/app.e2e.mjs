@@ -218,7 +218,10 @@ try {
   const search = await browser.$('input[placeholder="Screens, connections, brokers…"]');
   await search.waitForDisplayed({ timeout: 5_000 });
   await search.addValue('broker-b');
-  await browser.keys('Enter');
+  // Click the broker's entry (Enter picks whichever entry the list had selected while typing).
+  const entry = await browser.$('//button[contains(., "broker-b (master)")]');
+  await entry.waitForDisplayed({ timeout: 10_000 });
+  await entry.click();
   const dialog = await browser.$('[role="dialog"]');
   await dialog.waitForDisplayed({ timeout: 10_000 });
   await browser.waitUntil(async () => (await dialog.getText()).includes('brokerVersionDesc'), {
@@ -659,7 +662,7 @@ try {
     check(true, 'the tail stops');
   }
 
-  // Dead letters (the test command drove 12 messages of sandbox-refunds into its DLQ): the
+  // Dead letters (the test command drove 12 messages of refunds-dlq into its DLQ): the
   // overview counts them, the browse lists them with their original topic, a dead letter opens
   // with its trace button, and the replay goes through the dry run, the preview and the job to
   // its report.
@@ -667,11 +670,11 @@ try {
     const group = process.env.RMQ_DLQ_GROUP;
     await (await browser.$(byTestId('nav-dlq'))).click();
     await (await browser.$(byTestId('dlq-screen'))).waitForDisplayed({ timeout: 10_000 });
-    const row = await browser.$(`//*[@data-testid="dlq-table"]//tr[contains(., "${group}")]`);
+    const row = await browser.$(`//*[@data-testid="dlq-table"]//td[contains(., "${group}")]/..`);
     await row.waitForDisplayed({ timeout: 30_000 });
     check(/\b12\b/.test(await row.getText()), `the dead-letter overview counts the group's 12 dead letters (${await row.getText()})`);
     await shot(browser, 'dlq-overview-light');
-    await row.click();
+    await (await browser.$(`//*[@data-testid="dlq-table"]//td[contains(., "${group}")]`)).click();
     await (await browser.$(byTestId('dlq-browse-count'))).waitForDisplayed({ timeout: 20_000 });
     const browsed = String(await (await browser.$(byTestId('dlq-browse-count'))).getProperty('textContent'));
     check(/^12 dead letter/.test(browsed), `the browse lists them (${browsed})`);

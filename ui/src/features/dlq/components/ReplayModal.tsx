@@ -32,7 +32,7 @@ const STATE_COLOR: Record<ReplayItem['state'], string> = {
 export const REPORT_COLUMNS: Column<ReplayItem>[] = [
   { key: 'seq', header: '#', width: 50, numeric: true, render: (i) => i.seq + 1 },
   { key: 'dlq', header: 'Dead letter', mono: true, render: (i) => i.dlqOffsetId },
-  { key: 'keys', header: 'Keys', render: (i) => i.keys ?? '—' },
+  { key: 'keys', header: 'Keys', width: 170, render: (i) => <Text span size="xs" truncate title={i.keys ?? undefined}>{i.keys ?? '—'}</Text> },
   { key: 'target', header: 'To', mono: true, render: (i) => i.targetTopic ?? '—' },
   {
     key: 'state',
