@@ -65,8 +65,9 @@ describe('ReplayModal', () => {
     send({ kind: 'started', jobId: 'job-d', title: 'Replay' });
     send({ kind: 'batch', items: [item(0), item(1, { state: 'storedNotOk', status: 'FLUSH_DISK_TIMEOUT' })] });
     send({ kind: 'progress', done: 2, total: 3, note: '1 sent' });
-    expect(screen.getByTestId('replay-progress-text')).toHaveTextContent('2 of 3 messages · 1 sent');
-    expect(screen.getByRole('button', { name: 'Pause' })).toBeInTheDocument();
+    // The replay dialog comes back once the preview closes (after its transition).
+    expect(await screen.findByTestId('replay-progress-text')).toHaveTextContent('2 of 3 messages · 1 sent');
+    expect(await screen.findByRole('button', { name: 'Pause' })).toBeInTheDocument();
     send({
       kind: 'finished',
       outcome: {
@@ -85,7 +86,7 @@ describe('ReplayModal', () => {
       },
     });
     expect(await screen.findByTestId('replay-summary')).toHaveTextContent('Done: 1 sent, 1 stored with another status, 1 not replayable · 50 msg/s · journal entry #7');
-    expect(screen.getByTestId('replay-results')).toHaveTextContent('FLUSH_DISK_TIMEOUT');
+    expect(await screen.findByTestId('replay-results')).toHaveTextContent('FLUSH_DISK_TIMEOUT');
   });
 
   it('exports the report as CSV that a spreadsheet does not run', () => {
